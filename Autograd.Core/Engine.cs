@@ -1,0 +1,160 @@
+using System.Numerics.Tensors;
+
+namespace Autograd;
+
+/// <summary>The Backward pass: an iterative topological walk of the graph (no recursion, so deep graphs fit the stack).</summary>
+internal static class Engine
+{
+    private static int stampCounter;
+
+    public static void Run(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph) =>
+        Execute([root], [gradient], retainGraph, createGraph, inputs: null);
+
+    /// <summary>
+    /// Propagates gradients from <paramref name="roots"/>. With <paramref name="inputs"/> null, gradients accumulate
+    /// into the leaves' Grad; otherwise they are returned for those tensors and no Grad is touched.
+    /// </summary>
+    public static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs)
+    {
+        var seeds = new Tensor[roots.Length];
+        for (int i = 0; i < roots.Length; i++) seeds[i] = SeedGradient(roots[i], rootGrads[i], i);
+
+        using var mode = GradMode.Set(createGraph);
+        var captured = inputs is null ? null : new Tensor?[inputs.Length];
+        int stamp = Interlocked.Increment(ref stampCounter);
+        var ready = new Stack<GradFn>();
+        for (int i = 0; i < roots.Length; i++)
+        {
+            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp);
+        }
+        for (int i = 0; i < roots.Length; i++)
+        {
+            if (roots[i].GradFn is { } fn) fn.PendingGrad = Sum(fn.PendingGrad, seeds[i]);
+            else Deliver(roots[i], seeds[i], inputs, captured);
+        }
+        for (int i = 0; i < roots.Length; i++)
+        {
+            if (roots[i].GradFn is { } fn && fn.Dependencies == 0 && !ready.Contains(fn)) ready.Push(fn);
+        }
+
+        while (ready.Count > 0)
+        {
+            var node = ready.Pop();
+            var gradOutput = node.PendingGrad;
+            node.PendingGrad = null;
+            // A node that received no gradient still releases its successors' dependency counts.
+            Tensor?[] gradInputs = gradOutput is null ? new Tensor?[node.Next.Length] : Apply(node, gradOutput, inputs, captured);
+            if (!retainGraph) node.Release();
+            for (int i = 0; i < node.Next.Length; i++)
+            {
+                var edge = node.Next[i];
+                var g = gradInputs[i];
+                if (edge.Function is { } next)
+                {
+                    if (g is not null) next.PendingGrad = Sum(next.PendingGrad, g);
+                    if (--next.Dependencies == 0) ready.Push(next);
+                }
+                else if (edge.Leaf is { } leaf && g is not null)
+                {
+                    Deliver(leaf, g, inputs, captured);
+                }
+            }
+        }
+        return captured;
+    }
+
+    private static Tensor?[] Apply(GradFn node, Tensor gradOutput, Tensor[]? inputs, Tensor?[]? captured)
+    {
+        if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
+        return node.Apply(gradOutput);
+    }
+
+    private static Tensor SeedGradient(Tensor root, Tensor? gradient, int index)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException($"element {index} of tensors does not require grad and does not have a grad_fn");
+        if (gradient is null)
+        {
+            if (root.Count != 1) throw new InvalidOperationException("grad can be implicitly created only for scalar outputs");
+            var ones = Tensor.Empty(root.DType, root.Dims);
+            Fill(ones, 1);
+            return ones;
+        }
+        if (!gradient.Dims.AsSpan().SequenceEqual(root.Dims))
+            throw new ArgumentException(
+                $"Mismatch in shape: grad_output[{index}] has a shape of torch.Size({Shapes.Format(gradient.Dims)}) and output[{index}] has a shape of torch.Size({Shapes.Format(root.Dims)}).");
+        if (gradient.DType != root.DType)
+            throw new ArgumentException(
+                $"Expected grad_output[{index}] to have the same dtype as output[{index}], but got {gradient.DType.TorchName()} and {root.DType.TorchName()}");
+        return gradient;
+    }
+
+    /// <summary>Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it.</summary>
+    private static void CountDependencies(GradFn root, int stamp)
+    {
+        if (root.VisitStamp == stamp) return;
+        root.VisitStamp = stamp;
+        root.Dependencies = 0;
+        var stack = new Stack<GradFn>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            foreach (var edge in stack.Pop().Next)
+            {
+                if (edge.Function is not { } next) continue;
+                if (next.VisitStamp != stamp)
+                {
+                    next.VisitStamp = stamp;
+                    next.Dependencies = 0;
+                    next.PendingGrad = null;
+                    stack.Push(next);
+                }
+                next.Dependencies++;
+            }
+        }
+    }
+
+    private static void Deliver(Tensor leaf, Tensor g, Tensor[]? inputs, Tensor?[]? captured)
+    {
+        if (inputs is null)
+        {
+            leaf.Grad = Sum(leaf.Grad, g);
+            return;
+        }
+        int i = Array.IndexOf(inputs, leaf);
+        if (i >= 0) captured![i] = Sum(captured[i], g);
+    }
+
+    private static void CaptureNonLeaf(GradFn node, Tensor gradOutput, Tensor[] inputs, Tensor?[] captured)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (ReferenceEquals(inputs[i].GradFn, node)) captured[i] = gradOutput;
+        }
+    }
+
+    /// <summary>Adds two gradients of one tensor; recorded as AddBackward0 when building a graph of the gradient.</summary>
+    private static Tensor Sum(Tensor? accumulated, Tensor g)
+    {
+        if (accumulated is null) return g;
+        var result = Tensor.Empty(g.DType, g.Dims);
+        switch (result.DType)
+        {
+            case DType.Float32: TensorPrimitives.Add(accumulated.Span<float>(), g.Span<float>(), result.Span<float>()); break;
+            case DType.Float64: TensorPrimitives.Add(accumulated.Span<double>(), g.Span<double>(), result.Span<double>()); break;
+            default: throw new InvalidOperationException("Integer tensors carry no gradients.");
+        }
+        if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], savesTensors: false);
+        return result;
+    }
+
+    private static void Fill(Tensor t, double value)
+    {
+        switch (t.DType)
+        {
+            case DType.Float32: t.Span<float>().Fill((float)value); break;
+            case DType.Float64: t.Span<double>().Fill(value); break;
+            default: t.Span<long>().Fill((long)value); break;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Autograd;
+
+/// <summary>The element buffer of one or more tensors; views (View, Reshape, Unsqueeze, Detach) share it.</summary>
+internal sealed class Storage(Array data)
+{
+    public readonly Array Data = data;
+}
+
+/// <summary>A dense, row-major n-dimensional array that records the operations applied to it.</summary>
+public sealed class Tensor
+{
+    internal readonly Storage Storage;
+    internal readonly int[] Dims;
+    private bool requiresGrad;
+    private Tensor? grad;
+
+    internal Tensor(Array data, int[] shape) : this(new Storage(data), shape) { }
+
+    internal Tensor(Storage storage, int[] shape)
+    {
+        Storage = storage;
+        Dims = shape;
+        DType = storage.Data switch
+        {
+            float[] => DType.Float32,
+            double[] => DType.Float64,
+            long[] => DType.Int64,
+            _ => throw new ArgumentException("Tensor data must be float[], double[] or long[]."),
+        };
+    }
+
+    internal static Tensor Empty(DType dtype, int[] shape) => new(DTypes.Allocate(dtype, Shapes.NumElements(shape)), shape);
+
+    internal static Tensor Scalar<T>(T value) where T : unmanaged => new(new[] { value }, []);
+
+    public IReadOnlyList<int> Shape => Dims;
+    public DType DType { get; }
+    internal int Rank => Dims.Length;
+    internal int Count => Storage.Data.Length;
+
+    internal T[] Data<T>() where T : unmanaged => (T[])Storage.Data;
+    internal Span<T> Span<T>() where T : unmanaged => (T[])Storage.Data;
+
+    public GradFn? GradFn { get; private set; }
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Settable on leaves only, and only for floating dtypes, as in PyTorch.</summary>
+    public bool RequiresGrad
+    {
+        get => requiresGrad;
+        set
+        {
+            if (!IsLeaf)
+                throw new InvalidOperationException(value
+                    ? "you can only change requires_grad flags of leaf variables."
+                    : "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+            if (value && !DType.IsFloating())
+                throw new ArgumentException("only Tensors of floating point and complex dtype can require gradients");
+            requiresGrad = value;
+        }
+    }
+
+    /// <summary>Accumulated by Backward on leaves.</summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            if (value is not null)
+            {
+                if (value.DType != DType) throw new ArgumentException("assigned grad has data of a different type");
+                if (!value.Dims.AsSpan().SequenceEqual(Dims)) throw new ArgumentException("assigned grad has data of a different size");
+            }
+            grad = value;
+        }
+    }
+
+    /// <summary>Makes this tensor the output of <paramref name="fn"/>; called by ops only.</summary>
+    internal void SetGradFn(GradFn fn)
+    {
+        GradFn = fn;
+        requiresGrad = true;
+    }
+
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
+        Engine.Run(this, gradient, retainGraph || createGraph, createGraph);
+
+    /// <summary>A new leaf sharing this tensor's storage, cut from the graph.</summary>
+    public Tensor Detach() => new(Storage, Dims);
+
+    /// <summary>Flat, row-major copy of the elements, converted to <typeparamref name="T"/> if the dtype differs.</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        if (Storage.Data is T[] same) return (T[])same.Clone();
+        var result = new T[Count];
+        for (int i = 0; i < result.Length; i++) result[i] = Convert<T>(i);
+        return result;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        if (Count != 1)
+            throw new ArgumentException($"a Tensor with {Count} elements cannot be converted to Scalar");
+        return Convert<T>(0);
+    }
+
+    private T Convert<T>(int index) where T : unmanaged
+    {
+        double value = Storage.Data switch
+        {
+            float[] f => f[index],
+            double[] d => d[index],
+            long[] l => l[index],
+            _ => throw new InvalidOperationException(),
+        };
+        if (typeof(T) == typeof(long) && Storage.Data is long[] longs) return (T)(object)longs[index];
+        return typeof(T) == typeof(float) ? (T)(object)(float)value
+            : typeof(T) == typeof(double) ? (T)(object)value
+            : typeof(T) == typeof(long) ? (T)(object)(long)value
+            : throw new NotSupportedException($"Element type {typeof(T).Name} is not a tensor element type; use float, double or long.");
+    }
+
+    /// <summary>Exactly PyTorch's <c>str(tensor)</c>.</summary>
+    public override string ToString() => TensorFormatter.Format(this);
+}
