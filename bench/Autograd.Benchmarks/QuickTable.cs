@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Autograd.Benchmarks;
+
+/// <summary>
+/// The whole of issue 5's table in well under three minutes: hardware baselines first, then each workload's median
+/// beside its hardware floor (bytes moved over copy speed, or FLOPs over FMA peak) measured in the same run.
+/// </summary>
+public static class QuickTable
+{
+    private const int Samples = 21;
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.5), SampleTime = TimeSpan.FromMilliseconds(25);
+
+    public static void Print(TextWriter output)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
+                         $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}");
+        double copy1 = Hardware.CopySpeed(1), copy2 = Hardware.CopySpeed(2);
+        double peak1 = Hardware.FmaPeak(1), peak2 = Hardware.FmaPeak(2);
+        output.WriteLine($"copy speed (read+write bytes/s): {copy1 / 1e9:F1} GB/s on 1 thread, {copy2 / 1e9:F1} GB/s on 2");
+        output.WriteLine($"float32 FMA peak: {peak1 / 1e9:F0} GFLOP/s on 1 thread, {peak2 / 1e9:F0} GFLOP/s on 2");
+        output.WriteLine();
+        output.WriteLine("| workload | median | hardware floor | x floor | TorchSharp (issue 5) | vs TorchSharp | target | met | allocated/iter |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var workload in Workloads.All())
+        {
+            var (median, allocated) = Measure(workload);
+            double floor = workload.Bound == Bound.Memory ? workload.Work / copy2 * 1e6 : workload.Work / peak2 * 1e6;
+            string rate = workload.Bound == Bound.Compute ? $" ({workload.Work / median / 1e3:F0} GFLOP/s)" : "";
+            output.WriteLine($"| {workload.Name} | {Time(median)}{rate} | {Time(floor)} ({(workload.Bound == Bound.Memory ? "copy" : "FMA peak")}) " +
+                             $"| {median / floor:F2} | {Time(workload.TorchSharpMicroseconds)} | {workload.TorchSharpMicroseconds / median:F2}x faster " +
+                             $"| {Time(workload.TargetMicroseconds)} | {(median <= workload.TargetMicroseconds ? "yes" : "no")} | {Bytes(allocated)} |");
+        }
+    }
+
+    /// <summary>Median microseconds per iteration over batches of about <see cref="SampleTime"/>, and bytes allocated per iteration on this thread.</summary>
+    private static (double Median, double Allocated) Measure(Workload workload)
+    {
+        var warm = Stopwatch.StartNew();
+        int warmIterations = 0;
+        while (warm.Elapsed < WarmUp || warmIterations < 3) { workload.Run(); warmIterations++; }
+        int batch = Math.Max(1, (int)(warmIterations * SampleTime.TotalSeconds / warm.Elapsed.TotalSeconds));
+
+        var perIteration = new double[Samples];
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int s = 0; s < Samples; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) workload.Run();
+            perIteration[s] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / batch;
+        }
+        double allocated = (double)(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (Samples * batch);
+        Array.Sort(perIteration);
+        return (perIteration[Samples / 2], allocated);
+    }
+
+    private static string Time(double microseconds) =>
+        microseconds >= 1000 ? $"{microseconds / 1000:F2} ms" : microseconds >= 10 ? $"{microseconds:F1} µs" : $"{microseconds:F2} µs";
+
+    private static string Bytes(double bytes) =>
+        bytes >= 1 << 20 ? $"{bytes / (1 << 20):F1} MiB" : bytes >= 1 << 10 ? $"{bytes / (1 << 10):F1} KiB" : $"{bytes:F0} B";
+}
