@@ -21,6 +21,13 @@ internal static class DTypes
         _ => new long[length],
     };
 
+    public static Array AllocateUninitialized(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => GC.AllocateUninitializedArray<float>(length),
+        DType.Float64 => GC.AllocateUninitializedArray<double>(length),
+        _ => GC.AllocateUninitializedArray<long>(length),
+    };
+
     public static DType Of<T>() where T : unmanaged =>
         typeof(T) == typeof(float) ? DType.Float32
         : typeof(T) == typeof(double) ? DType.Float64

@@ -32,7 +32,11 @@ public sealed class Tensor
         };
     }
 
+    /// <summary>A zero-filled tensor.</summary>
     internal static Tensor Empty(DType dtype, int[] shape) => new(DTypes.Allocate(dtype, Shapes.NumElements(shape)), shape);
+
+    /// <summary>A tensor whose elements are garbage until written: for kernels that write every element, saving a pass over memory.</summary>
+    internal static Tensor Uninitialized(DType dtype, int[] shape) => new(DTypes.AllocateUninitialized(dtype, Shapes.NumElements(shape)), shape);
 
     internal static Tensor Scalar<T>(T value) where T : unmanaged => new(new[] { value }, []);
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
-
 namespace Autograd;
 
 /// <summary>Matrix products.</summary>
@@ -18,44 +15,41 @@ public static class MatMulOps
                     $"mat1 and mat2 shapes cannot be multiplied ({self.Dims[0]}x{self.Dims[1]} and {other.Dims[0]}x{other.Dims[1]})");
             if (self.DType != other.DType)
                 throw new ArgumentException($"expected scalar type {ScalarName(self.DType)} but found {ScalarName(other.DType)}");
-            var result = Multiply(self, other);
-            if (Graph.NeedsGrad(self, other))
-            {
-                Tensor? savedSelf = other.RequiresGrad ? self : null, savedOther = self.RequiresGrad ? other : null;
-                Graph.Record(result, "MmBackward0", [self, other],
-                    g => [savedOther is null ? null : g.MatMul(savedOther.T()), savedSelf is null ? null : savedSelf.T().MatMul(g)]);
-            }
-            return result;
+            return Product(self, false, other, false);
         }
     }
 
     private static string ScalarName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => "Long" };
 
-    private static Tensor Multiply(Tensor a, Tensor b)
+    /// <summary>
+    /// op(a) · op(b) of two matrices, op transposing where asked; a transpose is read in place, never copied. Recorded as
+    /// MmBackward0, whose gradients are again such products, so they can be differentiated too (createGraph).
+    /// </summary>
+    internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB)
     {
-        var result = Tensor.Empty(a.DType, [a.Dims[0], b.Dims[1]]);
+        var result = Tensor.Uninitialized(a.DType, [a.Dims[transposeA ? 1 : 0], b.Dims[transposeB ? 0 : 1]]);
         switch (a.DType)
         {
-            case DType.Float32: Multiply<float>(a, b, result); break;
-            case DType.Float64: Multiply<double>(a, b, result); break;
-            default: Multiply<long>(a, b, result); break;
+            case DType.Float32: Gemm.Multiply(Operand<float>(a, transposeA), Operand<float>(b, transposeB), result.Data<float>()); break;
+            case DType.Float64: Gemm.Multiply(Operand<double>(a, transposeA), Operand<double>(b, transposeB), result.Data<double>()); break;
+            default: Gemm.Multiply(Operand<long>(a, transposeA), Operand<long>(b, transposeB), result.Data<long>()); break;
+        }
+        if (Graph.NeedsGrad(a, b))
+        {
+            Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
+            // With C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back where op transposed.
+            Graph.Record(result, "MmBackward0", [a, b], g =>
+            [
+                savedB is null ? null : transposeA ? Product(savedB, transposeB, g, true) : Product(g, false, savedB, !transposeB),
+                savedA is null ? null : transposeB ? Product(g, true, savedA, transposeA) : Product(savedA, !transposeA, g, false),
+            ]);
         }
         return result;
     }
 
-    /// <summary>Row i of the result accumulates a[i, k] * row k of b: unit-stride, vectorized inner loops.</summary>
-    private static void Multiply<T>(Tensor a, Tensor b, Tensor result) where T : unmanaged, INumber<T>
+    private static Matrix<T> Operand<T>(Tensor t, bool transpose) where T : unmanaged
     {
-        ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
-        var z = result.Span<T>();
-        int m = a.Dims[0], k = a.Dims[1], n = b.Dims[1];
-        for (int i = 0; i < m; i++)
-        {
-            var row = z.Slice(i * n, n);
-            for (int p = 0; p < k; p++)
-            {
-                TensorPrimitives.MultiplyAdd(y.Slice(p * n, n), x[i * k + p], row, row);
-            }
-        }
+        var matrix = Matrix<T>.RowMajor(t.Data<T>(), t.Dims[0], t.Dims[1]);
+        return transpose ? matrix.Transposed : matrix;
     }
 }

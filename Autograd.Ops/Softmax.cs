@@ -35,47 +35,83 @@ public static class SoftmaxOps
         if (!x.DType.IsFloating())
             throw new ArgumentException($"\"{(log ? "log_softmax" : "softmax")}_lastdim_kernel_impl\" not implemented for 'Long'");
         var (outer, size, inner) = Shapes.SplitAt(x.Dims, dim);
-        var result = Tensor.Empty(x.DType, x.Dims);
-        if (x.DType == DType.Float32) Rows<float>(x.Span<float>(), result.Span<float>(), outer, size, inner, log);
-        else Rows<double>(x.Span<double>(), result.Span<double>(), outer, size, inner, log);
+        var result = Tensor.Uninitialized(x.DType, x.Dims);
+        if (x.DType == DType.Float32) Blocks(x.Data<float>(), result.Data<float>(), outer, size, inner, log);
+        else Blocks(x.Data<double>(), result.Data<double>(), outer, size, inner, log);
         return result;
     }
 
     /// <summary>
-    /// Each block is <paramref name="size"/> rows of <paramref name="inner"/> elements, normalized down the rows;
-    /// with inner = 1 that is one contiguous row per block.
+    /// Normalizes <paramref name="outer"/> blocks of <paramref name="size"/> rows of <paramref name="inner"/> elements
+    /// down the rows; with inner = 1 each block is one contiguous row. Blocks are split across cores when large.
     /// </summary>
-    internal static void Rows<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner, bool log)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Blocks<T>(T[] x, T[] y, int outer, int size, int inner, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.IsEmpty) return;
-        var rented = ArrayPool<T>.Shared.Rent(2 * inner + (log ? size * inner : 0));
-        var scratch = rented.AsSpan();
-        Span<T> max = scratch[..inner], sum = scratch.Slice(inner, inner), exps = scratch.Slice(2 * inner, log ? size * inner : 0);
-        int block = size * inner;
-        for (int o = 0; o < outer; o++)
+        if (x.Length == 0) return;
+        if (inner == 1) Parallelism.ForRanges(outer, size, new Rows<T>(x, y, size, log));
+        else Parallelism.ForRanges(outer, (long)size * inner, new Columns<T>(x, y, size, inner, log));
+    }
+
+    /// <summary>Contiguous rows: the max from memory, then exp, sum and scale while the row is in L1.</summary>
+    private readonly struct Rows<T>(T[] x, T[] y, int size, bool log) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
         {
-            var xs = x.Slice(o * block, block);
-            var ys = y.Slice(o * block, block);
-            // TensorPrimitives.Max propagates NaN, so a row with a NaN gives NaN throughout, as in PyTorch.
-            xs[..inner].CopyTo(max);
-            for (int s = 1; s < size; s++) TensorPrimitives.Max(max, xs.Slice(s * inner, inner), max);
-            for (int s = 0; s < size; s++) TensorPrimitives.Subtract(xs.Slice(s * inner, inner), max, ys.Slice(s * inner, inner));
-            var exp = log ? exps : ys;
-            TensorPrimitives.Exp(ys, exp);
-            sum.Clear();
-            for (int s = 0; s < size; s++) TensorPrimitives.Add(sum, exp.Slice(s * inner, inner), sum);
-            if (log)
+            var rented = log ? ArrayPool<T>.Shared.Rent(size) : null;
+            for (int row = start; row < end; row++)
             {
-                TensorPrimitives.Log(sum, sum);
-                for (int s = 0; s < size; s++) TensorPrimitives.Subtract(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
+                var xs = x.AsSpan(row * size, size);
+                var ys = y.AsSpan(row * size, size);
+                // TensorPrimitives.Max propagates NaN, so a row with a NaN gives NaN throughout, as in PyTorch.
+                TensorPrimitives.Subtract(xs, TensorPrimitives.Max<T>(xs), ys);
+                if (log)
+                {
+                    var exps = rented.AsSpan(0, size);
+                    TensorPrimitives.Exp<T>(ys, exps);
+                    TensorPrimitives.Subtract(ys, T.Log(TensorPrimitives.Sum<T>(exps)), ys);
+                }
+                else
+                {
+                    TensorPrimitives.Exp<T>(ys, ys);
+                    TensorPrimitives.Multiply(ys, T.One / TensorPrimitives.Sum<T>(ys), ys);
+                }
             }
-            else
-            {
-                TensorPrimitives.Reciprocal(sum, sum);
-                for (int s = 0; s < size; s++) TensorPrimitives.Multiply(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
-            }
+            if (rented is not null) ArrayPool<T>.Shared.Return(rented);
         }
-        ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>Rows of <paramref name="inner"/> elements normalized down a block, vectorized across each row.</summary>
+    private readonly struct Columns<T>(T[] x, T[] y, int size, int inner, bool log) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            var rented = ArrayPool<T>.Shared.Rent(2 * inner + (log ? size * inner : 0));
+            var scratch = rented.AsSpan();
+            Span<T> max = scratch[..inner], sum = scratch.Slice(inner, inner), exps = scratch.Slice(2 * inner, log ? size * inner : 0);
+            int block = size * inner;
+            for (int o = start; o < end; o++)
+            {
+                var xs = x.AsSpan(o * block, block);
+                var ys = y.AsSpan(o * block, block);
+                xs[..inner].CopyTo(max);
+                for (int s = 1; s < size; s++) TensorPrimitives.Max(max, xs.Slice(s * inner, inner), max);
+                for (int s = 0; s < size; s++) TensorPrimitives.Subtract(xs.Slice(s * inner, inner), max, ys.Slice(s * inner, inner));
+                var exp = log ? exps : ys;
+                TensorPrimitives.Exp(ys, exp);
+                sum.Clear();
+                for (int s = 0; s < size; s++) TensorPrimitives.Add(sum, exp.Slice(s * inner, inner), sum);
+                if (log)
+                {
+                    TensorPrimitives.Log(sum, sum);
+                    for (int s = 0; s < size; s++) TensorPrimitives.Subtract(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
+                }
+                else
+                {
+                    TensorPrimitives.Reciprocal(sum, sum);
+                    for (int s = 0; s < size; s++) TensorPrimitives.Multiply(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
+                }
+            }
+            ArrayPool<T>.Shared.Return(rented);
+        }
     }
 }

@@ -11,9 +11,9 @@ namespace Autograd.Benchmarks;
 public static class QuickTable
 {
     private const int Samples = 21;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.5), SampleTime = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1), SampleTime = TimeSpan.FromMilliseconds(25);
 
-    public static void Print(TextWriter output)
+    public static void Print(TextWriter output, string[] words)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
@@ -27,6 +27,7 @@ public static class QuickTable
         output.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var workload in Workloads.All())
         {
+            if (words.Length > 0 && !words.Any(word => workload.Name.Contains(word, StringComparison.OrdinalIgnoreCase))) continue;
             var (median, allocated) = Measure(workload);
             double floor = workload.Bound == Bound.Memory ? workload.Work / copy2 * 1e6 : workload.Work / peak2 * 1e6;
             string rate = workload.Bound == Bound.Compute ? $" ({workload.Work / median / 1e3:F0} GFLOP/s)" : "";
@@ -41,7 +42,8 @@ public static class QuickTable
     {
         var warm = Stopwatch.StartNew();
         int warmIterations = 0;
-        while (warm.Elapsed < WarmUp || warmIterations < 3) { workload.Run(); warmIterations++; }
+        // Long enough for the JIT to finish tiering up the hot methods (it counts 30 calls, then compiles in the background).
+        while (warm.Elapsed < WarmUp || warmIterations < 50) { workload.Run(); warmIterations++; }
         int batch = Math.Max(1, (int)(warmIterations * SampleTime.TotalSeconds / warm.Elapsed.TotalSeconds));
 
         var perIteration = new double[Samples];

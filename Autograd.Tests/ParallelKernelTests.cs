@@ -1,0 +1,165 @@
+namespace Autograd.Tests;
+
+/// <summary>
+/// The fast kernels against float64 references at sizes where they block, vectorize and split across cores, and
+/// their parallel paths against the serial path: the same bits whatever the thread count.
+/// </summary>
+[NonParallelizable]
+public class ParallelKernelTests
+{
+    /// <summary>Runs <paramref name="compute"/> on the calling thread only, then split into as many parts as the loops allow.</summary>
+    private static (T[] Serial, T[] Parallel) SerialAndParallel<T>(Func<Tensor> compute) where T : unmanaged
+    {
+        var (minWork, maxDegree) = (Parallelism.MinWork, Parallelism.MaxDegree);
+        try
+        {
+            Parallelism.MaxDegree = 1;
+            var serial = compute().ToArray<T>();
+            Parallelism.MaxDegree = 8;
+            Parallelism.MinWork = 1;
+            return (serial, compute().ToArray<T>());
+        }
+        finally
+        {
+            (Parallelism.MinWork, Parallelism.MaxDegree) = (minWork, maxDegree);
+        }
+    }
+
+    private static Tensor RandomMatrix(int rows, int columns, DType dtype = DType.Float32, bool requiresGrad = false) =>
+        Torch.Randn([rows, columns], dtype, requiresGrad);
+
+    /// <summary>Element (i, j) of a row-major matrix, or of its transpose.</summary>
+    private static double At(double[] data, int rows, int columns, bool transposed, int i, int j) =>
+        transposed ? data[j * columns + i] : data[i * columns + j];
+
+    private static double[] NaiveProduct(double[] a, int m, int k, bool transposeA, double[] b, int n, bool transposeB)
+    {
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            double sum = 0;
+            for (int p = 0; p < k; p++)
+                sum += At(a, transposeA ? k : m, transposeA ? m : k, transposeA, i, p) * At(b, transposeB ? n : k, transposeB ? k : n, transposeB, p, j);
+            c[i * n + j] = sum;
+        }
+        return c;
+    }
+
+    private static void ShouldBeClose(float[] actual, double[] expected, double relative)
+    {
+        actual.Length.ShouldBe(expected.Length);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < actual.Length; i++)
+            Math.Abs(actual[i] - expected[i]).ShouldBeLessThanOrEqualTo(relative * scale, $"element {i}");
+    }
+
+    [TestCase(1, 1, 1)]
+    [TestCase(5, 7, 3)]
+    [TestCase(6, 200, 32)]
+    [TestCase(13, 300, 70)]
+    [TestCase(130, 1, 33)]
+    [TestCase(200, 513, 65)]
+    public void Gemm_MatchesFloat64_ForEveryTransposeCombination(int m, int k, int n)
+    {
+        Torch.ManualSeed(m * 1000 + k);
+        foreach (bool transposeA in new[] { false, true })
+        foreach (bool transposeB in new[] { false, true })
+        {
+            var a = transposeA ? RandomMatrix(k, m) : RandomMatrix(m, k);
+            var b = transposeB ? RandomMatrix(n, k) : RandomMatrix(k, n);
+            var product = MatMulOps.Product(a, transposeA, b, transposeB);
+            product.Shape.ShouldBe([m, n]);
+            ShouldBeClose(product.ToArray<float>(), NaiveProduct(a.ToArray<double>(), m, k, transposeA, b.ToArray<double>(), n, transposeB), 1e-5);
+        }
+    }
+
+    [Test]
+    public void MatMul_Float64AndInt64_AreExact()
+    {
+        Torch.ManualSeed(3);
+        var a = RandomMatrix(37, 41, DType.Float64);
+        var b = RandomMatrix(41, 29, DType.Float64);
+        var expected = NaiveProduct(a.ToArray<double>(), 37, 41, false, b.ToArray<double>(), 29, false);
+        var actual = a.MatMul(b).ToArray<double>();
+        for (int i = 0; i < expected.Length; i++) actual[i].ShouldBe(expected[i], 1e-12);
+
+        var ints = Torch.Tensor(Enumerable.Range(0, 35).Select(i => (long)(i % 7 - 3)).ToArray()).View(5, 7);
+        var intProduct = ints.MatMul(ints.Transpose(0, 1)).ToArray<long>();
+        intProduct.ShouldBe(NaiveProduct(ints.ToArray<double>(), 5, 7, false, ints.ToArray<double>(), 5, true).Select(v => (long)v).ToArray());
+    }
+
+    [Test]
+    public void MatMul_EmptyInnerDimension_GivesZeros()
+    {
+        Torch.Zeros(3, 0).MatMul(Torch.Zeros(0, 4)).ToArray<float>().ShouldBe(new float[12]);
+    }
+
+    [Test]
+    public void MatMul_ParallelBitsEqualSerial()
+    {
+        Torch.ManualSeed(7);
+        var a = RandomMatrix(300, 517);
+        var b = RandomMatrix(517, 190);
+        var (serial, parallel) = SerialAndParallel<float>(() => a.MatMul(b));
+        parallel.ShouldBe(serial);
+    }
+
+    [Test]
+    public void MatMul_Backward_IsTheTransposedProducts()
+    {
+        Torch.ManualSeed(11);
+        var a = RandomMatrix(70, 90, requiresGrad: true);
+        var b = RandomMatrix(90, 40, requiresGrad: true);
+        var g = RandomMatrix(70, 40);
+        a.MatMul(b).Backward(g);
+        ShouldBeClose(a.Grad!.ToArray<float>(), NaiveProduct(g.ToArray<double>(), 70, 40, false, b.ToArray<double>(), 90, true), 1e-5);
+        ShouldBeClose(b.Grad!.ToArray<float>(), NaiveProduct(a.ToArray<double>(), 90, 70, true, g.ToArray<double>(), 40, false), 1e-5);
+        a.Grad!.GradFn.ShouldBeNull();
+    }
+
+    [Test]
+    public void MatMul_CreateGraph_GradientIsDifferentiable()
+    {
+        var a = Torch.Tensor([1f, 2, 3, 4, 5, 6], requiresGrad: true);
+        var b = Torch.Tensor([1f, -1, 2, 0.5f], requiresGrad: true);
+        var a2 = a.View(3, 2);
+        var b2 = b.View(2, 2);
+        a2.MatMul(b2).Sum().Backward(createGraph: true);
+        // d/dA sum(AB) = 1 B^T: each row of A's gradient holds B's row sums.
+        a.Grad!.ToArray<float>().ShouldBe([0f, 2.5f, 0, 2.5f, 0, 2.5f]);
+        b.Grad!.ToArray<float>().ShouldBe([9f, 9, 12, 12]);
+        a.Grad!.GradFn.ShouldNotBeNull();
+        // sum(1 B^T) over A's 3 rows counts each element of B three times.
+        a.Grad!.Sum().Backward();
+        b.Grad!.ToArray<float>().ShouldBe([12f, 12, 15, 15]);
+    }
+
+    [Test]
+    public void Softmax_Large_MatchesFloat64AndParallelBitsEqualSerial()
+    {
+        Torch.ManualSeed(5);
+        var x = Torch.Randn(4096, 1000) * 4;
+        var (serial, parallel) = SerialAndParallel<float>(() => x.Softmax(1));
+        parallel.ShouldBe(serial);
+        var logits = x.ToArray<double>();
+        var expected = new double[logits.Length];
+        for (int row = 0; row < 4096; row++)
+        {
+            var span = logits.AsSpan(row * 1000, 1000);
+            double max = span.ToArray().Max(), sum = 0;
+            for (int c = 0; c < 1000; c++) sum += Math.Exp(span[c] - max);
+            for (int c = 0; c < 1000; c++) expected[row * 1000 + c] = Math.Exp(span[c] - max) / sum;
+        }
+        for (int i = 0; i < expected.Length; i++) ((double)serial[i]).ShouldBe(expected[i], 1e-6 + 1e-5 * expected[i]);
+    }
+
+    [Test]
+    public void Softmax_AlongAnInnerDim_ParallelBitsEqualSerial()
+    {
+        Torch.ManualSeed(6);
+        var x = Torch.Randn(64, 50, 30);
+        var (serial, parallel) = SerialAndParallel<float>(() => x.LogSoftmax(1));
+        parallel.ShouldBe(serial);
+    }
+}
