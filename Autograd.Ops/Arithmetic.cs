@@ -1,0 +1,138 @@
+using System.Numerics.Tensors;
+using static Autograd.Differentiable;
+
+namespace Autograd;
+
+/// <summary>+ - * / with broadcasting, unary minus, Exp, Log, Reciprocal.</summary>
+public static class Arithmetic
+{
+    extension(Tensor self)
+    {
+        public static Tensor operator +(Tensor a, Tensor b)
+        {
+            var result = Kernels.Binary(a, b, BinaryOp.Add);
+            if (Graph.NeedsGrad(a, b))
+                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, a), GradFor(g, b)], savesTensors: false);
+            return result;
+        }
+
+        public static Tensor operator -(Tensor a, Tensor b)
+        {
+            var result = Kernels.Binary(a, b, BinaryOp.Subtract);
+            if (Graph.NeedsGrad(a, b))
+                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, a), GradFor(-g, b)], savesTensors: false);
+            return result;
+        }
+
+        public static Tensor operator *(Tensor a, Tensor b)
+        {
+            var result = Kernels.Binary(a, b, BinaryOp.Multiply);
+            if (Graph.NeedsGrad(a, b))
+            {
+                Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
+                Graph.Record(result, "MulBackward0", [a, b],
+                    g => [savedB is null ? null : GradFor(g * savedB, a), savedA is null ? null : GradFor(g * savedA, b)]);
+            }
+            return result;
+        }
+
+        public static Tensor operator /(Tensor a, Tensor b)
+        {
+            var result = Kernels.Binary(a, b, BinaryOp.Divide);
+            if (Graph.NeedsGrad(a, b))
+            {
+                Tensor? savedA = b.RequiresGrad ? a : null;
+                Graph.Record(result, "DivBackward0", [a, b],
+                    g => [a.RequiresGrad ? GradFor(g / b, a) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), b)]);
+            }
+            return result;
+        }
+
+        public static Tensor operator +(Tensor a, double b) => AddScalar(a, b);
+        public static Tensor operator +(double b, Tensor a) => AddScalar(a, b);
+        public static Tensor operator -(Tensor a, double b) => SubtractScalar(a, b);
+        public static Tensor operator *(Tensor a, double b) => MultiplyScalar(a, b);
+        public static Tensor operator *(double b, Tensor a) => MultiplyScalar(a, b);
+        public static Tensor operator /(Tensor a, double b) => DivideScalar(a, b);
+
+        /// <summary>b - a: PyTorch's rsub.</summary>
+        public static Tensor operator -(double b, Tensor a)
+        {
+            var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: true);
+            if (Graph.NeedsGrad(a)) Graph.Record(result, "RsubBackward1", [a], g => [-g], savesTensors: false);
+            return result;
+        }
+
+        /// <summary>b / a, computed as PyTorch does: reciprocal(a) * b.</summary>
+        public static Tensor operator /(double b, Tensor a) => a.Reciprocal() * b;
+
+        public static Tensor operator -(Tensor a)
+        {
+            var result = Kernels.Binary(a, -1.0, BinaryOp.Multiply, scalarFirst: false);
+            if (!a.DType.IsFloating()) result = Kernels.Cast(result, a.DType);
+            if (Graph.NeedsGrad(a)) Graph.Record(result, "NegBackward0", [a], g => [-g], savesTensors: false);
+            return result;
+        }
+
+        public Tensor Exp()
+        {
+            var result = Map(self, TensorPrimitives.Exp, TensorPrimitives.Exp);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result]);
+            return result;
+        }
+
+        public Tensor Log()
+        {
+            var result = Map(self, TensorPrimitives.Log, TensorPrimitives.Log);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self]);
+            return result;
+        }
+
+        public Tensor Reciprocal()
+        {
+            var result = Kernels.Binary(self, 1.0, BinaryOp.Divide, scalarFirst: true);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ReciprocalBackward0", [self], g => [-g * (result * result)]);
+            return result;
+        }
+    }
+
+    private static Tensor AddScalar(Tensor a, double b)
+    {
+        var result = Kernels.Binary(a, b, BinaryOp.Add, scalarFirst: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "AddBackward0", [a], g => [g], savesTensors: false);
+        return result;
+    }
+
+    private static Tensor SubtractScalar(Tensor a, double b)
+    {
+        var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "SubBackward0", [a], g => [g], savesTensors: false);
+        return result;
+    }
+
+    private static Tensor MultiplyScalar(Tensor a, double b)
+    {
+        var result = Kernels.Binary(a, b, BinaryOp.Multiply, scalarFirst: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b], savesTensors: false);
+        return result;
+    }
+
+    private static Tensor DivideScalar(Tensor a, double b)
+    {
+        var result = Kernels.Binary(a, b, BinaryOp.Divide, scalarFirst: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b], savesTensors: false);
+        return result;
+    }
+
+    /// <summary>A floating elementwise function; integer inputs compute in float32, as in PyTorch.</summary>
+    private static Tensor Map(Tensor a, SpanMap<float> single, SpanMap<double> dbl)
+    {
+        var x = a.DType.IsFloating() ? a : Kernels.Cast(a, DType.Float32);
+        var result = Tensor.Empty(x.DType, x.Dims);
+        if (x.DType == DType.Float32) single(x.Span<float>(), result.Span<float>());
+        else dbl(x.Span<double>(), result.Span<double>());
+        return result;
+    }
+
+    private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+}

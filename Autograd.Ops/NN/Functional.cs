@@ -1,0 +1,55 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.NN;
+
+/// <summary>How a loss combines its per-element values.</summary>
+public enum Reduction { None, Mean, Sum }
+
+/// <summary>torch.nn.functional.</summary>
+public static class Functional
+{
+    /// <summary>
+    /// Cross-entropy of logits against class indices: nll_loss(log_softmax(input)) computed in one pass with
+    /// log-sum-exp, and a backward that writes the closed form (softmax - one-hot) x scale directly.
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null,
+        long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0) =>
+        ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing, fromLogits: true);
+
+    /// <summary>Negative log-likelihood of log-probabilities against class indices.</summary>
+    public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null,
+        long ignoreIndex = -100, Reduction reduction = Reduction.Mean) =>
+        ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, 0.0, fromLogits: false);
+
+    /// <summary>One-hot encoding: an Int64 tensor of shape index.Shape + [numClasses].</summary>
+    public static Tensor OneHot(Tensor index, int numClasses = -1)
+    {
+        if (index.DType != DType.Int64) throw new ArgumentException("one_hot is only applicable to index tensor.");
+        var classes = index.Span<long>();
+        if (numClasses == -1)
+        {
+            if (classes.IsEmpty) throw new ArgumentException("Can not infer total number of classes from empty tensor.");
+            numClasses = checked((int)TensorPrimitives.Max<long>(classes) + 1);
+        }
+        if (!classes.IsEmpty && TensorPrimitives.Min<long>(classes) < 0) throw new ArgumentException("Class values must be non-negative.");
+        if (!classes.IsEmpty && TensorPrimitives.Max<long>(classes) >= numClasses) throw new ArgumentException("Class values must be smaller than num_classes.");
+        var result = Tensor.Empty(DType.Int64, [.. index.Dims, numClasses]);
+        var data = result.Span<long>();
+        for (int i = 0; i < classes.Length; i++) data[i * numClasses + (int)classes[i]] = 1;
+        return result;
+    }
+}
+
+/// <summary>torch.nn.CrossEntropyLoss.</summary>
+public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100,
+    Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
+{
+    public Tensor? Weight { get; } = weight;
+    public long IgnoreIndex { get; } = ignoreIndex;
+    public Reduction Reduction { get; } = reduction;
+    public double LabelSmoothing { get; } = labelSmoothing;
+
+    public Tensor Forward(Tensor input, Tensor target) =>
+        Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+}

@@ -1,0 +1,96 @@
+namespace Autograd;
+
+/// <summary>The <c>torch.</c> module: factories, the global generator, no-grad mode and functional forms of the ops.</summary>
+public static class Torch
+{
+    /// <summary>Seeds the default generator: the same streams as torch.manual_seed on the CPU.</summary>
+    public static void ManualSeed(long seed) => Generator.Default.ManualSeed(seed);
+
+    /// <summary>Disables graph recording on this thread until disposed: <c>using (Torch.NoGrad()) { ... }</c>.</summary>
+    public static IDisposable NoGrad() => GradMode.Disable();
+
+    public static Tensor Rand(params int[] shape) => Rand(shape, DType.Float32);
+
+    /// <summary>Uniform samples in [0, 1).</summary>
+    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Generator? generator = null) =>
+        Random(shape, dtype, requiresGrad, "rand", (generator ?? Generator.Default).FillUniform, (generator ?? Generator.Default).FillUniform);
+
+    public static Tensor Randn(params int[] shape) => Randn(shape, DType.Float32);
+
+    /// <summary>Standard normal samples.</summary>
+    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Generator? generator = null) =>
+        Random(shape, dtype, requiresGrad, "normal", (generator ?? Generator.Default).FillNormal, (generator ?? Generator.Default).FillNormal);
+
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
+
+    public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) => Filled(shape, dtype, requiresGrad, 0);
+
+    public static Tensor Ones(params int[] shape) => Ones(shape, DType.Float32);
+
+    public static Tensor Ones(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) => Filled(shape, dtype, requiresGrad, 1);
+
+    /// <summary>A 1-D float32 tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor Tensor(float[] data, bool requiresGrad = false) => Leaf((float[])data.Clone(), [data.Length], requiresGrad);
+
+    /// <summary>A 1-D float64 tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor Tensor(double[] data, bool requiresGrad = false) => Leaf((double[])data.Clone(), [data.Length], requiresGrad);
+
+    /// <summary>A 1-D int64 tensor, as torch.LongTensor.</summary>
+    public static Tensor Tensor(long[] data) => new((long[])data.Clone(), [data.Length]);
+
+    /// <summary>A 0-d float32 tensor, as torch.tensor(3.5).</summary>
+    public static Tensor Scalar(double value, DType dtype = DType.Float32, bool requiresGrad = false) =>
+        Filled([], dtype, requiresGrad, value);
+
+    public static Tensor Softmax(Tensor x, int dim) => x.Softmax(dim);
+    public static Tensor LogSoftmax(Tensor x, int dim) => x.LogSoftmax(dim);
+    public static Tensor Log(Tensor x) => x.Log();
+    public static Tensor Exp(Tensor x) => x.Exp();
+    public static Tensor Sum(Tensor x) => x.Sum();
+    public static Tensor Sum(Tensor x, int dim, bool keepDim = false) => x.Sum(dim, keepDim);
+    public static Tensor Mean(Tensor x) => x.Mean();
+    public static Tensor Mean(Tensor x, int dim, bool keepDim = false) => x.Mean(dim, keepDim);
+    public static Tensor Max(Tensor x) => x.Max();
+    public static (Tensor Values, Tensor Indices) Max(Tensor x, int dim, bool keepDim = false) => x.Max(dim, keepDim);
+    public static Tensor MatMul(Tensor a, Tensor b) => a.MatMul(b);
+    public static Tensor Mm(Tensor a, Tensor b) => a.MatMul(b);
+    public static Tensor Scatter(Tensor x, int dim, Tensor index, double value) => x.Scatter(dim, index, value);
+    public static Tensor Scatter(Tensor x, int dim, Tensor index, Tensor src) => x.Scatter(dim, index, src);
+    public static Tensor Gather(Tensor x, int dim, Tensor index) => x.Gather(dim, index);
+    public static Tensor Unsqueeze(Tensor x, int dim) => x.Unsqueeze(dim);
+    public static Tensor Reshape(Tensor x, params int[] shape) => x.Reshape(shape);
+    public static Tensor Clone(Tensor x) => x.Clone();
+    public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
+
+    private static Tensor Random(int[] shape, DType dtype, bool requiresGrad, string kernel, SpanFill<float> single, SpanFill<double> dbl)
+    {
+        if (dtype == DType.Int64) throw new ArgumentException($"\"{kernel}_kernel_cpu\" not implemented for 'Long'");
+        var t = Autograd.Tensor.Empty(dtype, ValidShape(shape));
+        if (dtype == DType.Float32) single(t.Span<float>()); else dbl(t.Span<double>());
+        return WithRequiresGrad(t, requiresGrad);
+    }
+
+    private delegate void SpanFill<T>(Span<T> destination);
+
+    private static Tensor Filled(int[] shape, DType dtype, bool requiresGrad, double value) =>
+        WithRequiresGrad(Kernels.Full(dtype, ValidShape(shape), value), requiresGrad);
+
+    private static Tensor Leaf(Array data, int[] shape, bool requiresGrad) => WithRequiresGrad(new Tensor(data, shape), requiresGrad);
+
+    private static Tensor WithRequiresGrad(Tensor t, bool requiresGrad)
+    {
+        if (requiresGrad && !t.DType.IsFloating())
+            throw new ArgumentException("Only Tensors of floating point and complex dtype can require gradients");
+        t.RequiresGrad = requiresGrad;
+        return t;
+    }
+
+    private static int[] ValidShape(int[] shape)
+    {
+        foreach (int size in shape)
+        {
+            if (size < 0) throw new ArgumentException($"Trying to create tensor with negative dimension {size}: {Shapes.Format(shape)}");
+        }
+        return (int[])shape.Clone();
+    }
+}
