@@ -43,10 +43,12 @@ public class OpsGoldenTests
         for (int i = 0; i < outputs.Length; i++) outputs[i].ToString().ShouldBe(c.Outputs[i].Str, $"output {i}: str");
     }
 
-    [TestCaseSource(typeof(Golden), nameof(Golden.CaseData))]
+    /// <summary>Cases where PyTorch ran a backward pass (some input requires grad and the output is floating).</summary>
+    public static IEnumerable<TestCaseData> BackwardCases() => Golden.CaseData().Where(d => ((GoldenCase)d.Arguments[0]!).Backward);
+
+    [TestCaseSource(nameof(BackwardCases))]
     public void Gradients(GoldenCase c)
     {
-        if (!c.Backward) Assert.Ignore("PyTorch runs no backward for this case (no input requires grad, or integer output).");
         var (inputs, outputs) = Run(c);
         outputs[0].Backward(c.GradOutput is null ? null : Golden.Build(c.GradOutput));
         for (int i = 0; i < inputs.Length; i++)

@@ -155,6 +155,8 @@ def add_case(name, op, inputs, args=None, grad_output=True):
     args = dict(args or {})
     assert name not in names, name
     names.add(name)
+    # Fresh leaves, so that a tensor shared between cases never carries a gradient from an earlier backward.
+    inputs = [leaf(t, t.requires_grad) for t in inputs]
     result = OPS[op](inputs, args)
     outputs = list(result) if isinstance(result, tuple) else [result]
     case = {
