@@ -25,6 +25,13 @@ public class FiniteDifferenceTests
     public void GoldenOp(GoldenCase c) =>
         CheckGradients(c.Inputs, c.GradOutput?.AsDoubles(), x => Golden.Apply(c.Op, c.Args, x)[0]);
 
+    [Test]
+    public void Float64Cases_CoverEveryDifferentiableOp()
+    {
+        var checkedOps = Float64Cases().Select(d => ((GoldenCase)d.Arguments[0]!).Op).ToHashSet();
+        Golden.Cases.Select(c => c.Op).Where(op => op != "one_hot").Distinct().ShouldAllBe(op => checkedOps.Contains(op));
+    }
+
     // Compositions of several ops, with inputs drawn here (System.Random, fixed seeds).
 
     [Test]
