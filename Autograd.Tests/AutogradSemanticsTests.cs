@@ -50,6 +50,23 @@ public class AutogradSemanticsTests
         Grad(x).ShouldBe([2.0, 2 * Math.E], tolerance: 1e-15);
     }
 
+    /// <summary>
+    /// Without retainGraph, a second backward still works through nodes that saved no tensors, as in PyTorch
+    /// (the ones that do fail: see ErrorTests' backward_twice cases). The gradients accumulate twice.
+    /// </summary>
+    [TestCaseSource(typeof(Golden), nameof(Golden.BackwardTwiceData))]
+    public void BackwardTwice_WorksWhereNothingWasSaved(BackwardTwiceCase t)
+    {
+        var inputs = Golden.Build(t.Inputs);
+        var loss = Golden.Apply(t.Op, t.Args, inputs)[0].Sum();
+        loss.Backward();
+        loss.Backward();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (t.Grads[i] is { } expected) Golden.ShouldMatch(inputs[i].Grad.ShouldNotBeNull(), expected, $"input {i}: grad");
+        }
+    }
+
     [Test]
     public void Backward_WithExplicitGradient_WeightsTheOutputs()
     {

@@ -71,6 +71,12 @@ public sealed record ErrorCase(string Name, string Kind, string? Op, CaseArgs Ar
     public override string ToString() => Name;
 }
 
+/// <summary>A graph PyTorch lets backpropagate twice (it saved no tensors), with the grads after both passes.</summary>
+public sealed record BackwardTwiceCase(string Name, string Op, CaseArgs Args, TensorSpec[] Inputs, TensorSpec?[] Grads)
+{
+    public override string ToString() => Name;
+}
+
 /// <summary>Loads Golden/ops.json (written by tools/gen_golden.py) and maps its op names onto the public API.</summary>
 public static class Golden
 {
@@ -78,6 +84,7 @@ public static class Golden
 
     public static IReadOnlyList<GoldenCase> Cases => CasesCache.Value;
     public static IReadOnlyList<ErrorCase> Errors => ErrorsCache.Value;
+    public static IReadOnlyList<BackwardTwiceCase> BackwardTwiceOk => TwiceCache.Value;
     public static JsonElement Seed => Root.Value.GetProperty("seed");
 
     private static readonly Lazy<GoldenCase[]> CasesCache =
@@ -86,10 +93,16 @@ public static class Golden
     private static readonly Lazy<ErrorCase[]> ErrorsCache =
         new(() => [.. Root.Value.GetProperty("errors").EnumerateArray().Select(ParseError)]);
 
+    private static readonly Lazy<BackwardTwiceCase[]> TwiceCache =
+        new(() => [.. Root.Value.GetProperty("backward_twice_ok").EnumerateArray().Select(ParseTwice)]);
+
     /// <summary>Test-case sources: one NUnit case per golden entry, named after it.</summary>
     public static IEnumerable<TestCaseData> CaseData() => Cases.Select(c => new TestCaseData(c).SetArgDisplayNames(c.Name));
 
     public static IEnumerable<TestCaseData> ErrorData() => Errors.Select(e => new TestCaseData(e).SetArgDisplayNames(e.Name));
+
+    public static IEnumerable<TestCaseData> BackwardTwiceData() =>
+        BackwardTwiceOk.Select(t => new TestCaseData(t).SetArgDisplayNames(t.Name));
 
     private static JsonElement Load()
     {
@@ -117,6 +130,13 @@ public static class Golden
         [.. e.GetProperty("inputs").EnumerateArray().Select(ParseTensor)],
         e.GetProperty("message").GetString()!,
         e.GetProperty("family").GetString()!);
+
+    private static BackwardTwiceCase ParseTwice(JsonElement t) => new(
+        t.GetProperty("name").GetString()!,
+        t.GetProperty("op").GetString()!,
+        new CaseArgs(t.GetProperty("args")),
+        [.. t.GetProperty("inputs").EnumerateArray().Select(ParseTensor)],
+        [.. t.GetProperty("grads").EnumerateArray().Select(ParseOptionalTensor)]);
 
     private static TensorSpec? ParseOptionalTensor(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : ParseTensor(e);
 

@@ -504,30 +504,65 @@ def error_cases():
     graph_errors()
 
 
+# A second backward through the same graph fails exactly where PyTorch freed saved tensors; ops that saved
+# nothing (add, view, sum, ...) backpropagate again and accumulate. Both outcomes are recorded.
+TWICE = [
+    ("add_scalar", {"scalar": 2.0}), ("sub_scalar", {"scalar": 2.0}), ("rsub_scalar", {"scalar": 2.0}),
+    ("mul_scalar", {"scalar": 2.0}), ("div_scalar", {"scalar": 2.0}), ("rdiv_scalar", {"scalar": 2.0}),
+    ("neg", {}), ("exp", {}), ("log", {}), ("add", {}), ("sub", {}), ("mul", {}), ("div", {}),
+    ("sum", {"dim": 1, "keepdim": False}), ("mean", {}), ("mean", {"dim": 1, "keepdim": False}),
+    ("max", {}), ("max", {"dim": 1, "keepdim": False}), ("unsqueeze", {"dim": 0}), ("view", {"shape": [-1]}),
+    ("reshape", {"shape": [7, 4]}), ("clone", {}), ("softmax", {"dim": 1}), ("log_softmax", {"dim": 1}),
+    ("matmul", {}), ("scatter_value", {"dim": 1, "value": 1.5}), ("scatter_src", {"dim": 1}),
+    ("cross_entropy", loss_args()), ("nll_loss", {"reduction": "mean", "ignore_index": -100}),
+]
+
+backward_twice_ok = []
+
+
+def twice_inputs(op):
+    inputs = [float_input((4, 7), F32, 0.5, 2.0)]
+    if op in ("add", "sub", "mul", "div"):
+        inputs.append(float_input((4, 7), F32, 0.5, 2.0))
+    elif op == "matmul":
+        inputs.append(float_input((7, 3), F32))
+    elif op.startswith("scatter"):
+        inputs.append(distinct_index((4, 1), 1, 7))
+        if op == "scatter_src":
+            inputs.append(float_input((4, 1), F32))
+    elif op in ("cross_entropy", "nll_loss"):
+        inputs.append(leaf(torch.tensor([1, 3, 5, 0]), False))
+    return inputs
+
+
+def backward_twice_cases():
+    """out = op(inputs).sum(); out.backward(); out.backward(): an error case, or the grads after both passes."""
+    for op, args in TWICE:
+        inputs = twice_inputs(op)
+        fresh = [leaf(t, t.requires_grad) for t in inputs]
+        name = f"backward_twice_{op}" + ("_dim" if "dim" in args and op in ("sum", "mean", "max") else "")
+        out = OPS[op](fresh, args)
+        out = (out[0] if isinstance(out, tuple) else out).sum()
+        out.backward()
+        try:
+            out.backward()
+        except RuntimeError as e:
+            errors.append({"name": name, "kind": "backward_twice", "op": op, "args": args,
+                           "inputs": [spec(t) for t in inputs], "message": str(e), "family": INVALID,
+                           "torch_type": type(e).__name__})
+            continue
+        backward_twice_ok.append({"name": name, "op": op, "args": args, "inputs": [spec(t) for t in inputs],
+                                  "grads": [spec(t.grad, requires_grad=False) if t.grad is not None else None
+                                            for t in fresh]})
+
+
 def graph_errors():
     """Misuse of the graph. The C# side replays each `kind` with the same op on the same inputs."""
     x = float_input((4, 7), F32)
     add_error("backward_non_scalar", "backward_non_scalar", INVALID, lambda: x.exp().backward(), "exp", {}, [x])
     add_error("backward_non_scalar_1_element_shape", "backward_non_scalar", INVALID,
               lambda: x.sum(1, keepdim=True).backward(), "sum", {"dim": 1, "keepdim": True}, [x])
-    # Backward twice: the second pass needs tensors the first one freed.
-    twice = [("exp", {}), ("log", {}), ("mul", {}), ("div", {}), ("softmax", {"dim": 1}), ("matmul", {}),
-             ("mul_scalar", {"scalar": 2.0}), ("cross_entropy", loss_args())]
-    for op, args in twice:
-        inputs = [float_input((4, 7), F32, 0.5, 2.0)]
-        if op in ("mul", "div"):
-            inputs.append(float_input((4, 7), F32, 0.5, 2.0))
-        elif op == "matmul":
-            inputs.append(float_input((7, 3), F32))
-        elif op == "cross_entropy":
-            inputs.append(leaf(torch.tensor([1, 3, 5, 0]), False))
-        fresh = [leaf(t, t.requires_grad) for t in inputs]
-
-        def backward_twice(fresh=fresh, op=op, args=args):
-            out = OPS[op](fresh, args).sum()
-            out.backward()
-            out.backward()
-        add_error(f"backward_twice_{op}", "backward_twice", INVALID, backward_twice, op, args, inputs)
+    backward_twice_cases()
     const = float_input((4, 7), F32, requires_grad=False)
     add_error("backward_without_grad", "backward_no_grad", INVALID, lambda: const.exp().sum().backward(), "exp", {}, [const])
     add_error("backward_leaf_without_grad", "backward_no_grad", INVALID, lambda: const.sum().backward(), "sum", {}, [const])
@@ -592,6 +627,7 @@ def main():
         "torch": torch.__version__,
         "cases": cases,
         "errors": errors,
+        "backward_twice_ok": backward_twice_ok,
         "seed": seed_programs(),
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
