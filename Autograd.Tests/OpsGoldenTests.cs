@@ -51,9 +51,12 @@ public class OpsGoldenTests
     {
         var (inputs, outputs) = Run(c);
         outputs[0].Backward(c.GradOutput is null ? null : Golden.Build(c.GradOutput));
+        // A float64 input of an op that computes in float32 (a 0-d float64 tensor times a float32 one) gets a float32-precise gradient.
+        bool computedInFloat32 = outputs[0].DType == DType.Float32;
         for (int i = 0; i < inputs.Length; i++)
         {
-            if (c.Grads[i] is { } expected) Golden.ShouldMatch(inputs[i].Grad.ShouldNotBeNull($"input {i}: grad"), expected, $"input {i}: grad");
+            if (c.Grads[i] is { } expected)
+                Golden.ShouldMatch(inputs[i].Grad.ShouldNotBeNull($"input {i}: grad"), expected, $"input {i}: grad", computedInFloat32);
             else inputs[i].Grad.ShouldBeNull($"input {i}: grad");
         }
     }
