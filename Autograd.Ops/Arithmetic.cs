@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using static Autograd.Differentiable;
 
@@ -130,11 +131,35 @@ public static class Arithmetic
     /// </summary>
     private static Tensor Map(Tensor a, SpanMap<double> function)
     {
-        var wide = Kernels.Cast(a, DType.Float64);
-        if (ReferenceEquals(wide, a)) wide = Tensor.Empty(DType.Float64, a.Dims);
-        function(Kernels.Cast(a, DType.Float64).Span<double>(), wide.Span<double>());
-        return a.DType == DType.Float64 ? wide : Kernels.Cast(wide, DType.Float32);
+        var result = Tensor.Uninitialized(a.DType == DType.Float64 ? DType.Float64 : DType.Float32, a.Dims);
+        switch (a.Storage.Data, result.Storage.Data)
+        {
+            case (double[] x, double[] y): Parallelism.ForRanges(x.Length, 1, new Widened<double, double>(x, y, function)); break;
+            case (float[] x, float[] y): Parallelism.ForRanges(x.Length, 1, new Widened<float, float>(x, y, function)); break;
+            case (long[] x, float[] y): Parallelism.ForRanges(x.Length, 1, new Widened<long, float>(x, y, function)); break;
+        }
+        return result;
     }
 
     private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+
+    /// <summary>Widens a chunk at a time into a stack buffer, maps it and narrows it back, so no wide copy of the tensor is made.</summary>
+    private readonly struct Widened<TSource, TResult>(TSource[] x, TResult[] y, SpanMap<double> function) : IRangeBody
+        where TSource : unmanaged, INumber<TSource>
+        where TResult : unmanaged, INumber<TResult>
+    {
+        private const int Chunk = 512;
+
+        public void Run(int start, int end)
+        {
+            Span<double> wide = stackalloc double[Chunk];
+            for (int i = start; i < end; i += Chunk)
+            {
+                int n = Math.Min(Chunk, end - i);
+                TensorPrimitives.ConvertTruncating<TSource, double>(x.AsSpan(i, n), wide[..n]);
+                function(wide[..n], wide[..n]);
+                TensorPrimitives.ConvertTruncating<double, TResult>(wide[..n], y.AsSpan(i, n));
+            }
+        }
+    }
 }

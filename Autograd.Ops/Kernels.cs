@@ -12,7 +12,7 @@ internal static class Kernels
     public static Tensor Cast(Tensor t, DType dtype)
     {
         if (t.DType == dtype) return t;
-        var result = Tensor.Empty(dtype, t.Dims);
+        var result = Tensor.Uninitialized(dtype, t.Dims);
         switch (t.Storage.Data, result.Storage.Data)
         {
             case (float[] s, double[] d): TensorPrimitives.ConvertTruncating<float, double>(s, d); break;
@@ -27,7 +27,7 @@ internal static class Kernels
 
     public static Tensor Full(DType dtype, int[] shape, double value)
     {
-        var t = Tensor.Empty(dtype, shape);
+        var t = Tensor.Uninitialized(dtype, shape);
         switch (t.Storage.Data)
         {
             case float[] f: f.AsSpan().Fill((float)value); break;
@@ -45,7 +45,7 @@ internal static class Kernels
         if (op == BinaryOp.Divide && dtype == DType.Int64) dtype = DType.Float32; // true division
         a = Cast(a, dtype);
         b = Cast(b, dtype);
-        var result = Tensor.Empty(dtype, shape);
+        var result = Tensor.Uninitialized(dtype, shape);
         switch (dtype)
         {
             case DType.Float32: Broadcast<float>(a, b, result, op); break;
@@ -60,13 +60,18 @@ internal static class Kernels
     {
         var dtype = a.DType.IsFloating() ? a.DType : DType.Float32;
         a = Cast(a, dtype);
-        var result = Tensor.Empty(dtype, a.Dims);
+        var result = Tensor.Uninitialized(dtype, a.Dims);
         switch (dtype)
         {
-            case DType.Float32: WithScalar(a.Span<float>(), (float)scalar, result.Span<float>(), op, scalarFirst); break;
-            default: WithScalar(a.Span<double>(), scalar, result.Span<double>(), op, scalarFirst); break;
+            case DType.Float32: Parallelism.ForRanges(result.Count, 1, new ScalarChunks<float>(a.Data<float>(), (float)scalar, result.Data<float>(), op, scalarFirst)); break;
+            default: Parallelism.ForRanges(result.Count, 1, new ScalarChunks<double>(a.Data<double>(), scalar, result.Data<double>(), op, scalarFirst)); break;
         }
         return result;
+    }
+
+    private readonly struct ScalarChunks<T>(T[] x, T s, T[] d, BinaryOp op, bool scalarFirst) : IRangeBody where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end) => WithScalar(x.AsSpan(start..end), s, d.AsSpan(start..end), op, scalarFirst);
     }
 
     private static void WithScalar<T>(ReadOnlySpan<T> x, T s, Span<T> d, BinaryOp op, bool scalarFirst) where T : unmanaged, INumber<T>
@@ -93,36 +98,66 @@ internal static class Kernels
         }
     }
 
-    /// <summary>Walks the output row by row; each operand's row is either contiguous or one broadcast element.</summary>
+    /// <summary>Elementwise over the output, in contiguous chunks when the operands are the same shape or one is a single element.</summary>
     private static void Broadcast<T>(Tensor a, Tensor b, Tensor result, BinaryOp op) where T : unmanaged, INumber<T>
     {
-        ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
-        var d = result.Span<T>();
-        if (d.IsEmpty) return;
-        if (a.Dims.AsSpan().SequenceEqual(b.Dims)) { Rows(x, y, d, op); return; }
-        if (y.Length == 1) { WithScalar(x, y[0], d, op, scalarFirst: false); return; }
-        if (x.Length == 1) { WithScalar(y, x[0], d, op, scalarFirst: true); return; }
-
-        var shape = result.Dims;
-        int rank = shape.Length, row = shape[rank - 1];
-        int[] xs = Shapes.BroadcastStrides(a.Dims, shape), ys = Shapes.BroadcastStrides(b.Dims, shape);
-        var index = new int[rank];
-        int xo = 0, yo = 0;
-        for (int start = 0; start < d.Length; start += row)
+        T[] x = a.Data<T>(), y = b.Data<T>(), d = result.Data<T>();
+        if (d.Length == 0) return;
+        if (x.Length == d.Length && y.Length == d.Length || x.Length == 1 || y.Length == 1)
         {
-            var dest = d.Slice(start, row);
-            bool xRow = xs[rank - 1] != 0, yRow = ys[rank - 1] != 0;
-            if (xRow && yRow) Rows(x.Slice(xo, row), y.Slice(yo, row), dest, op);
-            else if (xRow) WithScalar(x.Slice(xo, row), y[yo], dest, op, scalarFirst: false);
-            else if (yRow) WithScalar(y.Slice(yo, row), x[xo], dest, op, scalarFirst: true);
-            else { dest.Fill(x[xo]); WithScalar(dest, y[yo], dest, op, scalarFirst: false); }
-            // Odometer over all dims but the last.
-            for (int dim = rank - 2; dim >= 0; dim--)
+            Parallelism.ForRanges(d.Length, 1, new FlatChunks<T>(x, y, d, op));
+            return;
+        }
+        var shape = result.Dims;
+        int row = shape[^1];
+        Parallelism.ForRanges(d.Length / row, row,
+            new BroadcastRows<T>(x, Shapes.BroadcastStrides(a.Dims, shape), y, Shapes.BroadcastStrides(b.Dims, shape), d, shape, op));
+    }
+
+    private readonly struct FlatChunks<T>(T[] x, T[] y, T[] d, BinaryOp op) : IRangeBody where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            var dest = d.AsSpan(start..end);
+            if (x.Length == 1 && y.Length != 1) WithScalar(y.AsSpan(start..end), x[0], dest, op, scalarFirst: true);
+            else if (y.Length == 1) WithScalar(x.Length == 1 ? x : x.AsSpan(start..end), y[0], dest, op, scalarFirst: false);
+            else Rows(x.AsSpan(start..end), y.AsSpan(start..end), dest, op);
+        }
+    }
+
+    /// <summary>Output rows [start, end); each operand's row is either contiguous or one broadcast element.</summary>
+    private readonly struct BroadcastRows<T>(T[] x, int[] xs, T[] y, int[] ys, T[] d, int[] shape, BinaryOp op) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            int rank = shape.Length, row = shape[rank - 1];
+            Span<int> index = stackalloc int[rank];
+            int xo = 0, yo = 0;
+            // The multi-index of the first row, and where it starts in each operand.
+            for (int dim = rank - 2, rest = start; dim >= 0; dim--)
             {
-                xo += xs[dim]; yo += ys[dim];
-                if (++index[dim] < shape[dim]) break;
-                xo -= xs[dim] * shape[dim]; yo -= ys[dim] * shape[dim];
-                index[dim] = 0;
+                index[dim] = rest % shape[dim];
+                rest /= shape[dim];
+                xo += index[dim] * xs[dim];
+                yo += index[dim] * ys[dim];
+            }
+            bool xRow = xs[rank - 1] != 0, yRow = ys[rank - 1] != 0;
+            for (int r = start; r < end; r++)
+            {
+                var dest = d.AsSpan(r * row, row);
+                if (xRow && yRow) Rows(x.AsSpan(xo, row), y.AsSpan(yo, row), dest, op);
+                else if (xRow) WithScalar(x.AsSpan(xo, row), y[yo], dest, op, scalarFirst: false);
+                else if (yRow) WithScalar(y.AsSpan(yo, row), x[xo], dest, op, scalarFirst: true);
+                else { dest.Fill(x[xo]); WithScalar(dest, y[yo], dest, op, scalarFirst: false); }
+                // Odometer over all dims but the last.
+                for (int dim = rank - 2; dim >= 0; dim--)
+                {
+                    xo += xs[dim]; yo += ys[dim];
+                    if (++index[dim] < shape[dim]) break;
+                    xo -= xs[dim] * shape[dim]; yo -= ys[dim] * shape[dim];
+                    index[dim] = 0;
+                }
             }
         }
     }
@@ -179,24 +214,66 @@ internal static class Kernels
     {
         int[] shape = (int[])t.Dims.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
-        var result = Tensor.Empty(t.DType, shape);
-        if (a == b) { Array.Copy(t.Storage.Data, result.Storage.Data, t.Count); return result; }
-        // Source strides permuted into the result's dim order.
-        var strides = Shapes.BroadcastStrides(t.Dims, t.Dims);
-        (strides[a], strides[b]) = (strides[b], strides[a]);
-        var index = new int[shape.Length];
-        Array source = t.Storage.Data, destination = result.Storage.Data;
-        for (int i = 0, offset = 0; i < result.Count; i++)
+        var result = Tensor.Uninitialized(t.DType, shape);
+        if (a == b)
         {
-            Array.Copy(source, offset, destination, i, 1);
-            for (int dim = shape.Length - 1; dim >= 0; dim--)
-            {
-                offset += strides[dim];
-                if (++index[dim] < shape[dim]) break;
-                offset -= strides[dim] * shape[dim];
-                index[dim] = 0;
-            }
+            Array.Copy(t.Storage.Data, result.Storage.Data, t.Count);
+            return result;
+        }
+        if (a > b) (a, b) = (b, a);
+        // The source as [outer, rows, middle, columns, inner] with rows and columns the swapped dims.
+        var (outer, rows, _) = Shapes.SplitAt(t.Dims, a);
+        int columns = t.Rank == 0 ? 1 : t.Dims[b], inner = Shapes.SplitAt(t.Dims, b).Inner;
+        int middle = rows == 0 || columns == 0 || inner == 0 ? 0 : t.Count / (outer * rows * columns * inner);
+        var layout = new TransposeLayout(outer, rows, middle, columns, inner);
+        switch (t.Storage.Data)
+        {
+            case float[] f: Transpose(f, result.Data<float>(), layout); break;
+            case double[] d: Transpose(d, result.Data<double>(), layout); break;
+            case long[] l: Transpose(l, result.Data<long>(), layout); break;
         }
         return result;
+    }
+
+    private readonly record struct TransposeLayout(int Outer, int Rows, int Middle, int Columns, int Inner)
+    {
+        // Square tiles of the (rows, columns) plane, so reads and writes both stay within a few cache lines per row.
+        public const int Tile = 32;
+        public int ColumnTiles => (Columns + Tile - 1) / Tile;
+    }
+
+    private static void Transpose<T>(T[] source, T[] destination, TransposeLayout layout) where T : unmanaged
+    {
+        if (destination.Length == 0) return;
+        int tiles = layout.Outer * layout.Middle * layout.ColumnTiles;
+        Parallelism.ForRanges(tiles, (long)destination.Length / tiles, new TransposeTiles<T>(source, destination, layout));
+    }
+
+    /// <summary>Destination tiles [start, end): each writes a band of up to Tile destination rows (source columns).</summary>
+    private readonly struct TransposeTiles<T>(T[] source, T[] destination, TransposeLayout layout) : IRangeBody where T : unmanaged
+    {
+        public void Run(int start, int end)
+        {
+            var (_, rows, middle, columns, inner) = layout;
+            for (int tile = start; tile < end; tile++)
+            {
+                int columnStart = tile % layout.ColumnTiles * TransposeLayout.Tile, plane = tile / layout.ColumnTiles;
+                int o = plane / middle, m = plane % middle, columnEnd = Math.Min(columns, columnStart + TransposeLayout.Tile);
+                for (int rowStart = 0; rowStart < rows; rowStart += TransposeLayout.Tile)
+                {
+                    int rowEnd = Math.Min(rows, rowStart + TransposeLayout.Tile);
+                    for (int j = columnStart; j < columnEnd; j++)
+                    {
+                        for (int i = rowStart; i < rowEnd; i++)
+                        {
+                            int from = (((o * rows + i) * middle + m) * columns + j) * inner;
+                            int to = (((o * columns + j) * middle + m) * rows + i) * inner;
+                            if (inner == 1) destination[to] = source[from];
+                            else source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

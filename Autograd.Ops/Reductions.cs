@@ -140,9 +140,30 @@ public static class Reductions
         TResult Run<T>(Tensor t) where T : unmanaged, INumber<T>;
     }
 
+    /// <summary>
+    /// The sum of all elements: partial sums over fixed chunks (in parallel when large), then their sum in order, so
+    /// the bits never depend on the thread count.
+    /// </summary>
     private readonly struct SumAll : IReduction<Tensor>
     {
-        public Tensor Run<T>(Tensor t) where T : unmanaged, INumber<T> => Tensor.Scalar(TensorPrimitives.Sum<T>(t.Span<T>()));
+        private const int Chunk = 1 << 16;
+
+        public Tensor Run<T>(Tensor t) where T : unmanaged, INumber<T>
+        {
+            var x = t.Data<T>();
+            if (x.Length <= Chunk) return Tensor.Scalar(TensorPrimitives.Sum<T>(x));
+            var partials = new T[(x.Length + Chunk - 1) / Chunk];
+            Parallelism.ForRanges(partials.Length, Chunk, new ChunkSums<T>(x, partials));
+            return Tensor.Scalar(TensorPrimitives.Sum<T>(partials));
+        }
+
+        private readonly struct ChunkSums<T>(T[] x, T[] partials) : IRangeBody where T : unmanaged, INumber<T>
+        {
+            public void Run(int start, int end)
+            {
+                for (int c = start; c < end; c++) partials[c] = TensorPrimitives.Sum<T>(x.AsSpan(c * Chunk, Math.Min(Chunk, x.Length - c * Chunk)));
+            }
+        }
     }
 
     private readonly record struct SumAlongDim(int Outer, int Size, int Inner, int[] Shape) : IReduction<Tensor>
@@ -150,16 +171,22 @@ public static class Reductions
         public Tensor Run<T>(Tensor t) where T : unmanaged, INumber<T>
         {
             var result = Tensor.Empty(t.DType, Shape);
-            ReadOnlySpan<T> x = t.Span<T>();
-            var d = result.Span<T>();
-            for (int o = 0; o < Outer; o++)
-            {
-                var block = x.Slice(o * Size * Inner, Size * Inner);
-                if (Inner == 1) { d[o] = TensorPrimitives.Sum(block); continue; }
-                var dest = d.Slice(o * Inner, Inner);
-                for (int s = 0; s < Size; s++) TensorPrimitives.Add(dest, block.Slice(s * Inner, Inner), dest);
-            }
+            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), result.Data<T>(), Size, Inner));
             return result;
+        }
+
+        private readonly struct Blocks<T>(T[] x, T[] d, int size, int inner) : IRangeBody where T : unmanaged, INumber<T>
+        {
+            public void Run(int start, int end)
+            {
+                for (int o = start; o < end; o++)
+                {
+                    var block = x.AsSpan(o * size * inner, size * inner);
+                    if (inner == 1) { d[o] = TensorPrimitives.Sum<T>(block); continue; }
+                    var dest = d.AsSpan(o * inner, inner);
+                    for (int s = 0; s < size; s++) TensorPrimitives.Add(dest, block.Slice(s * inner, inner), dest);
+                }
+            }
         }
     }
 
@@ -168,27 +195,32 @@ public static class Reductions
     {
         public (Tensor, Tensor) Run<T>(Tensor t) where T : unmanaged, INumber<T>
         {
-            var values = Tensor.Empty(t.DType, Shape);
-            var indices = Tensor.Empty(DType.Int64, Shape);
-            ReadOnlySpan<T> x = t.Span<T>();
-            Span<T> v = values.Span<T>();
-            Span<long> idx = indices.Span<long>();
-            for (int o = 0; o < Outer; o++)
+            var values = Tensor.Uninitialized(t.DType, Shape);
+            var indices = Tensor.Uninitialized(DType.Int64, Shape);
+            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), values.Data<T>(), indices.Data<long>(), Size, Inner));
+            return (values, indices);
+        }
+
+        private readonly struct Blocks<T>(T[] x, T[] v, long[] idx, int size, int inner) : IRangeBody where T : unmanaged, INumber<T>
+        {
+            public void Run(int start, int end)
             {
-                for (int i = 0; i < Inner; i++)
+                for (int o = start; o < end; o++)
                 {
-                    int best = 0, baseOffset = o * Size * Inner + i;
-                    T bestValue = x[baseOffset];
-                    for (int s = 1; s < Size && !T.IsNaN(bestValue); s++)
+                    for (int i = 0; i < inner; i++)
                     {
-                        T candidate = x[baseOffset + s * Inner];
-                        if (candidate > bestValue || T.IsNaN(candidate)) { best = s; bestValue = candidate; }
+                        int best = 0, baseOffset = o * size * inner + i;
+                        T bestValue = x[baseOffset];
+                        for (int s = 1; s < size && !T.IsNaN(bestValue); s++)
+                        {
+                            T candidate = x[baseOffset + s * inner];
+                            if (candidate > bestValue || T.IsNaN(candidate)) { best = s; bestValue = candidate; }
+                        }
+                        v[o * inner + i] = bestValue;
+                        idx[o * inner + i] = best;
                     }
-                    v[o * Inner + i] = bestValue;
-                    idx[o * Inner + i] = best;
                 }
             }
-            return (values, indices);
         }
     }
 }

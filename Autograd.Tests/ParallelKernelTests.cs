@@ -162,4 +162,75 @@ public class ParallelKernelTests
         var (serial, parallel) = SerialAndParallel<float>(() => x.LogSoftmax(1));
         parallel.ShouldBe(serial);
     }
+
+    [Test]
+    public void Broadcasting_ParallelBitsEqualSerial_AndMatchesElementwiseReference()
+    {
+        Torch.ManualSeed(8);
+        var a = Torch.Randn(300, 1, 200);
+        var b = Torch.Randn(50, 1);
+        var (serial, parallel) = SerialAndParallel<float>(() => a * b + a / 3.0 - b.Exp());
+        parallel.ShouldBe(serial);
+        float[] x = a.ToArray<float>(), y = b.ToArray<float>();
+        for (int i = 0; i < 300; i += 37)
+        for (int j = 0; j < 50; j += 7)
+        for (int k = 0; k < 200; k += 13)
+        {
+            float xv = x[i * 200 + k], yv = y[j];
+            serial[(i * 50 + j) * 200 + k].ShouldBe(xv * yv + xv / 3f - MathF.Exp(yv), 1e-5f);
+        }
+    }
+
+    [TestCase(0, 1)]
+    [TestCase(1, 2)]
+    [TestCase(0, 3)]
+    [TestCase(2, 2)]
+    public void Transpose_MovesEveryElement(int dim0, int dim1)
+    {
+        int[] shape = [37, 5, 70, 3];
+        var x = Torch.Tensor(Enumerable.Range(0, 37 * 5 * 70 * 3).Select(i => (double)i).ToArray()).View(shape);
+        var (serial, parallel) = SerialAndParallel<double>(() => x.Transpose(dim0, dim1));
+        parallel.ShouldBe(serial);
+        int[] swapped = (int[])shape.Clone();
+        (swapped[dim0], swapped[dim1]) = (swapped[dim1], swapped[dim0]);
+        x.Transpose(dim0, dim1).Shape.ShouldBe(swapped);
+        // Element at index (i0, i1, i2, i3) of the result is the source's at the index with the two dims swapped.
+        var index = new int[4];
+        for (int flat = 0; flat < serial.Length; flat++)
+        {
+            for (int d = 3, rest = flat; d >= 0; d--) { index[d] = rest % swapped[d]; rest /= swapped[d]; }
+            (index[dim0], index[dim1]) = (index[dim1], index[dim0]);
+            serial[flat].ShouldBe(((index[0] * 5 + index[1]) * 70 + index[2]) * 3 + index[3]);
+        }
+    }
+
+    [Test]
+    public void Reductions_ParallelBitsEqualSerial_AndMatchFloat64()
+    {
+        Torch.ManualSeed(9);
+        var x = Torch.Randn(1000, 700);
+        var (sumSerial, sumParallel) = SerialAndParallel<float>(() => x.Sum());
+        sumParallel.ShouldBe(sumSerial);
+        ((double)sumSerial[0]).ShouldBe(x.ToArray<double>().Sum(), 1e-2);
+        var (rowsSerial, rowsParallel) = SerialAndParallel<float>(() => x.Sum(1));
+        rowsParallel.ShouldBe(rowsSerial);
+        var (columnsSerial, columnsParallel) = SerialAndParallel<float>(() => x.Mean(0));
+        columnsParallel.ShouldBe(columnsSerial);
+        var (maxSerial, maxParallel) = SerialAndParallel<long>(() => x.Max(1).Indices);
+        maxParallel.ShouldBe(maxSerial);
+        var values = x.ToArray<float>();
+        for (int row = 0; row < 1000; row += 97)
+            maxSerial[row].ShouldBe(Array.IndexOf(values, values.AsSpan(row * 700, 700).ToArray().Max(), row * 700) - row * 700);
+    }
+
+    [Test]
+    public void ExpAndLog_ParallelBitsEqualSerial_AndAreCorrectlyRoundedFromDouble()
+    {
+        Torch.ManualSeed(10);
+        var x = Torch.Rand(300, 500) + 0.5;
+        var (serial, parallel) = SerialAndParallel<float>(() => x.Exp().Log());
+        parallel.ShouldBe(serial);
+        var source = x.ToArray<float>();
+        for (int i = 0; i < source.Length; i += 1001) serial[i].ShouldBe((float)Math.Log((float)Math.Exp(source[i])));
+    }
 }
