@@ -125,7 +125,7 @@ public static class Arithmetic
     }
 
     /// <summary>A floating elementwise function; integer inputs compute in float32, as in PyTorch.</summary>
-    private static Tensor Map(Tensor a, SpanMap<float> single, SpanMap<double> dbl)
+    internal static Tensor Map(Tensor a, SpanMap<float> single, SpanMap<double> dbl)
     {
         var x = a.DType.IsFloating() ? a : Kernels.Cast(a, DType.Float32);
         var result = Tensor.Empty(x.DType, x.Dims);
@@ -134,5 +134,5 @@ public static class Arithmetic
         return result;
     }
 
-    private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+    internal delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
 }
