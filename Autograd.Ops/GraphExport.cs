@@ -36,7 +36,8 @@ public static class GraphExport
                 return dot.Append("}\n").ToString();
             }
             string output = Node(self, Label(self), "darkolivegreen1");
-            dot.Append($"    {Node(root, $"{root.Name}\n{Size(root.Shape)}", "lightgrey")} -> {output}\n");
+            string rootId = Node(root, $"{root.Name}\n{Size(root.Shape)}", "lightgrey");
+            dot.Append($"    {rootId} -> {output}\n");
             var pending = new Queue<GradFn>([root]);
             var visited = new HashSet<GradFn>(ReferenceEqualityComparer.Instance) { root };
             while (pending.Count > 0)
