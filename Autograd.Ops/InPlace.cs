@@ -29,7 +29,7 @@ public static class InPlace
         /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor.</summary>
         public Tensor Copy_(Tensor src) => Update(self, [src], t => CopyOf(t, src));
 
-        /// <summary>Fills with uniform samples in [from, to), drawn as PyTorch's <c>uniform_</c>: from + u * (to - from).</summary>
+        /// <summary>Fills with uniform samples in [from, to), drawn as PyTorch's <c>uniform_</c>: u * (to - from) + from, fused as its AVX2 build computes it.</summary>
         public Tensor Uniform_(double from = 0, double to = 1, Generator? generator = null)
         {
             if (!self.DType.IsFloating()) throw new ArgumentException("\"check_uniform_bounds\" not implemented for 'Long'");
@@ -89,13 +89,13 @@ public static class InPlace
             var values = result.Span<float>();
             generator.FillUniform(values);
             float low = (float)from, width = (float)to - (float)from;
-            for (int i = 0; i < values.Length; i++) values[i] = values[i] * width + low;
+            for (int i = 0; i < values.Length; i++) values[i] = MathF.FusedMultiplyAdd(values[i], width, low);
         }
         else
         {
             var values = result.Span<double>();
             generator.FillUniform(values);
-            for (int i = 0; i < values.Length; i++) values[i] = values[i] * (to - from) + from;
+            for (int i = 0; i < values.Length; i++) values[i] = Math.FusedMultiplyAdd(values[i], to - from, from);
         }
         return result;
     }

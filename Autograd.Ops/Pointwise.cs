@@ -79,11 +79,11 @@ public static class Pointwise
         /// <summary>self - alpha * other, as <c>torch.sub(self, other, alpha=alpha)</c>.</summary>
         public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(self, other, -alpha, "SubBackward0");
 
-        /// <summary>self + value * tensor1 * tensor2.</summary>
+        /// <summary>self + value * tensor1 * tensor2, as PyTorch's CPU kernel: one fused multiply-add of (value * tensor1) and tensor2 onto self.</summary>
         public Tensor Addcmul(Tensor tensor1, Tensor tensor2, double value = 1)
         {
             Tensor result;
-            using (GradMode.Disable()) result = self + tensor1 * value * tensor2;
+            using (GradMode.Disable()) result = FusedMultiplyAdd(tensor1 * value, tensor2, self);
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
                 Graph.Record(result, "AddcmulBackward0", [self, tensor1, tensor2],
@@ -112,16 +112,26 @@ public static class Pointwise
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Int64 && !double.IsInteger(alpha))
             throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
-        Tensor x = ExpandedCopy(Kernels.Cast(a, dtype), shape), y = ExpandedCopy(Kernels.Cast(b, dtype), shape);
+        var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
+        if (Graph.NeedsGrad(a, b))
+            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], savesTensors: false);
+        return result;
+    }
+
+    /// <summary>x * y + addend rounded once per element (broadcast, promoted), as the FMA instructions of PyTorch's AVX2 kernels.</summary>
+    private static Tensor FusedMultiplyAdd(Tensor x, Tensor y, Tensor addend)
+    {
+        var shape = Shapes.Broadcast(Shapes.Broadcast(x.Dims, y.Dims), addend.Dims);
+        var dtype = DTypes.Promote(DTypes.Promote(x.DType, y.DType), addend.DType);
+        Tensor Operand(Tensor t) => ExpandedCopy(Kernels.Cast(t, dtype), shape);
+        Tensor a = Operand(x), b = Operand(y), c = Operand(addend);
         var result = Tensor.Empty(dtype, shape);
         switch (dtype)
         {
-            case DType.Float32: TensorPrimitives.FusedMultiplyAdd(y.Span<float>(), (float)alpha, x.Span<float>(), result.Span<float>()); break;
-            case DType.Float64: TensorPrimitives.FusedMultiplyAdd(y.Span<double>(), alpha, x.Span<double>(), result.Span<double>()); break;
-            default: TensorPrimitives.MultiplyAdd(y.Span<long>(), (long)alpha, x.Span<long>(), result.Span<long>()); break;
+            case DType.Float32: TensorPrimitives.FusedMultiplyAdd<float>(a.Span<float>(), b.Span<float>(), c.Span<float>(), result.Span<float>()); break;
+            case DType.Float64: TensorPrimitives.FusedMultiplyAdd<double>(a.Span<double>(), b.Span<double>(), c.Span<double>(), result.Span<double>()); break;
+            default: TensorPrimitives.MultiplyAdd<long>(a.Span<long>(), b.Span<long>(), c.Span<long>(), result.Span<long>()); break;
         }
-        if (Graph.NeedsGrad(a, b))
-            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], savesTensors: false);
         return result;
     }
 
