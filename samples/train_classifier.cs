@@ -25,6 +25,7 @@ var model = new Sequential(
 var optimizer = new Adam(model.Parameters(), lr: 0.01);
 Console.WriteLine(model);
 
+var stopwatch = System.Diagnostics.Stopwatch.StartNew();
 var losses = new double[Epochs];
 var accuracies = new double[Epochs];
 Tensor loss = null!;
@@ -48,6 +49,7 @@ AnsiConsole.Progress()
         }
     });
 
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained {Epochs} epochs in {stopwatch.Elapsed.TotalSeconds:F1} s"));
 model.Eval();
 double finalAccuracy;
 using (Torch.NoGrad()) finalAccuracy = Accuracy(model.Forward(x), y);
