@@ -11,7 +11,7 @@ using Autograd.Optim;
 using ScottPlot;
 using Spectre.Console;
 
-const int PointsPerClass = 100, Classes = 3, Epochs = 600;
+const int PointsPerClass = 100, Classes = 3, Epochs = 300;
 string outputDir = args.Length > 0 ? args[0] : Directory.GetCurrentDirectory();
 Directory.CreateDirectory(outputDir);
 
