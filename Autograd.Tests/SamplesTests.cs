@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Autograd.Tests;
 
@@ -17,9 +19,29 @@ public class SamplesTests
         Run(Path.Combine("samples", name + ".cs")).ShouldBe(expected);
     }
 
-    private static string Run(string sample)
+    [Test]
+    public void TrainingSample_ReachesNinetyFivePercent_AndWritesItsPicturesAndGraph()
     {
-        var start = new ProcessStartInfo("dotnet", ["run", sample])
+        string output = Directory.CreateTempSubdirectory("autograd-training-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "train_classifier.cs"), output);
+
+            var accuracy = Regex.Match(stdout, @"final accuracy: (\d+\.\d)%");
+            accuracy.Success.ShouldBeTrue(stdout);
+            double.Parse(accuracy.Groups[1].Value, CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(95);
+            double seconds = double.Parse(Regex.Match(stdout, @"trained \d+ epochs in (\d+\.\d) s").Groups[1].Value, CultureInfo.InvariantCulture);
+            seconds.ShouldBeLessThan(30);
+            foreach (string picture in new[] { "loss.png", "decision_boundary.png" })
+                File.ReadAllBytes(Path.Combine(output, picture))[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, picture);
+            File.ReadAllText(Path.Combine(output, "graph.dot")).ShouldContain("NllLossBackward0");
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    private static string Run(string sample, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", ["run", sample, "--", .. args])
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,
