@@ -190,6 +190,18 @@ public class LossFormsTests
     public void OneHot_OfEmptyIndexWithClasses_IsEmpty() =>
         Functional.OneHot(new Tensor(Array.Empty<long>(), [0]), 3).Shape.ShouldBe([0, 3]);
 
+    /// <summary>PyTorch's forward gives these (its backward reads past the empty target and crashes).</summary>
+    [TestCase(Reduction.Mean, double.NaN)]
+    [TestCase(Reduction.Sum, 0.0)]
+    [TestCase(Reduction.None, 0.0)]
+    public void NllLoss_OfEmptyInputAndTarget_CountsNothing(Reduction reduction, double expected)
+    {
+        var loss = Functional.NllLoss(Torch.Zeros([0], requiresGrad: true), new Tensor(Array.Empty<long>(), [0]), reduction: reduction);
+        loss.Shape.ShouldBeEmpty();
+        loss.Item<double>().ShouldBe(expected);
+        loss.Backward();
+    }
+
     [Test]
     public void Scatter_OfEmptyIndex_SkipsTheShapeChecks() =>
         Torch.Zeros(4, 7).Scatter(1, new Tensor(Array.Empty<long>(), [0]), 1.0).ToArray<float>().ShouldAllBe(v => v == 0);

@@ -17,7 +17,8 @@ internal sealed class ClassLoss : SoftmaxLoss
     private ClassLoss(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double smoothing,
         bool fromLogits) : base(input, reduction, fromLogits)
     {
-        targets = target.Data<long>();
+        // A (C) input reads its first target; against an empty one PyTorch finds nothing to count, as if ignored.
+        targets = input.Rank == 1 && target.Count == 0 ? [ignoreIndex] : target.Data<long>();
         classWeights = weight is null ? [] : weight.ToArray<double>();
         this.ignoreIndex = ignoreIndex;
         this.smoothing = smoothing;
@@ -115,16 +116,18 @@ internal sealed class ClassLoss : SoftmaxLoss
         ReadOnlySpan<T> x = Input.Span<T>();
         var nll = new double[Positions];
         var smooth = smoothing > 0 ? new double[Positions] : null;
+        double keptWeight = 0;
         for (int p = 0; p < Positions; p++)
         {
             if (Ignored(p)) continue;
             long t = targets[p];
             double w = WeightOf(t);
             nll[p] = -w * LogProbability(x, p, (int)t);
-            Divisor += w;
+            keptWeight += w;
             if (smooth is null) continue;
             for (int c = 0; c < Classes; c++) smooth[p] -= WeightOf(c) * LogProbability(x, p, c);
         }
+        Divisor = keptWeight;
         var loss = Reduce(nll);
         if (smooth is not null)
         {

@@ -18,7 +18,7 @@ internal abstract class SoftmaxLoss
     protected readonly Reduction Reduction;
     protected readonly bool FromLogits;
     protected readonly int Samples, Classes, Inner;
-    /// <summary>What Mean divides the summed loss by; set by the forward of each form.</summary>
+    /// <summary>What Mean divides the summed loss by; each form sets it before its forward reduces.</summary>
     protected double Divisor;
     private readonly double[] logSumExp;
 
@@ -39,7 +39,7 @@ internal abstract class SoftmaxLoss
     /// <summary>The loss's shape under Reduction.None: the input's without the class dim.</summary>
     private int[] PerPositionShape => Input.Rank == 1 ? [] : [Input.Dims[0], .. Input.Dims[2..]];
 
-    /// <summary>The loss of every position, reduced and returned as the result tensor (Divisor must be set).</summary>
+    /// <summary>The loss of every position, reduced (Divisor set first) and returned as the result tensor.</summary>
     protected abstract Tensor Forward<T>() where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Writes a[c], the weight this position puts on -log p[c], into every element of <paramref name="row"/>.</summary>
@@ -113,7 +113,7 @@ internal abstract class SoftmaxLoss
         else for (int c = 0; c < Classes; c++) destination[Offset(position, c)] = row[c];
     }
 
-    /// <summary>Each position's factor on the upstream gradient: 0 if ignored, 1 / Divisor under Mean, else 1.</summary>
+    /// <summary>Each position's scale from the upstream gradient g: 0 if ignored, g / Divisor under Mean, else its g.</summary>
     private double[] Scales(double[] upstream)
     {
         var scales = new double[Positions];
