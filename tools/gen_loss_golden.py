@@ -5,22 +5,25 @@ nll_loss in every form they accept, and the message of every input they reject.
 Run with the Debian PyTorch 1.13: /usr/bin/python3 tools/gen_loss_golden.py. Every case seeds its own draws,
 so the output is the same on every run.
 
-Non-finite numbers are the strings "NaN", "Infinity", "-Infinity". A tensor is {"dtype", "shape", "b64"}: the row-major elements as little-endian bytes (float32, float64 or
-int64), base64; nan and inf travel as they are. A large input is {"dtype", "shape", "gen": {"seed", "fn",
+A tensor is {"dtype", "shape", "b64"}: the row-major elements as little-endian bytes (float32, float64 or
+int64), base64, so nan and inf travel as they are. A large input is {"dtype", "shape", "gen": {"seed", "fn",
 "scale", "offset"}, "sum"} instead: torch.manual_seed(seed); torch.<fn>(shape) * scale + offset, which the
-C# generator reproduces bit for bit, with the float64 sum of its elements as a check.
+C# generator reproduces bit for bit, with the float64 sum of its elements as a check. Other non-finite numbers
+(label_smoothing) are the strings "NaN", "Infinity", "-Infinity".
 
 cases[]:  {name, op, input, target, weight?, ignore_index, reduction, label_smoothing, output, grad_fn,
            grad_output, grad, double?}
           op is "cross_entropy" (F.cross_entropy), "module" (nn.CrossEntropyLoss) or "nll_loss";
-          grad is input.grad after output.backward(grad_output). A gradient that PyTorch leaves None is zeros. double, where present, is
+          grad is input.grad after output.backward(grad_output). double, where present, is
           {v, grad, grad_output_grad}: with gx = d output/d input built with create_graph=True and
           grad_output requiring grad, the gradients of (gx * v).sum() for input and grad_output.
+          A gradient that PyTorch leaves None is written as zeros.
 errors[]: {name, op, input, target, weight?, ignore_index, reduction, label_smoothing, num_classes?, dim?,
            index?, src?, value?, error, message}
           op is also "one_hot" or "scatter"; error is Python's exception class.
 """
 import base64
+import itertools
 import json
 import math
 import pathlib
@@ -34,7 +37,6 @@ NAMES = {F32: "float32", F64: "float64", I64: "int64"}
 SHORT = {F32: "f32", F64: "f64"}
 ELEMENT = {F32: "<f4", F64: "<f8", I64: "<i8"}
 REDUCTIONS = ("none", "mean", "sum")
-GENERATED_ABOVE = 10_000          # elements; larger inputs are described by their seed
 LAYOUTS = {                       # input shape per layout; the class dim is 0 for (C), else 1
     "C": (5,),
     "NC": (4, 5),
@@ -44,13 +46,13 @@ LAYOUTS = {                       # input shape per layout; the class dim is 0 f
 }
 
 cases, errors = [], []
-seed_counter = [1000]
+SEEDS = itertools.count(1001)
 
 
 def next_seed():
-    seed_counter[0] += 1
-    torch.manual_seed(seed_counter[0])
-    return seed_counter[0]
+    seed = next(SEEDS)
+    torch.manual_seed(seed)
+    return seed
 
 
 def encode(t):
@@ -508,6 +510,11 @@ def error_cases():
               src=torch.ones(4, 1, dtype=F64))
 
 
+def lines(entries):
+    """One entry a line: compact, and a regenerated file diffs case by case."""
+    return ",\n".join(json.dumps(e, allow_nan=False) for e in entries)
+
+
 def main():
     class_target_cases()
     label_smoothing_cases()
@@ -517,8 +524,6 @@ def main():
     error_cases()
     names = [c["name"] for c in cases] + [e["name"] for e in errors]
     assert len(names) == len(set(names)), "duplicate case names"
-    # One case a line: compact, and a regenerated file diffs case by case.
-    lines = lambda entries: ",\n".join(json.dumps(e, allow_nan=False) for e in entries)
     OUTPUT.write_text(f'{{"torch": "{torch.__version__}",\n"cases": [\n{lines(cases)}\n],\n"errors": [\n{lines(errors)}\n]}}\n')
     print(f"{len(cases)} cases, {len(errors)} errors -> {OUTPUT}")
 

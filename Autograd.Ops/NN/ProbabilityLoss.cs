@@ -10,7 +10,7 @@ namespace Autograd.NN;
 internal sealed class ProbabilityLoss : SoftmaxLoss
 {
     /// <summary>w[c] x smoothed y, laid out like the input: the a[c] of every position.</summary>
-    private readonly double[] targetWeights;
+    private readonly double[] weightedTargets;
     private readonly DType resultType;
 
     private ProbabilityLoss(Tensor input, Tensor target, Tensor? weight, Reduction reduction, double smoothing)
@@ -18,11 +18,11 @@ internal sealed class ProbabilityLoss : SoftmaxLoss
     {
         resultType = DTypes.Promote(DTypes.Promote(input.DType, target.DType), weight?.DType ?? input.DType);
         var classWeights = weight?.ToArray<double>();
-        targetWeights = target.ToArray<double>();
-        for (int i = 0; i < targetWeights.Length; i++)
+        weightedTargets = target.ToArray<double>();
+        for (int i = 0; i < weightedTargets.Length; i++)
         {
-            if (smoothing > 0) targetWeights[i] = targetWeights[i] * (1 - smoothing) + smoothing / Classes;
-            if (classWeights is not null) targetWeights[i] *= classWeights[i / Inner % Classes];
+            if (smoothing > 0) weightedTargets[i] = weightedTargets[i] * (1 - smoothing) + smoothing / Classes;
+            if (classWeights is not null) weightedTargets[i] *= classWeights[i / Inner % Classes];
         }
         Divisor = Positions;
     }
@@ -59,13 +59,13 @@ internal sealed class ProbabilityLoss : SoftmaxLoss
         for (int p = 0; p < Positions; p++)
         {
             // Every class counts, so a zero probability at a -inf logit gives nan, as PyTorch's 0 x -inf does.
-            for (int c = 0; c < Classes; c++) losses[p] -= LogProbability(x, p, c) * targetWeights[Offset(p, c)];
+            for (int c = 0; c < Classes; c++) losses[p] -= LogProbability(x, p, c) * weightedTargets[Offset(p, c)];
         }
         return Result(Reduce(losses), resultType);
     }
 
     protected override void TargetWeights<T>(int position, Span<T> row)
     {
-        for (int c = 0; c < Classes; c++) row[c] = T.CreateTruncating(targetWeights[Offset(position, c)]);
+        for (int c = 0; c < Classes; c++) row[c] = T.CreateTruncating(weightedTargets[Offset(position, c)]);
     }
 }

@@ -173,6 +173,7 @@ internal abstract class SoftmaxLoss
             mass[p] = double.CreateTruncating(TensorPrimitives.Sum<T>(row));
             Store<T>(row, p, weights.Span<T>());
         }
+        // The scales of a unit upstream gradient, times g as a tensor so that g stays differentiable too.
         var factors = Scales([.. Enumerable.Repeat(1.0, Positions)]);
         var scale = new Tensor(factors, perPosition).To(Input.DType) * (Reduction == Reduction.None ? g.Reshape(perPosition) : g);
         var grad = FromLogits
