@@ -129,7 +129,7 @@ public static class Arithmetic
     /// A floating elementwise function; integer inputs compute in float32, as in PyTorch. Float32 is computed in
     /// double and rounded once, which gives the correctly rounded values PyTorch prints.
     /// </summary>
-    private static Tensor Map(Tensor a, SpanMap<double> function)
+    internal static Tensor Map(Tensor a, SpanMap<double> function)
     {
         var result = Tensor.Uninitialized(a.DType == DType.Float64 ? DType.Float64 : DType.Float32, a.Dims);
         switch (a.Storage.Data, result.Storage.Data)
@@ -141,7 +141,7 @@ public static class Arithmetic
         return result;
     }
 
-    private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+    internal delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
 
     /// <summary>Widens a chunk at a time into a stack buffer, maps it and narrows it back, so no wide copy of the tensor is made.</summary>
     private readonly struct Widened<TSource, TResult>(TSource[] x, TResult[] y, SpanMap<double> function) : IRangeBody

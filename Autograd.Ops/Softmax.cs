@@ -80,14 +80,18 @@ public static class SoftmaxOps
         }
     }
 
-    /// <summary>Rows of <paramref name="inner"/> elements normalized down a block, vectorized across each row.</summary>
+    /// <summary>
+    /// Rows of <paramref name="inner"/> elements normalized down a block, vectorized across each row. LogSoftmax here
+    /// follows PyTorch's kernel for a dim other than the last: exp rounded to the element type, sum and log in double.
+    /// </summary>
     private readonly struct Columns<T>(T[] x, T[] y, int size, int inner, bool log) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Run(int start, int end)
         {
-            var rented = ArrayPool<T>.Shared.Rent(2 * inner + (log ? size * inner : 0));
-            var scratch = rented.AsSpan();
-            Span<T> max = scratch[..inner], sum = scratch.Slice(inner, inner), exps = scratch.Slice(2 * inner, log ? size * inner : 0);
+            var rentedMax = ArrayPool<T>.Shared.Rent(inner);
+            var rentedSum = ArrayPool<double>.Shared.Rent(inner);
+            Span<T> max = rentedMax.AsSpan(0, inner);
+            Span<double> sum = rentedSum.AsSpan(0, inner);
             int block = size * inner;
             for (int o = start; o < end; o++)
             {
@@ -96,22 +100,36 @@ public static class SoftmaxOps
                 xs[..inner].CopyTo(max);
                 for (int s = 1; s < size; s++) TensorPrimitives.Max(max, xs.Slice(s * inner, inner), max);
                 for (int s = 0; s < size; s++) TensorPrimitives.Subtract(xs.Slice(s * inner, inner), max, ys.Slice(s * inner, inner));
-                var exp = log ? exps : ys;
-                TensorPrimitives.Exp(ys, exp);
-                sum.Clear();
-                for (int s = 0; s < size; s++) TensorPrimitives.Add(sum, exp.Slice(s * inner, inner), sum);
-                if (log)
-                {
-                    TensorPrimitives.Log(sum, sum);
-                    for (int s = 0; s < size; s++) TensorPrimitives.Subtract(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
-                }
-                else
-                {
-                    TensorPrimitives.Reciprocal(sum, sum);
-                    for (int s = 0; s < size; s++) TensorPrimitives.Multiply(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
-                }
+                if (log) LogNormalize(ys, sum);
+                else Normalize(ys, max);
             }
-            ArrayPool<T>.Shared.Return(rented);
+            ArrayPool<T>.Shared.Return(rentedMax);
+            ArrayPool<double>.Shared.Return(rentedSum);
+        }
+
+        /// <summary>exp of the shifted rows, each column scaled by its reciprocal sum (<paramref name="sum"/> is scratch).</summary>
+        private void Normalize(Span<T> ys, Span<T> sum)
+        {
+            TensorPrimitives.Exp<T>(ys, ys);
+            sum.Clear();
+            for (int s = 0; s < size; s++) TensorPrimitives.Add(sum, ys.Slice(s * inner, inner), sum);
+            TensorPrimitives.Reciprocal<T>(sum, sum);
+            for (int s = 0; s < size; s++) TensorPrimitives.Multiply(ys.Slice(s * inner, inner), sum, ys.Slice(s * inner, inner));
+        }
+
+        /// <summary>The shifted rows minus the log of each column's sum of exps.</summary>
+        private void LogNormalize(Span<T> ys, Span<double> sum)
+        {
+            sum.Clear();
+            for (int s = 0; s < size; s++)
+            {
+                for (int i = 0; i < inner; i++) sum[i] += double.CreateTruncating(T.CreateTruncating(Math.Exp(double.CreateTruncating(ys[s * inner + i]))));
+            }
+            for (int i = 0; i < inner; i++) sum[i] = Math.Log(sum[i]);
+            for (int s = 0; s < size; s++)
+            {
+                for (int i = 0; i < inner; i++) ys[s * inner + i] = T.CreateTruncating(double.CreateTruncating(ys[s * inner + i]) - sum[i]);
+            }
         }
     }
 }
