@@ -1,3 +1,5 @@
+using Autograd.NN;
+
 namespace Autograd.Tests;
 
 /// <summary>
@@ -232,5 +234,105 @@ public class ParallelKernelTests
         parallel.ShouldBe(serial);
         var source = x.ToArray<float>();
         for (int i = 0; i < source.Length; i += 1001) serial[i].ShouldBe((float)Math.Log((float)Math.Exp(source[i])));
+    }
+
+    private static Tensor Labels(int count, int classes, int seed)
+    {
+        var random = new Random(seed);
+        return Torch.Tensor(Enumerable.Range(0, count).Select(_ => (long)random.Next(classes)).ToArray());
+    }
+
+    [Test]
+    public void CrossEntropy_4096x1000_MatchesFloat64_AndParallelBitsEqualSerial()
+    {
+        const int N = 4096, C = 1000;
+        Torch.ManualSeed(12);
+        var x = (Torch.Randn(N, C) * 3).Detach();
+        x.RequiresGrad = true;
+        var y = Labels(N, C, 1);
+        var (lossSerial, lossParallel) = SerialAndParallel<float>(() => Functional.CrossEntropy(x, y));
+        lossParallel.ShouldBe(lossSerial);
+        var (gradSerial, gradParallel) = SerialAndParallel<float>(() =>
+        {
+            x.Grad = null;
+            Functional.CrossEntropy(x, y).Backward();
+            return x.Grad!;
+        });
+        gradParallel.ShouldBe(gradSerial);
+
+        var logits = x.ToArray<double>();
+        var labels = y.ToArray<long>();
+        double total = 0;
+        var expected = new double[N * C];
+        for (int n = 0; n < N; n++)
+        {
+            var row = logits.AsSpan(n * C, C);
+            double max = double.NegativeInfinity, sum = 0;
+            foreach (double v in row) max = Math.Max(max, v);
+            foreach (double v in row) sum += Math.Exp(v - max);
+            double logSumExp = max + Math.Log(sum);
+            total += logSumExp - row[(int)labels[n]];
+            for (int c = 0; c < C; c++) expected[n * C + c] = (Math.Exp(row[c] - logSumExp) - (c == labels[n] ? 1 : 0)) / N;
+        }
+        ((double)lossSerial[0]).ShouldBe(total / N, 1e-5);
+        ShouldBeClose(gradSerial, expected, 1e-5);
+    }
+
+    [TestCase(0.0, false, Reduction.Mean)]
+    [TestCase(0.1, true, Reduction.Mean)]
+    [TestCase(0.2, true, Reduction.Sum)]
+    public void CrossEntropy_GradientWrittenInTheForward_MatchesTheComposedGradient(double smoothing, bool weighted, Reduction reduction)
+    {
+        Torch.ManualSeed(13);
+        var weight = weighted ? Torch.Rand(9) + 0.5 : null;
+        var y = Torch.Tensor([1L, -100, 8, 0, 3, 3, -100, 5]);
+        var fused = Torch.Randn([8, 9], requiresGrad: true);
+        Functional.CrossEntropy(fused, y, weight, reduction: reduction, labelSmoothing: smoothing).Backward();
+        // createGraph takes the differentiable path, built from Softmax and arithmetic.
+        var composed = fused.Detach().Clone();
+        composed.RequiresGrad = true;
+        Functional.CrossEntropy(composed, y, weight, reduction: reduction, labelSmoothing: smoothing).Backward(createGraph: true);
+        var expected = composed.Grad!.ToArray<double>();
+        var actual = fused.Grad!.ToArray<float>();
+        for (int i = 0; i < expected.Length; i++) ((double)actual[i]).ShouldBe(expected[i], 1e-6);
+        fused.Grad!.GradFn.ShouldBeNull();
+    }
+
+    [Test]
+    public void CrossEntropy_RetainedGraphAndScaledUpstream_GiveTheSameGradient()
+    {
+        Torch.ManualSeed(14);
+        var x = Torch.Randn([16, 10], requiresGrad: true);
+        var y = Labels(16, 10, 2);
+        var loss = Functional.CrossEntropy(x, y);
+        loss.Backward(retainGraph: true);
+        var first = x.Grad!.ToArray<float>();
+        x.Grad = null;
+        loss.Backward();
+        var second = x.Grad!.ToArray<float>();
+        for (int i = 0; i < first.Length; i++) second[i].ShouldBe(first[i], 1e-7f);
+        x.Grad = null;
+        (Functional.CrossEntropy(x, y) * 3).Backward();
+        var tripled = x.Grad!.ToArray<float>();
+        for (int i = 0; i < first.Length; i++) tripled[i].ShouldBe(3 * first[i], 1e-6f);
+    }
+
+    [Test]
+    public void CrossEntropy_4096x1000_AllocatesLittleMoreThanTheGradient()
+    {
+        Torch.ManualSeed(15);
+        var x = Torch.Randn([4096, 1000], requiresGrad: true);
+        var y = Labels(4096, 1000, 3);
+        void Step()
+        {
+            x.Grad = null;
+            Functional.CrossEntropy(x, y).Backward();
+        }
+        for (int i = 0; i < 3; i++) Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        const int Steps = 5;
+        for (int i = 0; i < Steps; i++) Step();
+        double perStep = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Steps;
+        perStep.ShouldBeLessThanOrEqualTo(1.2 * 4096 * 1000 * sizeof(float));
     }
 }

@@ -111,23 +111,30 @@ internal sealed class ClassLoss : SoftmaxLoss
 
     protected override bool Ignored(int position) => targets[position] == ignoreIndex;
 
+    /// <summary>The summed class weight of the positions not ignored.</summary>
+    protected override double MeanDivisor()
+    {
+        double keptWeight = 0;
+        for (int p = 0; p < Positions; p++)
+        {
+            if (!Ignored(p)) keptWeight += WeightOf(targets[p]);
+        }
+        return keptWeight;
+    }
+
     protected override Tensor Forward<T>()
     {
         ReadOnlySpan<T> x = Input.Span<T>();
         var nll = new double[Positions];
         var smooth = smoothing > 0 ? new double[Positions] : null;
-        double keptWeight = 0;
         for (int p = 0; p < Positions; p++)
         {
             if (Ignored(p)) continue;
             long t = targets[p];
-            double w = WeightOf(t);
-            nll[p] = -w * LogProbability(x, p, (int)t);
-            keptWeight += w;
+            nll[p] = -WeightOf(t) * LogProbability(x, p, (int)t);
             if (smooth is null) continue;
             for (int c = 0; c < Classes; c++) smooth[p] -= WeightOf(c) * LogProbability(x, p, c);
         }
-        Divisor = keptWeight;
         var loss = Reduce(nll);
         if (smooth is not null)
         {

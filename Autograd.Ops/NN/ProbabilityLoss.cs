@@ -24,8 +24,9 @@ internal sealed class ProbabilityLoss : SoftmaxLoss
             if (smoothing > 0) weightedTargets[i] = weightedTargets[i] * (1 - smoothing) + smoothing / Classes;
             if (classWeights is not null) weightedTargets[i] *= classWeights[i / Inner % Classes];
         }
-        Divisor = Positions;
     }
+
+    protected override double MeanDivisor() => Positions;
 
     public static Tensor Compute(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction,
         double labelSmoothing)

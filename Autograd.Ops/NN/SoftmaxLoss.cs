@@ -18,9 +18,11 @@ internal abstract class SoftmaxLoss
     protected readonly Reduction Reduction;
     protected readonly bool FromLogits;
     protected readonly int Samples, Classes, Inner;
-    /// <summary>What Mean divides the summed loss by; each form sets it before its forward reduces.</summary>
+    /// <summary>What Mean divides the summed loss by: <see cref="MeanDivisor"/>, set before the forward runs.</summary>
     protected double Divisor;
     private readonly double[] logSumExp;
+    /// <summary>The input's gradient for an upstream gradient of 1, written in the forward pass; handed to the first Backward.</summary>
+    private Tensor? unitGradient;
 
     protected SoftmaxLoss(Tensor input, Reduction reduction, bool fromLogits)
     {
@@ -39,6 +41,9 @@ internal abstract class SoftmaxLoss
     /// <summary>The loss's shape under Reduction.None: the input's without the class dim.</summary>
     private int[] PerPositionShape => Input.Rank == 1 ? [] : [Input.Dims[0], .. Input.Dims[2..]];
 
+    /// <summary>What Mean divides the summed loss by.</summary>
+    protected abstract double MeanDivisor();
+
     /// <summary>The loss of every position, reduced (Divisor set first) and returned as the result tensor.</summary>
     protected abstract Tensor Forward<T>() where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -51,13 +56,16 @@ internal abstract class SoftmaxLoss
     /// <summary>Runs the forward and registers the one closure that computes the input's gradient.</summary>
     protected Tensor Run(string gradFnName)
     {
-        bool single = Input.DType == DType.Float32;
+        Divisor = MeanDivisor();
+        bool single = Input.DType == DType.Float32, needsGrad = Graph.NeedsGrad(Input);
         if (FromLogits)
         {
-            if (single) LogSumExp<float>(); else LogSumExp<double>();
+            // Mean and Sum need nothing from upstream but a scalar, so the gradient for 1 is written in the same pass.
+            bool withGradient = needsGrad && Reduction != Reduction.None;
+            if (single) LogSumExp<float>(withGradient); else LogSumExp<double>(withGradient);
         }
         var result = single ? Forward<float>() : Forward<double>();
-        if (Graph.NeedsGrad(Input)) Graph.Record(result, gradFnName, [Input], g => [Backward(g)]);
+        if (needsGrad) Graph.Record(result, gradFnName, [Input], g => [Backward(g)]);
         return result;
     }
 
@@ -80,23 +88,61 @@ internal abstract class SoftmaxLoss
     protected Tensor Result(double[] reduced, DType dtype) =>
         Kernels.Cast(new Tensor(reduced, Reduction == Reduction.None ? PerPositionShape : []), dtype);
 
-    /// <summary>log-sum-exp of every position, ignored or not: PyTorch's log_softmax covers them all.</summary>
-    private void LogSumExp<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// log-sum-exp of every position, ignored or not: PyTorch's log_softmax covers them all. Contiguous rows are done in
+    /// one parallel pass that, when asked, also writes <see cref="unitGradient"/>.
+    /// </summary>
+    private void LogSumExp<T>(bool withGradient) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Inner == 1)
+        {
+            var gradient = withGradient ? GC.AllocateUninitializedArray<T>(Input.Count) : null;
+            if (Classes > 0) Parallelism.ForRanges(Positions, Classes, new Rows<T>(this, Input.Data<T>(), gradient));
+            if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims);
+            return;
+        }
         if (Classes == 0) return;
         ReadOnlySpan<T> x = Input.Span<T>();
         var rented = ArrayPool<T>.Shared.Rent(2 * Classes);
         Span<T> buffer = rented.AsSpan(0, Classes), scratch = rented.AsSpan(Classes, Classes);
-        for (int p = 0; p < Positions; p++)
-        {
-            var values = Row(x, p, buffer);
-            // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
-            T max = TensorPrimitives.Max(values);
-            TensorPrimitives.Subtract(values, max, scratch);
-            TensorPrimitives.Exp(scratch, scratch);
-            logSumExp[p] = double.CreateTruncating(max) + Math.Log(double.CreateTruncating(TensorPrimitives.Sum<T>(scratch)));
-        }
+        for (int p = 0; p < Positions; p++) logSumExp[p] = RowLogSumExp<T>(Row(x, p, buffer), scratch);
         ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>log sum exp(values), leaving exp(values - max) in <paramref name="exps"/>.</summary>
+    private static double RowLogSumExp<T>(ReadOnlySpan<T> values, Span<T> exps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
+        T max = TensorPrimitives.Max(values);
+        TensorPrimitives.Subtract(values, max, exps);
+        TensorPrimitives.Exp<T>(exps, exps);
+        return double.CreateTruncating(max) + Math.Log(double.CreateTruncating(TensorPrimitives.Sum<T>(exps)));
+    }
+
+    /// <summary>
+    /// Rows [start, end) of an input with contiguous rows: the log-sum-exp and, if <paramref name="gradient"/> is given,
+    /// scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps while the row is still in L1.
+    /// </summary>
+    private readonly struct Rows<T>(SoftmaxLoss loss, T[] x, T[]? gradient) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            int classes = loss.Classes;
+            var rented = ArrayPool<T>.Shared.Rent(2 * classes);
+            Span<T> weights = rented.AsSpan(classes, classes);
+            for (int p = start; p < end; p++)
+            {
+                var exps = gradient is null ? rented.AsSpan(0, classes) : gradient.AsSpan(p * classes, classes);
+                loss.logSumExp[p] = RowLogSumExp<T>(x.AsSpan(p * classes, classes), exps);
+                if (gradient is null) continue;
+                loss.TargetWeights(p, weights);
+                T scale = T.CreateTruncating(loss.Scale(p, 1));
+                // softmax = exps / sum(exps)
+                TensorPrimitives.Multiply(exps, scale * TensorPrimitives.Sum<T>(weights) / TensorPrimitives.Sum<T>(exps), exps);
+                TensorPrimitives.MultiplyAdd(weights, -scale, exps, exps);
+            }
+            ArrayPool<T>.Shared.Return(rented);
+        }
     }
 
     /// <summary>The C scores of one position: the row itself when contiguous, else gathered into <paramref name="buffer"/>.</summary>
@@ -113,25 +159,30 @@ internal abstract class SoftmaxLoss
         else for (int c = 0; c < Classes; c++) destination[Offset(position, c)] = row[c];
     }
 
-    /// <summary>Each position's scale from the upstream gradient g: 0 if ignored, g / Divisor under Mean, else its g.</summary>
+    /// <summary>A position's scale from its upstream gradient g: 0 if ignored, g / Divisor under Mean, else g.</summary>
+    private double Scale(int position, double g) => Ignored(position) ? 0 : Reduction == Reduction.Mean ? g / Divisor : g;
+
     private double[] Scales(double[] upstream)
     {
         var scales = new double[Positions];
-        for (int p = 0; p < scales.Length; p++)
-        {
-            double g = upstream[Reduction == Reduction.None ? p : 0];
-            scales[p] = Ignored(p) ? 0 : Reduction == Reduction.Mean ? g / Divisor : g;
-        }
+        for (int p = 0; p < scales.Length; p++) scales[p] = Scale(p, upstream[Reduction == Reduction.None ? p : 0]);
         return scales;
     }
 
-    private Tensor Backward(Tensor g) => (GradMode.IsEnabled, Input.DType) switch
+    private Tensor Backward(Tensor g)
     {
-        (true, DType.Float32) => DifferentiableBackward<float>(g),
-        (true, _) => DifferentiableBackward<double>(g),
-        (false, DType.Float32) => Gradient<float>(g),
-        _ => Gradient<double>(g),
-    };
+        var ready = unitGradient;
+        unitGradient = null;
+        // The forward's gradient serves the first Backward from the loss itself; a retained graph's next one recomputes.
+        if (ready is not null && !GradMode.IsEnabled && g.Count == 1 && g.Item<double>() == 1) return ready;
+        return (GradMode.IsEnabled, Input.DType) switch
+        {
+            (true, DType.Float32) => DifferentiableBackward<float>(g),
+            (true, _) => DifferentiableBackward<double>(g),
+            (false, DType.Float32) => Gradient<float>(g),
+            _ => Gradient<double>(g),
+        };
+    }
 
     /// <summary>scale x (softmax x sum(a) - a) for logits, scale x -a for log-probabilities, row by row.</summary>
     private Tensor Gradient<T>(Tensor g) where T : unmanaged, IFloatingPointIeee754<T>
