@@ -27,7 +27,12 @@ public static class MatMulForms
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
                 Graph.Record(result, "AddmmBackward0", [self, mat1, mat2], g =>
-                    [GradFor(g, self), saved2 is null ? null : g.MatMul(saved2.T()), saved1 is null ? null : saved1.T().MatMul(g)]);
+                    [
+                        GradFor(g, self),
+                        // g mat2^T and mat1^T g, reading the transposes in place.
+                        saved2 is null ? null : MatMulOps.Product(g, false, saved2, true),
+                        saved1 is null ? null : MatMulOps.Product(saved1, true, g, false),
+                    ]);
             }
             return result;
         }

@@ -17,7 +17,8 @@ public static class QuickTable
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
-                         $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}");
+                         $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, " +
+                         $"GC region size {AppContext.GetData("System.GC.RegionSize") ?? "default"}, LOH threshold {AppContext.GetData("System.GC.LOHThreshold") ?? "default"}");
         double copy1 = Hardware.CopySpeed(1), copy2 = Hardware.CopySpeed(2);
         double peak1 = Hardware.FmaPeak(1), peak2 = Hardware.FmaPeak(2);
         output.WriteLine($"copy speed (read+write bytes/s): {copy1 / 1e9:F1} GB/s on 1 thread, {copy2 / 1e9:F1} GB/s on 2");
