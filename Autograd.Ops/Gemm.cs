@@ -130,14 +130,12 @@ internal static class Blocked<T, TVector, TLanes>
             for (int r = 0; r < rows; r++) a.Data.AsSpan(offset + r * a.RowStride, depth).CopyTo(packed.Slice(r * depth));
             return (depth, 1);
         }
-        if (a.RowStride == 1)
+        // Otherwise depth-major: element by element, as runs of Mr are too short for a block copy to pay.
+        ref T from = ref a.Data[offset];
+        ref T to = ref MemoryMarshal.GetReference(packed);
+        for (int p = 0; p < depth; p++)
         {
-            for (int p = 0; p < depth; p++) a.Data.AsSpan(offset + p * a.ColumnStride, rows).CopyTo(packed.Slice(p * Mr));
-            return (1, Mr);
-        }
-        for (int r = 0; r < rows; r++)
-        {
-            for (int p = 0; p < depth; p++) packed[p * Mr + r] = a.Data[offset + r * a.RowStride + p * a.ColumnStride];
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref to, p * Mr + r) = Unsafe.Add(ref from, r * a.RowStride + p * a.ColumnStride);
         }
         return (1, Mr);
     }
@@ -160,10 +158,11 @@ internal static class Blocked<T, TVector, TLanes>
             return;
         }
         if (columns < Nr) packed.Clear();
+        ref T start = ref b.Data[offset];
         // Reads run along B's contiguous direction when its columns are strided (a transposed operand).
         for (int j = 0; j < columns; j++)
         {
-            for (int p = 0; p < depth; p++) Unsafe.Add(ref to, p * Nr + j) = b.Data[offset + p * b.RowStride + j * b.ColumnStride];
+            for (int p = 0; p < depth; p++) Unsafe.Add(ref to, p * Nr + j) = Unsafe.Add(ref start, p * b.RowStride + j * b.ColumnStride);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Autograd;
 
@@ -255,25 +256,29 @@ internal static class Kernels
         public void Run(int start, int end)
         {
             var (_, rows, middle, columns, inner) = layout;
+            // Strides of source row i and destination row j (a source column), in elements.
+            int sourceRow = middle * columns * inner, destinationRow = middle * rows * inner;
             for (int tile = start; tile < end; tile++)
             {
                 int columnStart = tile % layout.ColumnTiles * TransposeLayout.Tile, plane = tile / layout.ColumnTiles;
                 int o = plane / middle, m = plane % middle, columnEnd = Math.Min(columns, columnStart + TransposeLayout.Tile);
+                int sourcePlane = ((o * rows * middle) + m) * columns * inner, destinationPlane = ((o * columns * middle) + m) * rows * inner;
                 for (int rowStart = 0; rowStart < rows; rowStart += TransposeLayout.Tile)
                 {
                     int rowEnd = Math.Min(rows, rowStart + TransposeLayout.Tile);
                     for (int j = columnStart; j < columnEnd; j++)
                     {
-                        for (int i = rowStart; i < rowEnd; i++)
-                        {
-                            int from = (((o * rows + i) * middle + m) * columns + j) * inner;
-                            int to = (((o * columns + j) * middle + m) * rows + i) * inner;
-                            if (inner == 1) destination[to] = source[from];
-                            else source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
-                        }
+                        int from = sourcePlane + rowStart * sourceRow + j * inner, to = destinationPlane + j * destinationRow + rowStart * inner;
+                        if (inner == 1) CopyStrided(ref source[from], sourceRow, ref destination[to], rowEnd - rowStart);
+                        else for (int i = rowStart; i < rowEnd; i++, from += sourceRow, to += inner) source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
                     }
                 }
             }
+        }
+
+        private static void CopyStrided(ref T from, int stride, ref T to, int count)
+        {
+            for (int i = 0; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i * stride);
         }
     }
 }

@@ -124,12 +124,18 @@ public static class Pointwise
         var shape = Shapes.Broadcast(Shapes.Broadcast(x.Dims, y.Dims), addend.Dims);
         var dtype = DTypes.Promote(DTypes.Promote(x.DType, y.DType), addend.DType);
         Tensor Operand(Tensor t) => ExpandedCopy(Kernels.Cast(t, dtype), shape);
-        Tensor a = Operand(x), b = Operand(y), c = Operand(addend);
-        var result = Tensor.Empty(dtype, shape);
+        Tensor a = Operand(x), c = Operand(addend);
+        var result = Tensor.Uninitialized(dtype, shape);
+        // A one-element multiplier (alpha in Add and SGD's update) is used as a scalar rather than expanded.
+        var b = y.Count == 1 && a.Count != 1 ? Kernels.Cast(y, dtype) : Operand(y);
+        bool scalar = b.Count != result.Count;
         switch (dtype)
         {
+            case DType.Float32 when scalar: TensorPrimitives.FusedMultiplyAdd(a.Span<float>(), b.Span<float>()[0], c.Span<float>(), result.Span<float>()); break;
             case DType.Float32: TensorPrimitives.FusedMultiplyAdd<float>(a.Span<float>(), b.Span<float>(), c.Span<float>(), result.Span<float>()); break;
+            case DType.Float64 when scalar: TensorPrimitives.FusedMultiplyAdd(a.Span<double>(), b.Span<double>()[0], c.Span<double>(), result.Span<double>()); break;
             case DType.Float64: TensorPrimitives.FusedMultiplyAdd<double>(a.Span<double>(), b.Span<double>(), c.Span<double>(), result.Span<double>()); break;
+            case DType.Int64 when scalar: TensorPrimitives.MultiplyAdd(a.Span<long>(), b.Span<long>()[0], c.Span<long>(), result.Span<long>()); break;
             default: TensorPrimitives.MultiplyAdd<long>(a.Span<long>(), b.Span<long>(), c.Span<long>(), result.Span<long>()); break;
         }
         return result;
