@@ -144,6 +144,9 @@ internal sealed class ClassLoss : SoftmaxLoss
         return Result(loss, Input.DType);
     }
 
+    protected override (int Class, double Weight)? SingleTarget(int position) =>
+        smoothing > 0 ? null : Ignored(position) ? (0, 0) : ((int)targets[position], WeightOf(targets[position]));
+
     protected override void TargetWeights<T>(int position, Span<T> row)
     {
         row.Clear();

@@ -50,6 +50,9 @@ internal abstract class SoftmaxLoss
     /// <summary>Writes a[c], the weight this position puts on -log p[c], into every element of <paramref name="row"/>.</summary>
     protected abstract void TargetWeights<T>(int position, Span<T> row) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>The one class and its weight when a position's a[c] is zero elsewhere (a class target without smoothing), else null.</summary>
+    protected virtual (int Class, double Weight)? SingleTarget(int position) => null;
+
     /// <summary>Ignored positions contribute no loss and a gradient of 0 x softmax (nan where the softmax is nan, as in PyTorch).</summary>
     protected virtual bool Ignored(int position) => false;
 
@@ -97,7 +100,7 @@ internal abstract class SoftmaxLoss
         if (Inner == 1)
         {
             var gradient = withGradient ? GC.AllocateUninitializedArray<T>(Input.Count) : null;
-            if (Classes > 0) Parallelism.ForRanges(Positions, Classes, new Rows<T>(this, Input.Data<T>(), gradient));
+            if (Classes > 0 && Positions > 0) Parallelism.ForRanges(Positions, Classes, new Rows<T>(this, Input.Data<T>(), gradient));
             if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims);
             return;
         }
@@ -121,27 +124,62 @@ internal abstract class SoftmaxLoss
 
     /// <summary>
     /// Rows [start, end) of an input with contiguous rows: the log-sum-exp and, if <paramref name="gradient"/> is given,
-    /// scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps while the row is still in L1.
+    /// scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps while they are still in L1. Rows go
+    /// in chunks of about <see cref="ChunkElements"/> so that short rows share one Exp and one Log call.
     /// </summary>
     private readonly struct Rows<T>(SoftmaxLoss loss, T[] x, T[]? gradient) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
+        private const int ChunkElements = 2048;
+
         public void Run(int start, int end)
         {
-            int classes = loss.Classes;
-            var rented = ArrayPool<T>.Shared.Rent(2 * classes);
-            Span<T> weights = rented.AsSpan(classes, classes);
-            for (int p = start; p < end; p++)
+            int classes = loss.Classes, chunkRows = Math.Clamp(ChunkElements / classes, 1, end - start);
+            var rented = ArrayPool<T>.Shared.Rent(classes + 2 * chunkRows + (gradient is null ? chunkRows * classes : 0));
+            var scratch = rented.AsSpan();
+            Span<T> weights = scratch[..classes], maxima = scratch.Slice(classes, chunkRows), sums = scratch.Slice(classes + chunkRows, chunkRows);
+            var rentedLogs = ArrayPool<double>.Shared.Rent(chunkRows);
+            for (int first = start; first < end; first += chunkRows)
             {
-                var exps = gradient is null ? rented.AsSpan(0, classes) : gradient.AsSpan(p * classes, classes);
-                loss.logSumExp[p] = RowLogSumExp<T>(x.AsSpan(p * classes, classes), exps);
+                int rows = Math.Min(chunkRows, end - first);
+                var exps = gradient is null ? scratch.Slice(classes + 2 * chunkRows, rows * classes) : gradient.AsSpan(first * classes, rows * classes);
+                // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = x.AsSpan((first + r) * classes, classes);
+                    maxima[r] = TensorPrimitives.Max<T>(row);
+                    TensorPrimitives.Subtract(row, maxima[r], exps.Slice(r * classes, classes));
+                }
+                TensorPrimitives.Exp<T>(exps, exps);
+                var logs = rentedLogs.AsSpan(0, rows);
+                for (int r = 0; r < rows; r++)
+                {
+                    sums[r] = TensorPrimitives.Sum<T>(exps.Slice(r * classes, classes));
+                    logs[r] = double.CreateTruncating(sums[r]);
+                }
+                TensorPrimitives.Log<double>(logs, logs);
+                for (int r = 0; r < rows; r++) loss.logSumExp[first + r] = double.CreateTruncating(maxima[r]) + logs[r];
                 if (gradient is null) continue;
-                loss.TargetWeights(p, weights);
-                T scale = T.CreateTruncating(loss.Scale(p, 1));
-                // softmax = exps / sum(exps)
-                TensorPrimitives.Multiply(exps, scale * TensorPrimitives.Sum<T>(weights) / TensorPrimitives.Sum<T>(exps), exps);
-                TensorPrimitives.MultiplyAdd(weights, -scale, exps, exps);
+                for (int r = 0; r < rows; r++) WriteGradient(first + r, exps.Slice(r * classes, classes), sums[r], weights);
             }
             ArrayPool<T>.Shared.Return(rented);
+            ArrayPool<double>.Shared.Return(rentedLogs);
+        }
+
+        /// <summary>Turns a row's exps (summing to <paramref name="sum"/>) into its gradient; <paramref name="weights"/> is scratch.</summary>
+        private void WriteGradient(int position, Span<T> exps, T sum, Span<T> weights)
+        {
+            T scale = T.CreateTruncating(loss.Scale(position, 1));
+            // softmax = exps / sum; a one-class target touches one element of a.
+            if (loss.SingleTarget(position) is var (target, weight))
+            {
+                T scaledWeight = scale * T.CreateTruncating(weight);
+                TensorPrimitives.Multiply(exps, scaledWeight / sum, exps);
+                exps[target] -= scaledWeight;
+                return;
+            }
+            loss.TargetWeights(position, weights);
+            TensorPrimitives.Multiply(exps, scale * TensorPrimitives.Sum<T>(weights) / sum, exps);
+            TensorPrimitives.MultiplyAdd(weights, -scale, exps, exps);
         }
     }
 
