@@ -24,22 +24,26 @@ public static class QuickTable
         output.WriteLine($"copy speed (read+write bytes/s): {copy1 / 1e9:F1} GB/s on 1 thread, {copy2 / 1e9:F1} GB/s on 2");
         output.WriteLine($"float32 FMA peak: {peak1 / 1e9:F0} GFLOP/s on 1 thread, {peak2 / 1e9:F0} GFLOP/s on 2");
         output.WriteLine();
-        output.WriteLine("| workload | median | hardware floor | x floor | TorchSharp (issue 5) | vs TorchSharp | target | met | allocated/iter |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| workload | median | hardware floor | x floor | TorchSharp (issue 5) | vs TorchSharp | target | met | allocated/iter | page faults/iter |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var workload in Workloads.All())
         {
             if (words.Length > 0 && !words.Any(word => workload.Name.Contains(word, StringComparison.OrdinalIgnoreCase))) continue;
-            var (median, allocated) = Measure(workload);
+            var (median, allocated, faults) = Measure(workload);
             double floor = workload.Bound == Bound.Memory ? workload.Work / copy2 * 1e6 : workload.Work / peak2 * 1e6;
             string rate = workload.Bound == Bound.Compute ? $" ({workload.Work / median / 1e3:F0} GFLOP/s)" : "";
             output.WriteLine($"| {workload.Name} | {Time(median)}{rate} | {Time(floor)} ({(workload.Bound == Bound.Memory ? "copy" : "FMA peak")}) " +
                              $"| {median / floor:F2} | {Time(workload.TorchSharpMicroseconds)} | {workload.TorchSharpMicroseconds / median:F2}x faster " +
-                             $"| {Time(workload.TargetMicroseconds)} | {(median <= workload.TargetMicroseconds ? "yes" : "no")} | {Bytes(allocated)} |");
+                             $"| {Time(workload.TargetMicroseconds)} | {(median <= workload.TargetMicroseconds ? "yes" : "no")} | {Bytes(allocated)} " +
+                             $"| {(faults is null ? "n/a" : $"{faults:F0}")} |");
         }
     }
 
-    /// <summary>Median microseconds per iteration over batches of about <see cref="SampleTime"/>, and bytes allocated per iteration on this thread.</summary>
-    private static (double Median, double Allocated) Measure(Workload workload)
+    /// <summary>
+    /// Median microseconds per iteration over batches of about <see cref="SampleTime"/>, with the bytes allocated on
+    /// this thread and the page faults of the process per iteration.
+    /// </summary>
+    private static (double Median, double Allocated, double? Faults) Measure(Workload workload)
     {
         var warm = Stopwatch.StartNew();
         int warmIterations = 0;
@@ -49,6 +53,7 @@ public static class QuickTable
 
         var perIteration = new double[Samples];
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long? faultsBefore = PageFaults();
         for (int s = 0; s < Samples; s++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -56,8 +61,19 @@ public static class QuickTable
             perIteration[s] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / batch;
         }
         double allocated = (double)(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (Samples * batch);
+        double? faults = PageFaults() - faultsBefore;
         Array.Sort(perIteration);
-        return (perIteration[Samples / 2], allocated);
+        return (perIteration[Samples / 2], allocated, faults / (Samples * batch));
+    }
+
+    /// <summary>Minor page faults of this process so far (Linux); memory the OS hands back in costs one per page.</summary>
+    private static long? PageFaults()
+    {
+        const string stat = "/proc/self/stat";
+        if (!File.Exists(stat)) return null;
+        // Fields after the parenthesized command name; minflt is the 10th field overall.
+        string text = File.ReadAllText(stat);
+        return long.Parse(text[(text.LastIndexOf(')') + 2)..].Split(' ')[7], CultureInfo.InvariantCulture);
     }
 
     private static string Time(double microseconds) =>
