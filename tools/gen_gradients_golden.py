@@ -150,6 +150,7 @@ def error_cases():
         "graph_freed": lambda: grad(used_once, x),
         "hessian_of_vector": lambda: hessian(lambda t: t * 2, c),
         "gradcheck_without_grad": lambda: torch.autograd.gradcheck(lambda t: t * 2, (c,)),
+        "scatter_src_larger_than_index": lambda: x.view(1, 3).scatter(1, torch.tensor([[2, 0]]), z.view(1, 3)).sum().backward(),
     }
     return [{"name": name, "message": message_of(action)} for name, action in cases.items()]
 

@@ -1,0 +1,324 @@
+using Autograd.NN;
+using CsCheck;
+
+namespace Autograd.Tests;
+
+/// <summary>
+/// Every op passes GradCheck and GradGradCheck on random float64 inputs, shapes (rank 0-3, sizes 1-4), dims and
+/// arguments drawn by CsCheck. Inputs stay where the op is differentiable: no ties for Max, Log of positive values,
+/// denominators away from zero, unique indices where Scatter overwrites. The fused losses also match the same loss
+/// built from primitive ops, in value and in both backward paths, for every form.
+/// </summary>
+public class GradCheckPropertyTests
+{
+    /// <summary>Random cases per op; each runs GradCheck and GradGradCheck.</summary>
+    private const int Cases = 200;
+
+    /// <summary>An op applied to its inputs; <paramref name="Description"/> names its arguments when a case fails.</summary>
+    public sealed record Case(string Description, Func<Tensor[], Tensor> F, Tensor[] Inputs)
+    {
+        /// <summary>Runs both checks; the grad output of GradGradCheck is standard normal from <paramref name="seed"/>.</summary>
+        public void Check(int seed)
+        {
+            Gradients.GradCheck(F, Inputs).ShouldBeTrue();
+            var output = F(Inputs);
+            var gradOutput = Torch.Randn([.. output.Shape], DType.Float64, requiresGrad: true, generator: new Generator(seed));
+            Gradients.GradGradCheck(F, Inputs, gradOutput: gradOutput).ShouldBeTrue();
+        }
+
+        public override string ToString() =>
+            $"{Description} on {string.Join("; ", Inputs.Select(t => $"{Shapes.Format(t.Shape)} [{string.Join(", ", t.ToArray<double>())}]"))}";
+    }
+
+    private static readonly Gen<double> Any = Gen.Double[-2, 2];
+    private static readonly Gen<double> Positive = Gen.Double[0.5, 2];
+    private static readonly Gen<double> AwayFromZero = Gen.Select(Positive, Gen.Bool, (size, negative) => negative ? -size : size);
+    private static readonly Gen<int[]> Shape = Gen.Int[0, 3].SelectMany(rank => Gen.Int[1, 4].Array[rank]);
+    private static readonly Gen<int[]> NonScalarShape = Gen.Int[1, 3].SelectMany(rank => Gen.Int[1, 4].Array[rank]);
+
+    private static readonly Dictionary<string, Gen<Case>> Ops = new()
+    {
+        ["Tensor + Tensor"] = Binary("+", Any, (a, b) => a + b),
+        ["Tensor - Tensor"] = Binary("-", Any, (a, b) => a - b),
+        ["Tensor * Tensor"] = Binary("*", Any, (a, b) => a * b),
+        ["Tensor / Tensor"] = Binary("/", AwayFromZero, (a, b) => a / b),
+        ["Tensor + double"] = WithScalar("x + s", Any, (x, s) => x + s),
+        ["double + Tensor"] = WithScalar("s + x", Any, (x, s) => s + x),
+        ["Tensor - double"] = WithScalar("x - s", Any, (x, s) => x - s),
+        ["double - Tensor"] = WithScalar("s - x", Any, (x, s) => s - x),
+        ["Tensor * double"] = WithScalar("x * s", Any, (x, s) => x * s),
+        ["double * Tensor"] = WithScalar("s * x", Any, (x, s) => s * x),
+        ["Tensor / double"] = WithScalar("x / s", Any, (x, s) => x / s),
+        ["double / Tensor"] = WithScalar("s / x", AwayFromZero, (x, s) => s / x),
+        ["-Tensor"] = Unary("-x", Shape, Any, x => -x),
+        ["Exp"] = Unary("Exp", Shape, Any, x => x.Exp()),
+        ["Log"] = Unary("Log", Shape, Positive, x => x.Log()),
+        ["Reciprocal"] = Unary("Reciprocal", Shape, AwayFromZero, x => x.Reciprocal()),
+        ["Sum()"] = Unary("Sum()", Shape, Any, x => x.Sum()),
+        ["Sum(dim)"] = AlongDim("Sum", Any, (x, dim, keepDim) => x.Sum(dim, keepDim)),
+        ["Mean()"] = Unary("Mean()", Shape, Any, x => x.Mean()),
+        ["Mean(dim)"] = AlongDim("Mean", Any, (x, dim, keepDim) => x.Mean(dim, keepDim)),
+        ["Max()"] = Unary("Max()", Shape, element: null, x => x.Max()),
+        ["Max(dim)"] = AlongDim("Max", element: null, (x, dim, keepDim) => x.Max(dim, keepDim).Values),
+        ["Softmax"] = AlongDim("Softmax", Any, (x, dim, _) => x.Softmax(dim)),
+        ["LogSoftmax"] = AlongDim("LogSoftmax", Any, (x, dim, _) => x.LogSoftmax(dim)),
+        ["Unsqueeze"] = Unsqueeze(),
+        ["View"] = SameCount("View", (x, shape) => x.View(shape)),
+        ["Reshape"] = SameCount("Reshape", (x, shape) => x.Reshape(shape)),
+        ["Clone"] = Unary("Clone", Shape, Any, x => x.Clone()),
+        ["Transpose"] = Transpose(),
+        ["T"] = Unary("T", Gen.Int[0, 2].SelectMany(rank => Gen.Int[1, 4].Array[rank]), Any, x => x.T()),
+        ["Scatter(value)"] = ScatterValue(),
+        ["Scatter(src)"] = IndexWithSource("Scatter", uniqueAlongDim: true, (x, dim, index, src) => x.Scatter(dim, index, src)),
+        ["ScatterAdd"] = IndexWithSource("ScatterAdd", uniqueAlongDim: false, (x, dim, index, src) => x.ScatterAdd(dim, index, src)),
+        ["Gather"] = Gather(),
+        ["MatMul"] = MatMul(),
+        ["CrossEntropy"] = Loss(fromLogits: true).Select(form => form.Case()),
+        ["NllLoss"] = Loss(fromLogits: false).Select(form => form.Case()),
+    };
+
+    public static IEnumerable<string> OpNames => Ops.Keys;
+
+    [TestCaseSource(nameof(OpNames))]
+    public void Op_PassesGradCheckAndGradGradCheck(string op) =>
+        Gen.Select(Ops[op], Gen.Int).Sample((c, seed) => c.Check(seed), iter: Cases, print: pair => pair.ToString());
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void FusedLoss_MatchesTheLossBuiltFromPrimitives_InValueAndBothBackwardPaths(bool fromLogits) =>
+        Gen.Select(Loss(fromLogits), Gen.Int).Sample((form, seed) =>
+        {
+            var x = form.Input();
+            var (fused, byPrimitives) = (form.Fused(x), form.ByPrimitives(x));
+            fused.ToArray<double>().ShouldBe(byPrimitives.ToArray<double>(), tolerance: 1e-12);
+            var gradOutput = Torch.Randn([.. fused.Shape], DType.Float64, generator: new Generator(seed));
+            foreach (bool createGraph in new[] { false, true })
+            {
+                var expected = Gradients.Grad([byPrimitives], [x], [gradOutput], retainGraph: true, createGraph: createGraph)[0];
+                var actual = Gradients.Grad([fused], [x], [gradOutput], retainGraph: true, createGraph: createGraph)[0];
+                actual.ToArray<double>().ShouldBe(expected.ToArray<double>(), tolerance: 1e-12, $"createGraph: {createGraph}");
+            }
+        }, iter: Cases, print: pair => pair.ToString());
+
+    private static Gen<Case> Unary(string name, Gen<int[]> shapes, Gen<double>? element, Func<Tensor, Tensor> op) =>
+        from shape in shapes
+        from x in Values(shape, element)
+        select new Case(name, a => op(a[0]), [x]);
+
+    /// <summary>Reductions and normalizations along a random dim; <paramref name="element"/> null draws values without ties.</summary>
+    private static Gen<Case> AlongDim(string name, Gen<double>? element, Func<Tensor, int, bool, Tensor> op) =>
+        from shape in Shape
+        from x in Values(shape, element)
+        from dim in Dim(shape.Length)
+        from keepDim in Gen.Bool
+        select new Case($"{name}(dim: {dim}, keepDim: {keepDim})", a => op(a[0], dim, keepDim), [x]);
+
+    /// <summary>Two operands whose shapes broadcast; a random non-empty subset of them requires grad.</summary>
+    private static Gen<Case> Binary(string name, Gen<double> right, Func<Tensor, Tensor, Tensor> op) =>
+        from full in Shape
+        from aShape in BroadcastingTo(full)
+        from bShape in BroadcastingTo(full)
+        from a in Values(aShape, Any)
+        from b in Values(bShape, right)
+        from requiring in Gen.Int[1, 3]
+        select new Case($"a {name} b", x => op(x[0], x[1]), [RequiringGrad(a, (requiring & 1) != 0), RequiringGrad(b, (requiring & 2) != 0)]);
+
+    private static Gen<Case> WithScalar(string name, Gen<double> element, Func<Tensor, double, Tensor> op) =>
+        from shape in Shape
+        from x in Values(shape, element)
+        from s in AwayFromZero
+        select new Case($"{name} with s = {s}", a => op(a[0], s), [x]);
+
+    private static Gen<Case> Unsqueeze() =>
+        from shape in Shape
+        from x in Values(shape, Any)
+        from dim in Gen.Int[-shape.Length - 1, shape.Length]
+        select new Case($"Unsqueeze({dim})", a => a[0].Unsqueeze(dim), [x]);
+
+    /// <summary>View or Reshape to the same sizes permuted, maybe with a trailing 1 and one size left to infer (-1).</summary>
+    private static Gen<Case> SameCount(string name, Func<Tensor, int[], Tensor> op) =>
+        from shape in Shape
+        from x in Values(shape, Any)
+        from keys in Gen.Double.Unit.Array[shape.Length]
+        from trailingOne in Gen.Bool
+        from inferred in Gen.Int[-1, shape.Length - 1]
+        let target = Infer([.. Order(keys).Select(i => shape[i]), .. trailingOne ? new[] { 1 } : []], inferred)
+        select new Case($"{name}({Shapes.Format(target)})", a => op(a[0], target), [x]);
+
+    private static Gen<Case> Transpose() =>
+        from shape in NonScalarShape
+        from x in Values(shape, Any)
+        from dim0 in Dim(shape.Length)
+        from dim1 in Dim(shape.Length)
+        select new Case($"Transpose({dim0}, {dim1})", a => a[0].Transpose(dim0, dim1), [x]);
+
+    private static Gen<Case> ScatterValue() =>
+        from shape in Shape
+        from x in Values(shape, Any)
+        from dim in Dim(shape.Length)
+        from index in Index(shape, dim, uniqueAlongDim: false, longerAlongDim: false)
+        from value in Any
+        select new Case($"Scatter({dim}, {Describe(index)}, {value})", a => a[0].Scatter(dim, index, value), [x]);
+
+    /// <summary>
+    /// Scatter (which overwrites, so needs unique indices along dim for a defined gradient) and ScatterAdd, with src of
+    /// index's shape (PyTorch 1.13 has no gradient for a larger src).
+    /// </summary>
+    private static Gen<Case> IndexWithSource(string name, bool uniqueAlongDim, Func<Tensor, int, Tensor, Tensor, Tensor> op) =>
+        from shape in Shape
+        from x in Values(shape, Any)
+        from dim in Dim(shape.Length)
+        from index in Index(shape, dim, uniqueAlongDim, longerAlongDim: false)
+        from src in Values([.. index.Shape], Any)
+        from requiring in Gen.Int[1, 3]
+        select new Case($"{name}({dim}, {Describe(index)}, src)", a => op(a[0], dim, index, a[1]),
+            [RequiringGrad(x, (requiring & 1) != 0), RequiringGrad(src, (requiring & 2) != 0)]);
+
+    private static Gen<Case> Gather() =>
+        from shape in Shape
+        from x in Values(shape, Any)
+        from dim in Dim(shape.Length)
+        from index in Index(shape, dim, uniqueAlongDim: false, longerAlongDim: true)
+        select new Case($"Gather({dim}, {Describe(index)})", a => a[0].Gather(dim, index), [x]);
+
+    private static Gen<Case> MatMul() =>
+        from sizes in Gen.Int[1, 4].Array[3]
+        from a in Values([sizes[0], sizes[1]], Any)
+        from b in Values([sizes[1], sizes[2]], Any)
+        from requiring in Gen.Int[1, 3]
+        select new Case("MatMul", x => x[0].MatMul(x[1]), [RequiringGrad(a, (requiring & 1) != 0), RequiringGrad(b, (requiring & 2) != 0)]);
+
+    /// <summary>
+    /// An Int64 index for self of <paramref name="shape"/> along <paramref name="dim"/>: no larger than self in the other
+    /// dims; along dim up to self's size, or up to 4 when <paramref name="longerAlongDim"/>; values in range, and each a
+    /// different position within its slice along dim when <paramref name="uniqueAlongDim"/>.
+    /// </summary>
+    private static Gen<Tensor> Index(int[] shape, int dim, bool uniqueAlongDim, bool longerAlongDim)
+    {
+        if (shape.Length == 0) return Gen.Const(Torch.Tensor([0L]).View());
+        int d = dim < 0 ? dim + shape.Length : dim, size = shape[d];
+        return from indexShape in Sizes([.. shape.Select(_ => 1)], [.. shape.Select((s, k) => k == d && longerAlongDim ? 4 : s)])
+               from keys in Gen.Double.Unit.Array[Count(indexShape) / indexShape[d] * size]
+               from picks in Gen.Int[0, size - 1].Array[Count(indexShape)]
+               select Torch.Tensor(uniqueAlongDim ? FirstOfPermutations(keys, indexShape, d, size) : [.. picks.Select(p => (long)p)]).View(indexShape);
+    }
+
+    /// <summary>For each slice along dim, the first positions of the permutation that sorts that slice's keys.</summary>
+    private static long[] FirstOfPermutations(double[] keys, int[] indexShape, int dim, int size)
+    {
+        var (outer, length, inner) = Shapes.SplitAt(indexShape, dim);
+        var index = new long[outer * length * inner];
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                var slice = Enumerable.Range(0, size).Select(s => keys[(o * size + s) * inner + i]).ToArray();
+                var permutation = Order(slice);
+                for (int s = 0; s < length; s++) index[(o * length + s) * inner + i] = permutation[s];
+            }
+        }
+        return index;
+    }
+
+    /// <summary>One form of a class-index loss: input (C), (N, C) or (N, C, d1[, d2]), targets with ignored positions, weights, reduction.</summary>
+    public sealed record LossForm(bool FromLogits, int[] InputShape, double[] InputValues, long[] Targets, double[]? Weight,
+        long IgnoreIndex, Reduction Reduction)
+    {
+        private int ClassDim => InputShape.Length == 1 ? 0 : 1;
+
+        private Tensor Target => Torch.Tensor(Targets).View([.. InputShape.Where((_, k) => k != ClassDim)]);
+
+        private Tensor? WeightTensor => Weight is null ? null : Torch.Tensor(Weight);
+
+        public Tensor Input() => Values(InputValues, InputShape);
+
+        public Tensor Fused(Tensor x) => FromLogits
+            ? Functional.CrossEntropy(x, Target, WeightTensor, IgnoreIndex, Reduction)
+            : Functional.NllLoss(x, Target, WeightTensor, IgnoreIndex, Reduction);
+
+        /// <summary>The same loss from LogSoftmax, a one-hot made by Scatter, Sum and division.</summary>
+        public Tensor ByPrimitives(Tensor x)
+        {
+            var logProbabilities = FromLogits ? x.LogSoftmax(ClassDim) : x;
+            var kept = Targets.Select(t => t != IgnoreIndex).ToArray();
+            var safeTargets = Torch.Tensor([.. Targets.Select((t, p) => kept[p] ? t : 0)]).View([.. Target.Shape]);
+            var oneHot = Torch.Zeros([.. InputShape], DType.Float64).Scatter(ClassDim, safeTargets.Unsqueeze(ClassDim), 1.0);
+            var weights = Values([.. Targets.Select((t, p) => kept[p] ? Weight?[t] ?? 1.0 : 0.0)], [.. Target.Shape]);
+            var losses = -(logProbabilities * oneHot).Sum(ClassDim) * weights;
+            return Reduction switch
+            {
+                Reduction.None => losses,
+                Reduction.Sum => losses.Sum(),
+                _ => losses.Sum() / weights.Sum(),
+            };
+        }
+
+        public Case Case() => new(ToString(), a => Fused(a[0]), [Input()]);
+
+        public override string ToString() =>
+            $"{(FromLogits ? "CrossEntropy" : "NllLoss")} input {Shapes.Format(InputShape)} [{string.Join(", ", InputValues)}], " +
+            $"target [{string.Join(", ", Targets)}], weight {(Weight is null ? "none" : $"[{string.Join(", ", Weight)}]")}, " +
+            $"ignoreIndex {IgnoreIndex}, reduction {Reduction}";
+    }
+
+    private static Gen<LossForm> Loss(bool fromLogits) =>
+        from rank in Gen.Int[1, 4]
+        from shape in Gen.Int[1, rank == 4 ? 2 : 4].Array[rank]
+        let classes = shape[rank == 1 ? 0 : 1]
+        from values in Gen.Double[-3, 3].Array[Count(shape)]
+        from classOf in Gen.Int[0, classes - 1].Array[Count(shape) / classes]
+        from ignoredAt in Gen.Int[0, 3].Array[classOf.Length]
+        from ignoreIndex in Gen.OneOf(Gen.Const(-100L), Gen.Int[0, classes - 1].Select(c => (long)c))
+        from weight in Gen.OneOf(Gen.Const((double[]?)null), Positive.Array[classes].Select(w => (double[]?)w))
+        from reduction in Gen.Int[0, 2].Select(r => (Reduction)r)
+        let targets = classOf.Select((c, p) => ignoredAt[p] == 0 ? ignoreIndex : c).ToArray()
+        where reduction != Reduction.Mean || targets.Any(t => t != ignoreIndex)
+        select new LossForm(fromLogits, shape, values, targets, weight, ignoreIndex, reduction);
+
+    /// <summary>A shape that broadcasts to <paramref name="full"/>: some leading dims dropped, some others set to 1.</summary>
+    private static Gen<int[]> BroadcastingTo(int[] full) =>
+        from dropped in Gen.Int[0, full.Length]
+        from ones in Gen.Bool.Array[full.Length]
+        select full.Select((size, k) => ones[k] ? 1 : size).Skip(dropped).ToArray();
+
+    /// <summary>Shapes with each size between <paramref name="low"/> and <paramref name="high"/>, inclusive.</summary>
+    private static Gen<int[]> Sizes(int[] low, int[] high) =>
+        Gen.Double.Unit.Array[low.Length].Select(u => low.Select((min, k) => min + (int)(u[k] * (high[k] - min + 1))).ToArray());
+
+    private static Gen<int> Dim(int rank) => Gen.Int[-Math.Max(rank, 1), Math.Max(rank, 1) - 1];
+
+    /// <summary>A float64 leaf that requires grad; a null <paramref name="element"/> gives distinct values at least 0.4 apart (no Max ties).</summary>
+    private static Gen<Tensor> Values(int[] shape, Gen<double>? element) => element is null
+        ? Gen.Double.Unit.Array[Count(shape)].Select(keys => Values(Spread(keys), shape))
+        : element.Array[Count(shape)].Select(data => Values(data, shape));
+
+    private static Tensor Values(double[] data, int[] shape) => RequiringGrad(Torch.Tensor(data).Reshape(shape), true);
+
+    private static Tensor RequiringGrad(Tensor leaf, bool requiresGrad)
+    {
+        leaf.RequiresGrad = requiresGrad;
+        return leaf;
+    }
+
+    /// <summary>Values ordered as the keys, 0.5 apart per rank plus a jitter below 0.1.</summary>
+    private static double[] Spread(double[] keys)
+    {
+        var order = Order(keys);
+        var values = new double[keys.Length];
+        for (int rank = 0; rank < order.Length; rank++) values[order[rank]] = 0.5 * rank + 0.1 * keys[order[rank]] - 0.25 * keys.Length;
+        return values;
+    }
+
+    /// <summary>The positions of <paramref name="keys"/> in ascending order of key.</summary>
+    private static int[] Order(double[] keys) => [.. Enumerable.Range(0, keys.Length).OrderBy(i => keys[i])];
+
+    private static int[] Infer(int[] shape, int inferred)
+    {
+        if (inferred >= 0 && inferred < shape.Length) shape[inferred] = -1;
+        return shape;
+    }
+
+    private static int Count(int[] shape) => shape.Aggregate(1, (n, size) => n * size);
+
+    private static string Describe(Tensor index) => $"index {Shapes.Format(index.Shape)} [{string.Join(", ", index.ToArray<long>())}]";
+}
