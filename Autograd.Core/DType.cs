@@ -27,7 +27,17 @@ internal static class DTypes
         : typeof(T) == typeof(long) ? DType.Int64
         : throw new NotSupportedException($"Element type {typeof(T).Name} is not a tensor element type; use float, double or long.");
 
-    /// <summary>PyTorch's result type for two tensor operands.</summary>
+    /// <summary>
+    /// PyTorch's result type for two tensor operands: a 0-d tensor takes part only when it is of a higher category
+    /// (floating over integer) than the tensors with dims, so float32[4] + float64 0-d stays float32.
+    /// </summary>
+    public static DType Promote(Tensor a, Tensor b)
+    {
+        if ((a.Rank > 0) == (b.Rank > 0)) return Promote(a.DType, b.DType);
+        var (dimensioned, zeroDim) = a.Rank > 0 ? (a, b) : (b, a);
+        return zeroDim.DType.IsFloating() && !dimensioned.DType.IsFloating() ? zeroDim.DType : dimensioned.DType;
+    }
+
     public static DType Promote(DType a, DType b) =>
         a == DType.Float64 || b == DType.Float64 ? DType.Float64
         : a == DType.Float32 || b == DType.Float32 ? DType.Float32

@@ -93,10 +93,14 @@ internal static class Engine
         return gradient;
     }
 
-    /// <summary>Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it.</summary>
+    /// <summary>
+    /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it; fails before any
+    /// gradient moves if a node was already released, so a failed Backward changes no Grad.
+    /// </summary>
     private static void CountDependencies(GradFn root, int stamp)
     {
         if (root.VisitStamp == stamp) return;
+        root.EnsureNotFreed();
         root.VisitStamp = stamp;
         root.Dependencies = 0;
         var stack = new Stack<GradFn>();
@@ -108,6 +112,7 @@ internal static class Engine
                 if (edge.Function is not { } next) continue;
                 if (next.VisitStamp != stamp)
                 {
+                    next.EnsureNotFreed();
                     next.VisitStamp = stamp;
                     next.Dependencies = 0;
                     next.PendingGrad = null;

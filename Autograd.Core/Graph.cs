@@ -32,8 +32,15 @@ public sealed class GradFn
     /// <summary>The nodes this one feeds gradients into (null entries for leaves and inputs that need no gradient).</summary>
     public IReadOnlyList<GradFn?> NextFunctions => Array.ConvertAll(Next, e => e.Function);
 
-    internal Tensor?[] Apply(Tensor gradOutput) =>
-        (backward ?? throw new InvalidOperationException(Freed))(gradOutput);
+    internal Tensor?[] Apply(Tensor gradOutput) => (backward ?? throw FreedError())(gradOutput);
+
+    /// <summary>Throws if this node's saved tensors were released; checked before a pass starts, so it changes nothing.</summary>
+    internal void EnsureNotFreed()
+    {
+        if (backward is null) throw FreedError();
+    }
+
+    private static InvalidOperationException FreedError() => new(Freed);
 
     /// <summary>Drops saved tensors; a node that saved none can run again, as in PyTorch.</summary>
     internal void Release()

@@ -25,7 +25,8 @@ internal static class Shapes
         if (a.AsSpan().SequenceEqual(b)) return a;
         int rank = Math.Max(a.Length, b.Length);
         var result = new int[rank];
-        for (int i = 0; i < rank; i++)
+        // From the right, as PyTorch checks, so the error names the same dimension.
+        for (int i = rank - 1; i >= 0; i--)
         {
             int ai = i - (rank - a.Length), bi = i - (rank - b.Length);
             int sa = ai >= 0 ? a[ai] : 1, sb = bi >= 0 ? b[bi] : 1;

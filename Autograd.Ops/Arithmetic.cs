@@ -76,14 +76,14 @@ public static class Arithmetic
 
         public Tensor Exp()
         {
-            var result = Map(self, TensorPrimitives.Exp, TensorPrimitives.Exp);
+            var result = Map(self, TensorPrimitives.Exp);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result]);
             return result;
         }
 
         public Tensor Log()
         {
-            var result = Map(self, TensorPrimitives.Log, TensorPrimitives.Log);
+            var result = Map(self, TensorPrimitives.Log);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self]);
             return result;
         }
@@ -113,25 +113,27 @@ public static class Arithmetic
     private static Tensor MultiplyScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Multiply, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b], savesTensors: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b]); // PyTorch saves the scalar
         return result;
     }
 
     private static Tensor DivideScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Divide, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b], savesTensors: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b]); // PyTorch saves the scalar
         return result;
     }
 
-    /// <summary>A floating elementwise function; integer inputs compute in float32, as in PyTorch.</summary>
-    private static Tensor Map(Tensor a, SpanMap<float> single, SpanMap<double> dbl)
+    /// <summary>
+    /// A floating elementwise function; integer inputs compute in float32, as in PyTorch. Float32 is computed in
+    /// double and rounded once, which gives the correctly rounded values PyTorch prints.
+    /// </summary>
+    private static Tensor Map(Tensor a, SpanMap<double> function)
     {
-        var x = a.DType.IsFloating() ? a : Kernels.Cast(a, DType.Float32);
-        var result = Tensor.Empty(x.DType, x.Dims);
-        if (x.DType == DType.Float32) single(x.Span<float>(), result.Span<float>());
-        else dbl(x.Span<double>(), result.Span<double>());
-        return result;
+        var wide = Kernels.Cast(a, DType.Float64);
+        if (ReferenceEquals(wide, a)) wide = Tensor.Empty(DType.Float64, a.Dims);
+        function(Kernels.Cast(a, DType.Float64).Span<double>(), wide.Span<double>());
+        return a.DType == DType.Float64 ? wide : Kernels.Cast(wide, DType.Float32);
     }
 
     private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);

@@ -41,7 +41,7 @@ internal static class Kernels
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
-        var dtype = DTypes.Promote(a.DType, b.DType);
+        var dtype = DTypes.Promote(a, b);
         if (op == BinaryOp.Divide && dtype == DType.Int64) dtype = DType.Float32; // true division
         a = Cast(a, dtype);
         b = Cast(b, dtype);

@@ -41,7 +41,7 @@ public static class Reductions
             int n = self.Rank == 0 ? 1 : self.Dims[d];
             var result = SumAlong(self, d, keepDim);
             DivideInPlace(result, n);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward1", [self], g => [Spread(g / n, self, d, keepDim)], savesTensors: false);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward1", [self], g => [Spread(g / n, self, d, keepDim)]);
             return result;
         }
 
