@@ -24,11 +24,11 @@ internal static class Engine
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         int stamp = Interlocked.Increment(ref stampCounter);
         var ready = new Stack<GradFn>();
+        var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp);
+            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp, needed);
         }
-        var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
             if (roots[i].GradFn is { } fn) fn.PendingGrad = Sum(fn.PendingGrad, seeds[i]);
@@ -49,7 +49,7 @@ internal static class Engine
             if (gradOutput is not null)
             {
                 if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
-                if (needed is null || needed.Contains(node))
+                if (WillRun(node, needed))
                 {
                     gradInputs = node.Apply(gradOutput);
                     if (!retainGraph) node.Release();
@@ -95,12 +95,13 @@ internal static class Engine
 
     /// <summary>
     /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it; fails before any
-    /// gradient moves if a node was already released, so a failed Backward changes no Grad.
+    /// gradient moves if a node that will run (every node, or those in <paramref name="needed"/>) was already released,
+    /// so a failed Backward changes no Grad.
     /// </summary>
-    private static void CountDependencies(GradFn root, int stamp)
+    private static void CountDependencies(GradFn root, int stamp, HashSet<GradFn>? needed)
     {
         if (root.VisitStamp == stamp) return;
-        root.EnsureNotFreed();
+        if (WillRun(root, needed)) root.EnsureNotFreed();
         root.VisitStamp = stamp;
         root.Dependencies = 0;
         var stack = new Stack<GradFn>();
@@ -112,7 +113,7 @@ internal static class Engine
                 if (edge.Function is not { } next) continue;
                 if (next.VisitStamp != stamp)
                 {
-                    next.EnsureNotFreed();
+                    if (WillRun(next, needed)) next.EnsureNotFreed();
                     next.VisitStamp = stamp;
                     next.Dependencies = 0;
                     next.PendingGrad = null;
@@ -135,6 +136,9 @@ internal static class Engine
             if (ReferenceEquals(inputs[i], leaf)) captured![i] = Sum(captured[i], g);
         }
     }
+
+    /// <summary>Whether a node that receives a gradient runs: always in Backward, only on a path to an input in Grad.</summary>
+    private static bool WillRun(GradFn node, HashSet<GradFn>? needed) => needed is null || needed.Contains(node);
 
     /// <summary>The nodes with an edge into an input (a leaf in inputs, or the node that made a non-leaf input) or into such a node.</summary>
     private static HashSet<GradFn> NodesLeadingTo(Tensor[] roots, Tensor[] inputs)

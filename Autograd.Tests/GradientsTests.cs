@@ -192,6 +192,15 @@ public class GradientsTests
     }
 
     [Test]
+    public void Grad_WithRespectToAnIntermediate_NeedsNoReleasedNodeBeforeIt()
+    {
+        var x = RandLeaf(3);
+        var h = x.Exp();
+        h.Sum().Backward();
+        Gradients.Grad((h * h).Sum(), h).ToArray<double>().ShouldBe(h.ToArray<double>().Select(v => 2 * v).ToArray());
+    }
+
+    [Test]
     public void Grad_WithGradOutputs_WeightsTheOutputs_AndAnInputGivenTwiceGetsItTwice()
     {
         var x = RandLeaf(2);
