@@ -264,6 +264,15 @@ public class GradientsTests
     }
 
     [Test]
+    public void Hessian_WithCreateGraph_IsDifferentiableWithRespectToTheInput()
+    {
+        var x = RandLeaf(3);
+        var h = Gradients.Hessian(t => (t * t * t).Sum(), x, createGraph: true);
+        h.RequiresGrad.ShouldBeTrue();
+        Gradients.Grad(h.Sum(), x).ToArray<double>().ShouldBe([6.0, 6.0, 6.0], tolerance: 1e-12);
+    }
+
+    [Test]
     public void GradCheck_PassesACorrectGradient()
     {
         var (x, w) = (RandLeaf(3, 4), RandLeaf(4, 2));
