@@ -18,9 +18,10 @@ public sealed class GradFn
     internal int VisitStamp;
     internal Tensor? PendingGrad;
 
-    internal GradFn(string name, Edge[] next, Func<Tensor, Tensor?[]> backward, bool savesTensors)
+    internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, bool savesTensors)
     {
         Name = name;
+        Shape = shape;
         Next = next;
         this.backward = backward;
         this.savesTensors = savesTensors;
@@ -28,6 +29,9 @@ public sealed class GradFn
 
     /// <summary>PyTorch's class name for this node, e.g. "SoftmaxBackward0".</summary>
     public string Name { get; }
+
+    /// <summary>The shape of the tensor this node produced.</summary>
+    public IReadOnlyList<int> Shape { get; }
 
     /// <summary>The nodes this one feeds gradients into (null entries for leaves and inputs that need no gradient).</summary>
     public IReadOnlyList<GradFn?> NextFunctions => Array.ConvertAll(Next, e => e.Function);
@@ -68,7 +72,7 @@ internal static class Graph
             if (!input.RequiresGrad) continue;
             next[i] = input.GradFn is { } fn ? new Edge(fn, null) : new Edge(null, input);
         }
-        result.SetGradFn(new GradFn(name, next, backward, savesTensors));
+        result.SetGradFn(new GradFn(name, result.Dims, next, backward, savesTensors));
         return result;
     }
 }

@@ -81,13 +81,16 @@ public static class Indexing
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"{op}(): Expected dtype int64 for index");
         if (src is not null && src.DType != self.DType) throw new ArgumentException($"{op}(): Expected self.dtype to be equal to src.dtype");
+        // PyTorch checks no shapes for an empty index: there is nothing to write or read.
+        if (index.Count == 0) return ([], []);
         if (Math.Max(index.Rank, 1) != Math.Max(self.Rank, 1))
             throw new ArgumentException("Index tensor must have the same number of dimensions as self tensor");
         int rank = index.Rank;
         for (int i = 0; i < rank; i++)
         {
             bool selfTooSmall = i != dim && index.Dims[i] > self.Dims[i];
-            bool srcTooSmall = src is not null && index.Dims[i] > src.Dims[i];
+            // PyTorch reads src.size(i) even past src's rank, which fails as a dim out of range.
+            bool srcTooSmall = !selfTooSmall && src is not null && index.Dims[i] > (src.Rank == 0 ? 1 : src.Dims[Shapes.WrapDim(i, src.Rank)]);
             if (selfTooSmall || srcTooSmall)
             {
                 string prefix = op == "gather" ? $"Size does not match at dimension {i} expected" : "Expected";
