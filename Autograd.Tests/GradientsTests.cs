@@ -88,6 +88,21 @@ public class GradientsTests
             var index = Longs([2, 2], 1, 0, 2, 2);
             return Gradients.Hessian(t => t.Gather(1, index).Exp().Sum() * t.Scatter(1, index, 0.5).Sum(), Rand(2, 3));
         },
+        ["activations_pow_hessian"] = () =>
+        {
+            var (x, w) = (Rand(2, 3), Rand(3, 2));
+            return Gradients.Hessian(t => t.MatMul(w).Tanh().Sigmoid().Pow(3).Sum() + t.Abs().Sqrt().Pow(t).Sum(), x);
+        },
+        ["cross_entropy_label_smoothing_hessian"] = () =>
+        {
+            var (x, w, t) = (Rand(3, 4), Rand(4), Torch.Tensor([3L, 1, 1]));
+            return Gradients.Hessian(z => Functional.CrossEntropy(z, t, weight: w, ignoreIndex: 1, labelSmoothing: 0.2), x);
+        },
+        ["cross_entropy_probabilities_hessian"] = () =>
+        {
+            var (x, p) = (Rand(2, 3), Rand(2, 3));
+            return Gradients.Hessian(z => Functional.CrossEntropy(z, p, labelSmoothing: 0.1, reduction: Reduction.Sum), x);
+        },
     };
 
     /// <summary>The C# side of each golden error case, with the exception type the project uses for it.</summary>

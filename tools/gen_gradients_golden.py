@@ -112,11 +112,27 @@ def scatter_gather_hessian():
     return hessian(lambda t: (t.gather(1, index).exp().sum() * t.scatter(1, index, 0.5).sum()), rand(2, 3))
 
 
+def activations_pow_hessian():
+    x, w = rand(2, 3), rand(3, 2)
+    return hessian(lambda t: (t @ w).tanh().sigmoid().pow(3).sum() + t.abs().sqrt().pow(t).sum(), x)
+
+
+def cross_entropy_label_smoothing_hessian():
+    x, w, t = rand(3, 4), rand(4), torch.tensor([3, 1, 1])
+    return hessian(lambda z: F.cross_entropy(z, t, weight=w, ignore_index=1, label_smoothing=0.2), x)
+
+
+def cross_entropy_probabilities_hessian():
+    x, p = rand(2, 3), rand(2, 3)
+    return hessian(lambda z: F.cross_entropy(z, p, label_smoothing=0.1, reduction="sum"), x)
+
+
 VALUE_CASES = [
     softmax_jacobian, log_softmax_jacobian_2d, matmul_jacobian, max_dim_jacobian, jacobian_is_differentiable,
     cross_entropy_hessian, cross_entropy_hessian_weighted_sum_ignored, cross_entropy_hessian_spatial,
     nll_log_softmax_hessian, entropy_hessian, log_sum_exp_matmul_hessian, reciprocal_max_mean_hessian,
     gradient_penalty, hessian_vector_product, backward_create_graph, third_derivative, scatter_gather_hessian,
+    activations_pow_hessian, cross_entropy_label_smoothing_hessian, cross_entropy_probabilities_hessian,
 ]
 
 
