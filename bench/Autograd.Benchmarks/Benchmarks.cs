@@ -21,7 +21,7 @@ public class IssueFiveBenchmarks
 }
 
 /// <summary>
-/// The GC settings of this app's runtimeconfig (see the csproj), given to BenchmarkDotNet's generated processes too,
+/// The GC settings of this app's runtimeconfig (see the csproj) and quick.sh, given to BenchmarkDotNet's processes too,
 /// and warmups enough for the JIT to tier up kernels that take milliseconds at tier 0. Every job, including those
 /// chosen on the command line, runs with them.
 /// </summary>
@@ -30,7 +30,8 @@ public sealed class LargeTensorGc : ManualConfig
     public LargeTensorGc() => AddJob(Job.Default
         .WithEnvironmentVariables(
             new EnvironmentVariable("DOTNET_GCRegionSize", "0x4000000"),
-            new EnvironmentVariable("DOTNET_GCLOHThreshold", "0x2000000"))
+            new EnvironmentVariable("DOTNET_GCLOHThreshold", "0x2000000"),
+            new EnvironmentVariable("DOTNET_GCgen0size", "0x4000000"))
         .WithWarmupCount(30)
         .AsMutator());
 }
