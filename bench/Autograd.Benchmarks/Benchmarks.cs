@@ -21,7 +21,7 @@ public class IssueFiveBenchmarks
 }
 
 /// <summary>
-/// The GC settings of this app's runtimeconfig (see the csproj) and quick.sh, given to BenchmarkDotNet's processes too,
+/// The GC settings of this app's runtimeconfig (see the csproj) and quick.sh's second table, given to BenchmarkDotNet's processes,
 /// and warmups enough for the JIT to tier up kernels that take milliseconds at tier 0. Every job, including those
 /// chosen on the command line, runs with them.
 /// </summary>

@@ -18,7 +18,8 @@ public static class QuickTable
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
                          $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, " +
-                         $"GC region size {AppContext.GetData("System.GC.RegionSize") ?? "default"}, LOH threshold {AppContext.GetData("System.GC.LOHThreshold") ?? "default"}");
+                         $"GC: {Setting("RegionSize", "System.GC.RegionSize")} region size, {Setting("LOHThreshold", "System.GC.LOHThreshold")} LOH threshold, " +
+                         $"{Setting("gen0size", null)} gen0 budget");
         double copy1 = Hardware.CopySpeed(1), copy2 = Hardware.CopySpeed(2);
         double peak1 = Hardware.FmaPeak(1), peak2 = Hardware.FmaPeak(2);
         output.WriteLine($"copy speed (read+write bytes/s): {copy1 / 1e9:F1} GB/s on 1 thread, {copy2 / 1e9:F1} GB/s on 2");
@@ -75,6 +76,12 @@ public static class QuickTable
         string text = File.ReadAllText(stat);
         return long.Parse(text[(text.LastIndexOf(')') + 2)..].Split(' ')[7], CultureInfo.InvariantCulture);
     }
+
+    /// <summary>A GC setting as the runtime sees it: the DOTNET_GC environment variable wins over the runtimeconfig.</summary>
+    private static string Setting(string name, string? runtimeConfigName) =>
+        Environment.GetEnvironmentVariable("DOTNET_GC" + name) is { } hex ? $"{Convert.ToInt64(hex, 16) >> 20} MiB"
+        : runtimeConfigName is not null && AppContext.GetData(runtimeConfigName) is { } value ? $"{Convert.ToInt64(value, CultureInfo.InvariantCulture) >> 20} MiB"
+        : "default";
 
     private static string Time(double microseconds) =>
         microseconds >= 1000 ? $"{microseconds / 1000:F2} ms" : microseconds >= 10 ? $"{microseconds:F1} µs" : $"{microseconds:F2} µs";
