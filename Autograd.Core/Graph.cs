@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+
 namespace Autograd;
 
 /// <summary>Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>.</summary>
@@ -12,6 +15,9 @@ public sealed class GradFn
     private Func<Tensor, Tensor?[]>? backward;
     private readonly bool savesTensors;
     internal readonly Edge[] Next;
+
+    /// <summary>Where the forward call that made this node ran (the op and its callers); kept in anomaly mode only, as in PyTorch.</summary>
+    private readonly string? forwardTrace = AnomalyMode.IsEnabled ? new StackTrace(skipFrames: 2, fNeedFileInfo: true).ToString() : null;
 
     // Scratch state of the Backward pass that is running over this node.
     internal int Dependencies;
@@ -32,7 +38,25 @@ public sealed class GradFn
     /// <summary>The nodes this one feeds gradients into (null entries for leaves and inputs that need no gradient).</summary>
     public IReadOnlyList<GradFn?> NextFunctions => Array.ConvertAll(Next, e => e.Function);
 
-    internal Tensor?[] Apply(Tensor gradOutput) => (backward ?? throw FreedError())(gradOutput);
+    internal Tensor?[] Apply(Tensor gradOutput)
+    {
+        var gradInputs = (backward ?? throw FreedError())(gradOutput);
+        if (AnomalyMode.IsEnabled)
+        {
+            for (int i = 0; i < gradInputs.Length; i++)
+            {
+                if (gradInputs[i] is { } g && HasNaN(g)) throw Error($"Function '{Name}' returned nan values in its {i}th output.");
+            }
+        }
+        return gradInputs;
+    }
+
+    private static bool HasNaN(Tensor t) => t.Storage.Data switch
+    {
+        float[] f => TensorPrimitives.IsNaNAny<float>(f),
+        double[] d => TensorPrimitives.IsNaNAny<double>(d),
+        _ => false,
+    };
 
     /// <summary>Throws if this node's saved tensors were released; checked before a pass starts, so it changes nothing.</summary>
     internal void EnsureNotFreed()
@@ -40,7 +64,11 @@ public sealed class GradFn
         if (backward is null) throw FreedError();
     }
 
-    private static InvalidOperationException FreedError() => new(Freed);
+    private InvalidOperationException FreedError() => Error(Freed);
+
+    /// <summary>A Backward failure at this node; in anomaly mode it shows the node's forward call, as PyTorch's warning does.</summary>
+    internal InvalidOperationException Error(string message) => new(forwardTrace is null ? message
+        : $"{message}\nError detected in {Name}. Traceback of forward call that caused the error:\n{forwardTrace}");
 
     /// <summary>Drops saved tensors; a node that saved none can run again, as in PyTorch.</summary>
     internal void Release()
