@@ -91,12 +91,12 @@ internal static class Engine
 
     /// <summary>
     /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it; fails before any
-    /// gradient moves if a node was already released, so a failed Backward changes no Grad.
+    /// gradient moves if a node was already released or a tensor it saved was modified, so a failed Backward changes no Grad.
     /// </summary>
     private static void CountDependencies(GradFn root, int stamp)
     {
         if (root.VisitStamp == stamp) return;
-        root.EnsureNotFreed();
+        root.EnsureUsable();
         root.VisitStamp = stamp;
         root.Dependencies = 0;
         var stack = new Stack<GradFn>();
@@ -108,7 +108,7 @@ internal static class Engine
                 if (edge.Function is not { } next) continue;
                 if (next.VisitStamp != stamp)
                 {
-                    next.EnsureNotFreed();
+                    next.EnsureUsable();
                     next.VisitStamp = stamp;
                     next.Dependencies = 0;
                     next.PendingGrad = null;
@@ -149,7 +149,7 @@ internal static class Engine
             case DType.Float64: TensorPrimitives.Add(accumulated.Span<double>(), g.Span<double>(), result.Span<double>()); break;
             default: throw new InvalidOperationException("Integer tensors carry no gradients.");
         }
-        if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], savesTensors: false);
+        if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], saved: []);
         return result;
     }
 

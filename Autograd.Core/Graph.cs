@@ -6,6 +6,9 @@ namespace Autograd;
 /// <summary>Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>.</summary>
 internal readonly record struct Edge(GradFn? Function, Tensor? Leaf);
 
+/// <summary>A tensor a node keeps for its backward, with its storage's version at that time (PyTorch's SavedVariable).</summary>
+internal readonly record struct SavedTensor(Tensor Tensor, int Version, bool IsOutput);
+
 /// <summary>A recorded operation: PyTorch's name for it and the closure that maps its output gradient to input gradients.</summary>
 public sealed class GradFn
 {
@@ -13,7 +16,7 @@ public sealed class GradFn
         "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
 
     private Func<Tensor, Tensor?[]>? backward;
-    private readonly bool savesTensors;
+    private SavedTensor[] saved;
     internal readonly Edge[] Next;
 
     /// <summary>Where the forward call that made this node ran (the op and its callers); kept in anomaly mode only, as in PyTorch.</summary>
@@ -24,12 +27,12 @@ public sealed class GradFn
     internal int VisitStamp;
     internal Tensor? PendingGrad;
 
-    internal GradFn(string name, Edge[] next, Func<Tensor, Tensor?[]> backward, bool savesTensors)
+    internal GradFn(string name, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
     {
         Name = name;
         Next = next;
         this.backward = backward;
-        this.savesTensors = savesTensors;
+        this.saved = saved;
     }
 
     /// <summary>PyTorch's class name for this node, e.g. "SoftmaxBackward0".</summary>
@@ -58,10 +61,28 @@ public sealed class GradFn
         _ => false,
     };
 
-    /// <summary>Throws if this node's saved tensors were released; checked before a pass starts, so it changes nothing.</summary>
-    internal void EnsureNotFreed()
+    /// <summary>
+    /// Throws if this node's saved tensors were released, or written in place since it saved them; checked before a
+    /// pass starts, so a failed Backward changes nothing.
+    /// </summary>
+    internal void EnsureUsable()
     {
         if (backward is null) throw FreedError();
+        foreach (var s in saved)
+        {
+            if (s.Tensor.Version != s.Version) throw Error(ModifiedMessage(s));
+        }
+    }
+
+    private string ModifiedMessage(SavedTensor s)
+    {
+        var producer = s.IsOutput ? this : s.Tensor.GradFn;
+        string source = producer is null ? "" : $", which is output 0 of {producer.Name},";
+        string hint = AnomalyMode.IsEnabled
+            ? "the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!"
+            : "enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).";
+        string type = s.Tensor.DType switch { DType.Float32 => "torch.FloatTensor", DType.Float64 => "torch.DoubleTensor", _ => "torch.LongTensor" };
+        return $"one of the variables needed for gradient computation has been modified by an inplace operation: [{type} {Shapes.Format(s.Tensor.Dims)}]{source} is at version {s.Tensor.Version}; expected version {s.Version} instead. Hint: {hint}";
     }
 
     private InvalidOperationException FreedError() => Error(Freed);
@@ -73,7 +94,9 @@ public sealed class GradFn
     /// <summary>Drops saved tensors; a node that saved none can run again, as in PyTorch.</summary>
     internal void Release()
     {
-        if (savesTensors) backward = null;
+        if (saved.Length == 0) return;
+        backward = null;
+        saved = [];
     }
 
     public override string ToString() => Name;
@@ -86,8 +109,12 @@ internal static class Graph
 
     public static bool NeedsGrad(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && GradMode.IsEnabled;
 
-    /// <summary>Makes <paramref name="result"/> the output of a new node; call only when NeedsGrad holds.</summary>
-    public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, bool savesTensors = true)
+    /// <summary>
+    /// Makes <paramref name="result"/> the output of a new node; call only when NeedsGrad holds. <paramref name="saved"/>
+    /// lists the tensors the closure reads (null entries are skipped): PyTorch's saved variables, whose versions
+    /// Backward checks. A node that saves none can run again after Backward, as in PyTorch.
+    /// </summary>
+    public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved)
     {
         var next = new Edge[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -96,7 +123,12 @@ internal static class Graph
             if (!input.RequiresGrad) continue;
             next[i] = input.GradFn is { } fn ? new Edge(fn, null) : new Edge(null, input);
         }
-        result.SetGradFn(new GradFn(name, next, backward, savesTensors));
+        var versions = new List<SavedTensor>(saved.Length);
+        foreach (var t in saved)
+        {
+            if (t is not null) versions.Add(new SavedTensor(t, t.Version, IsOutput: ReferenceEquals(t, result)));
+        }
+        result.SetGradFn(new GradFn(name, next, backward, [.. versions]));
         return result;
     }
 }

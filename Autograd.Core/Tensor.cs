@@ -7,6 +7,13 @@ namespace Autograd;
 internal sealed class Storage(Array data)
 {
     public readonly Array Data = data;
+    private int version;
+
+    /// <summary>PyTorch's version counter: how many in-place writes the buffer has had, shared by all its views.</summary>
+    public int Version => Volatile.Read(ref version);
+
+    /// <summary>Every in-place write calls this, so Backward can tell that a tensor it saved has changed.</summary>
+    public void BumpVersion() => Interlocked.Increment(ref version);
 }
 
 /// <summary>A dense, row-major n-dimensional array that records the operations applied to it.</summary>
@@ -43,6 +50,9 @@ public sealed class Tensor
 
     internal T[] Data<T>() where T : unmanaged => (T[])Storage.Data;
     internal Span<T> Span<T>() where T : unmanaged => (T[])Storage.Data;
+
+    /// <summary>PyTorch's <c>_version</c>: the number of in-place writes to this tensor's storage.</summary>
+    public int Version => Storage.Version;
 
     public GradFn? GradFn { get; private set; }
     public bool IsLeaf => GradFn is null;

@@ -15,7 +15,7 @@ public static class Indexing
             var result = Copy(self);
             var fill = Kernels.Full(self.DType, [], value);
             Write(result, places, fill, broadcastSource: true, accumulate: false);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "ScatterBackward1", [self], g => [g.Scatter(d, index, 0.0)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ScatterBackward1", [self], g => [g.Scatter(d, index, 0.0)], saved: [index]);
             return result;
         }
 
@@ -27,7 +27,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: false);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), g.Gather(d, index)]);
+                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), g.Gather(d, index)], saved: [index]);
             return result;
         }
 
@@ -39,7 +39,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: true);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, g.Gather(d, index)]);
+                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, g.Gather(d, index)], saved: [index]);
             return result;
         }
 
@@ -53,7 +53,7 @@ public static class Indexing
             var destination = result.Storage.Data;
             for (int i = 0; i < places.Target.Length; i++) Array.Copy(source, places.Target[i], destination, places.Source[i], 1);
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "GatherBackward0", [self], g => [Kernels.Full(self.DType, self.Dims, 0).ScatterAdd(d, index, g)]);
+                Graph.Record(result, "GatherBackward0", [self], g => [Kernels.Full(self.DType, self.Dims, 0).ScatterAdd(d, index, g)], saved: [self, index]);
             return result;
         }
     }

@@ -23,7 +23,7 @@ public static class MatMulOps
             {
                 Tensor? savedSelf = other.RequiresGrad ? self : null, savedOther = self.RequiresGrad ? other : null;
                 Graph.Record(result, "MmBackward0", [self, other],
-                    g => [savedOther is null ? null : g.MatMul(savedOther.T()), savedSelf is null ? null : savedSelf.T().MatMul(g)]);
+                    g => [savedOther is null ? null : g.MatMul(savedOther.T()), savedSelf is null ? null : savedSelf.T().MatMul(g)], saved: [savedSelf, savedOther]);
             }
             return result;
         }

@@ -40,7 +40,7 @@ internal sealed class ClassLoss
         Validate(input, target, weight, ignoreIndex, labelSmoothing);
         var loss = new ClassLoss(input, target, weight, ignoreIndex, reduction, fromLogits);
         var result = input.DType == DType.Float32 ? loss.Forward<float>(target.Dims) : loss.Forward<double>(target.Dims);
-        if (Graph.NeedsGrad(input)) Graph.Record(result, "NllLossBackward0", [input], g => [loss.Backward(g)]);
+        if (Graph.NeedsGrad(input)) Graph.Record(result, "NllLossBackward0", [input], g => [loss.Backward(g)], saved: [input, target, weight]);
         return result;
     }
 
