@@ -12,7 +12,8 @@ internal static class Engine
 
     /// <summary>
     /// Propagates gradients from <paramref name="roots"/>. With <paramref name="inputs"/> null, gradients accumulate
-    /// into the leaves' Grad; otherwise they are returned for those tensors and no Grad is touched.
+    /// into the leaves' Grad; otherwise they are returned for those tensors and no Grad is touched. Leaves take their
+    /// gradients only once the pass has completed, so a failed Backward changes no Grad.
     /// </summary>
     public static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs)
     {
@@ -20,6 +21,7 @@ internal static class Engine
         for (int i = 0; i < roots.Length; i++) seeds[i] = SeedGradient(roots[i], rootGrads[i], i);
 
         using var mode = GradMode.Set(createGraph);
+        var leafGrads = new Dictionary<Tensor, Tensor>();
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         int stamp = Interlocked.Increment(ref stampCounter);
         var ready = new Stack<GradFn>();
@@ -30,7 +32,7 @@ internal static class Engine
         for (int i = 0; i < roots.Length; i++)
         {
             if (roots[i].GradFn is { } fn) fn.PendingGrad = Sum(fn.PendingGrad, seeds[i]);
-            else Deliver(roots[i], seeds[i], inputs, captured);
+            else Accumulate(leafGrads, roots[i], seeds[i]);
         }
         for (int i = 0; i < roots.Length; i++)
         {
@@ -56,11 +58,26 @@ internal static class Engine
                 }
                 else if (edge.Leaf is { } leaf && g is not null)
                 {
-                    Deliver(leaf, g, inputs, captured);
+                    Accumulate(leafGrads, leaf, g);
                 }
             }
         }
+
+        if (inputs is null)
+        {
+            foreach (var (leaf, g) in leafGrads) leaf.Grad = Sum(leaf.Grad, g);
+            return null;
+        }
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (leafGrads.TryGetValue(inputs[i], out var g)) captured![i] = g;
+        }
         return captured;
+    }
+
+    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g)
+    {
+        grads[key] = Sum(grads.GetValueOrDefault(key), g);
     }
 
     private static Tensor?[] Apply(GradFn node, Tensor gradOutput, Tensor[]? inputs, Tensor?[]? captured)
@@ -90,15 +107,13 @@ internal static class Engine
     }
 
     /// <summary>
-    /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it; fails before any
-    /// gradient moves if a node was already released or a tensor it saved was modified, so a failed Backward changes no Grad.
+    /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it, and clears what
+    /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node was already released
+    /// or a tensor it saved was modified since.
     /// </summary>
     private static void CountDependencies(GradFn root, int stamp)
     {
-        if (root.VisitStamp == stamp) return;
-        root.EnsureUsable();
-        root.VisitStamp = stamp;
-        root.Dependencies = 0;
+        if (!Visit(root)) return;
         var stack = new Stack<GradFn>();
         stack.Push(root);
         while (stack.Count > 0)
@@ -106,28 +121,20 @@ internal static class Engine
             foreach (var edge in stack.Pop().Next)
             {
                 if (edge.Function is not { } next) continue;
-                if (next.VisitStamp != stamp)
-                {
-                    next.EnsureUsable();
-                    next.VisitStamp = stamp;
-                    next.Dependencies = 0;
-                    next.PendingGrad = null;
-                    stack.Push(next);
-                }
+                if (Visit(next)) stack.Push(next);
                 next.Dependencies++;
             }
         }
-    }
 
-    private static void Deliver(Tensor leaf, Tensor g, Tensor[]? inputs, Tensor?[]? captured)
-    {
-        if (inputs is null)
+        bool Visit(GradFn node)
         {
-            leaf.Grad = Sum(leaf.Grad, g);
-            return;
+            if (node.VisitStamp == stamp) return false;
+            node.EnsureUsable();
+            node.VisitStamp = stamp;
+            node.Dependencies = 0;
+            node.PendingGrad = null;
+            return true;
         }
-        int i = Array.IndexOf(inputs, leaf);
-        if (i >= 0) captured![i] = Sum(captured[i], g);
     }
 
     private static void CaptureNonLeaf(GradFn node, Tensor gradOutput, Tensor[] inputs, Tensor?[] captured)

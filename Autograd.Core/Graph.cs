@@ -3,8 +3,11 @@ using System.Numerics.Tensors;
 
 namespace Autograd;
 
-/// <summary>Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>.</summary>
-internal readonly record struct Edge(GradFn? Function, Tensor? Leaf);
+/// <summary>
+/// Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>; <paramref name="Shape"/> is
+/// the shape of the input the gradient is for.
+/// </summary>
+internal readonly record struct Edge(GradFn? Function, Tensor? Leaf, int[] Shape);
 
 /// <summary>A tensor a node keeps for its backward, with its storage's version at that time (PyTorch's SavedVariable).</summary>
 internal readonly record struct SavedTensor(Tensor Tensor, int Version, bool IsOutput);
@@ -22,7 +25,7 @@ public sealed class GradFn
     /// <summary>Where the forward call that made this node ran (the op and its callers); kept in anomaly mode only, as in PyTorch.</summary>
     private readonly string? forwardTrace = AnomalyMode.IsEnabled ? new StackTrace(skipFrames: 2, fNeedFileInfo: true).ToString() : null;
 
-    // Scratch state of the Backward pass that is running over this node.
+    // Scratch state of the Backward pass that is running over this node (one pass at a time per graph).
     internal int Dependencies;
     internal int VisitStamp;
     internal Tensor? PendingGrad;
@@ -44,12 +47,13 @@ public sealed class GradFn
     internal Tensor?[] Apply(Tensor gradOutput)
     {
         var gradInputs = (backward ?? throw FreedError())(gradOutput);
-        if (AnomalyMode.IsEnabled)
+        for (int i = 0; i < gradInputs.Length; i++)
         {
-            for (int i = 0; i < gradInputs.Length; i++)
-            {
-                if (gradInputs[i] is { } g && HasNaN(g)) throw Error($"Function '{Name}' returned nan values in its {i}th output.");
-            }
+            if (gradInputs[i] is not { } g || Next[i].Shape is not { } shape) continue;
+            // PyTorch's validate_outputs: a gradient of the wrong shape must not reach an input.
+            if (!g.Dims.AsSpan().SequenceEqual(shape))
+                throw Error($"Function {Name} returned an invalid gradient at index {i} - got {Shapes.Format(g.Dims)} but expected shape compatible with {Shapes.Format(shape)}");
+            if (AnomalyMode.IsEnabled && HasNaN(g)) throw Error($"Function '{Name}' returned nan values in its {i}th output.");
         }
         return gradInputs;
     }
@@ -121,7 +125,7 @@ internal static class Graph
         {
             var input = inputs[i];
             if (!input.RequiresGrad) continue;
-            next[i] = input.GradFn is { } fn ? new Edge(fn, null) : new Edge(null, input);
+            next[i] = input.GradFn is { } fn ? new Edge(fn, null, input.Dims) : new Edge(null, input, input.Dims);
         }
         var versions = new List<SavedTensor>(saved.Length);
         foreach (var t in saved)

@@ -113,19 +113,22 @@ public static class Arithmetic
     private static Tensor MultiplyScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Multiply, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b], saved: [WrappedScalar(b)]);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b], saved: [SavedScalar]);
         return result;
     }
 
     private static Tensor DivideScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Divide, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b], saved: [WrappedScalar(b)]);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b], saved: [SavedScalar]);
         return result;
     }
 
-    /// <summary>PyTorch saves a Python scalar operand as a 0-d tensor, which makes the node's graph single-use.</summary>
-    private static Tensor WrappedScalar(double value) => Tensor.Scalar(value);
+    /// <summary>
+    /// PyTorch saves a Python scalar operand as a 0-d tensor, which makes the node single-use. The closures here keep
+    /// the scalar itself, so one shared stand-in (never written, so its version never moves) marks such nodes.
+    /// </summary>
+    private static readonly Tensor SavedScalar = Tensor.Scalar(0.0);
 
     /// <summary>
     /// A floating elementwise function; integer inputs compute in float32, as in PyTorch. Float32 is computed in

@@ -68,13 +68,19 @@ public static class Indexing
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"{op}(): Expected dtype int64 for index");
         if (src is not null && src.DType != self.DType) throw new ArgumentException($"{op}(): Expected self.dtype to be equal to src.dtype");
-        if (Math.Max(index.Rank, 1) != Math.Max(self.Rank, 1))
+        if (index.Count == 0) return ([], []); // PyTorch checks no sizes for an empty index
+        // A 0-d self, index or src takes part as a 1-d tensor of one element, as in PyTorch.
+        int[] selfDims = AtLeastOneDim(self), indexDims = AtLeastOneDim(index);
+        int[]? srcDims = src is null ? null : AtLeastOneDim(src);
+        if (indexDims.Length != selfDims.Length)
             throw new ArgumentException("Index tensor must have the same number of dimensions as self tensor");
-        int rank = index.Rank;
+        if (srcDims is not null && srcDims.Length != indexDims.Length)
+            throw new ArgumentException("Index tensor must have the same number of dimensions as src tensor");
+        int rank = indexDims.Length;
         for (int i = 0; i < rank; i++)
         {
-            bool selfTooSmall = i != dim && index.Dims[i] > self.Dims[i];
-            bool srcTooSmall = src is not null && index.Dims[i] > src.Dims[i];
+            bool selfTooSmall = i != dim && indexDims[i] > selfDims[i];
+            bool srcTooSmall = srcDims is not null && indexDims[i] > srcDims[i];
             if (selfTooSmall || srcTooSmall)
             {
                 string prefix = op == "gather" ? $"Size does not match at dimension {i} expected" : "Expected";
@@ -84,9 +90,9 @@ public static class Indexing
             }
         }
         var indices = index.Span<long>();
-        int size = rank == 0 ? 1 : self.Dims[dim];
-        var selfStrides = Shapes.BroadcastStrides(self.Dims, self.Dims);
-        var srcStrides = src is null ? Shapes.BroadcastStrides(index.Dims, index.Dims) : Shapes.BroadcastStrides(src.Dims, src.Dims);
+        int size = selfDims[dim];
+        var selfStrides = Shapes.BroadcastStrides(selfDims, selfDims);
+        var srcStrides = Shapes.BroadcastStrides(srcDims ?? indexDims, srcDims ?? indexDims);
         var target = new int[index.Count];
         var source = new int[index.Count];
         var position = new int[rank];
@@ -100,16 +106,18 @@ public static class Indexing
                 selfOffset += (k == dim ? (int)at : position[k]) * selfStrides[k];
                 srcOffset += position[k] * srcStrides[k];
             }
-            target[i] = rank == 0 ? (int)at : selfOffset;
+            target[i] = selfOffset;
             source[i] = srcOffset;
             for (int k = rank - 1; k >= 0; k--)
             {
-                if (++position[k] < index.Dims[k]) break;
+                if (++position[k] < indexDims[k]) break;
                 position[k] = 0;
             }
         }
         return (target, source);
     }
+
+    private static int[] AtLeastOneDim(Tensor t) => t.Rank == 0 ? [1] : t.Dims;
 
     private static void Write(Tensor result, (int[] Target, int[] Source) places, Tensor src, bool broadcastSource, bool accumulate)
     {
