@@ -30,9 +30,10 @@ public sealed class GradFn
     internal int VisitStamp;
     internal Tensor? PendingGrad;
 
-    internal GradFn(string name, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
+    internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
     {
         Name = name;
+        Shape = shape;
         Next = next;
         this.backward = backward;
         this.saved = saved;
@@ -40,6 +41,9 @@ public sealed class GradFn
 
     /// <summary>PyTorch's class name for this node, e.g. "SoftmaxBackward0".</summary>
     public string Name { get; }
+
+    /// <summary>The shape of the tensor this node produced.</summary>
+    public IReadOnlyList<int> Shape { get; }
 
     /// <summary>The nodes this one feeds gradients into (null entries for leaves and inputs that need no gradient).</summary>
     public IReadOnlyList<GradFn?> NextFunctions => Array.ConvertAll(Next, e => e.Function);
@@ -132,7 +136,7 @@ internal static class Graph
         {
             if (t is not null) versions.Add(new SavedTensor(t, t.Version, IsOutput: ReferenceEquals(t, result)));
         }
-        result.SetGradFn(new GradFn(name, next, backward, [.. versions]));
+        result.SetGradFn(new GradFn(name, result.Dims, next, backward, [.. versions]));
         return result;
     }
 }

@@ -134,13 +134,13 @@ public static class Arithmetic
     /// A floating elementwise function; integer inputs compute in float32, as in PyTorch. Float32 is computed in
     /// double and rounded once, which gives the correctly rounded values PyTorch prints.
     /// </summary>
-    private static Tensor Map(Tensor a, SpanMap<double> function)
+    internal static Tensor Map(Tensor a, SpanMap<double> function)
     {
         var wide = Kernels.Cast(a, DType.Float64);
         if (ReferenceEquals(wide, a)) wide = Tensor.Empty(DType.Float64, a.Dims);
-        function(Kernels.Cast(a, DType.Float64).Span<double>(), wide.Span<double>());
+        if (a.Count > 0) function(Kernels.Cast(a, DType.Float64).Span<double>(), wide.Span<double>()); // some reject empty spans
         return a.DType == DType.Float64 ? wide : Kernels.Cast(wide, DType.Float32);
     }
 
-    private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+    internal delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
 }

@@ -68,19 +68,18 @@ public static class Indexing
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"{op}(): Expected dtype int64 for index");
         if (src is not null && src.DType != self.DType) throw new ArgumentException($"{op}(): Expected self.dtype to be equal to src.dtype");
-        if (index.Count == 0) return ([], []); // PyTorch checks no sizes for an empty index
+        // PyTorch checks no shapes for an empty index: there is nothing to write or read.
+        if (index.Count == 0) return ([], []);
         // A 0-d self, index or src takes part as a 1-d tensor of one element, as in PyTorch.
         int[] selfDims = AtLeastOneDim(self), indexDims = AtLeastOneDim(index);
-        int[]? srcDims = src is null ? null : AtLeastOneDim(src);
         if (indexDims.Length != selfDims.Length)
             throw new ArgumentException("Index tensor must have the same number of dimensions as self tensor");
-        if (srcDims is not null && srcDims.Length != indexDims.Length)
-            throw new ArgumentException("Index tensor must have the same number of dimensions as src tensor");
         int rank = indexDims.Length;
         for (int i = 0; i < rank; i++)
         {
             bool selfTooSmall = i != dim && indexDims[i] > selfDims[i];
-            bool srcTooSmall = srcDims is not null && indexDims[i] > srcDims[i];
+            // PyTorch reads src.size(i) even past src's rank, which fails as a dim out of range.
+            bool srcTooSmall = !selfTooSmall && src is not null && indexDims[i] > (src.Rank == 0 ? 1 : src.Dims[Shapes.WrapDim(i, src.Rank)]);
             if (selfTooSmall || srcTooSmall)
             {
                 string prefix = op == "gather" ? $"Size does not match at dimension {i} expected" : "Expected";
@@ -89,6 +88,9 @@ public static class Indexing
                     $"{prefix} index {Shapes.Format(index.Dims)} to be smaller than self {Shapes.Format(self.Dims)} apart from dimension {dim}{srcPart}");
             }
         }
+        int[]? srcDims = src is null ? null : AtLeastOneDim(src);
+        if (srcDims is not null && srcDims.Length != rank)
+            throw new ArgumentException("Index tensor must have the same number of dimensions as src tensor");
         var indices = index.Span<long>();
         int size = selfDims[dim];
         var selfStrides = Shapes.BroadcastStrides(selfDims, selfDims);

@@ -8,11 +8,13 @@ public static class MatMulOps
 {
     extension(Tensor self)
     {
-        /// <summary>The product of two matrices (torch.mm; torch.matmul on 2-D operands).</summary>
+        /// <summary>
+        /// torch.matmul: a dot product of vectors, a matrix-vector product, a matrix product (torch.mm) for 2-D operands,
+        /// or a batched product with broadcast batch dims.
+        /// </summary>
         public Tensor MatMul(Tensor other)
         {
-            if (self.Rank != 2 || other.Rank != 2)
-                throw new ArgumentException($"MatMul supports 2-D operands here; got {self.Rank}-D and {other.Rank}-D");
+            if (self.Rank != 2 || other.Rank != 2) return MatMulForms.Product(self, other);
             if (self.Dims[1] != other.Dims[0])
                 throw new ArgumentException(
                     $"mat1 and mat2 shapes cannot be multiplied ({self.Dims[0]}x{self.Dims[1]} and {other.Dims[0]}x{other.Dims[1]})");

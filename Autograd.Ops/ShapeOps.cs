@@ -1,6 +1,6 @@
 namespace Autograd;
 
-/// <summary>Unsqueeze, View, Reshape (sharing storage, as all tensors here are contiguous), Clone, Transpose.</summary>
+/// <summary>Unsqueeze, Squeeze, View, Reshape, Flatten (sharing storage, as all tensors here are contiguous), Clone, Transpose.</summary>
 public static class ShapeOps
 {
     extension(Tensor self)
@@ -12,6 +12,28 @@ public static class ShapeOps
             var result = new Tensor(self.Storage, shape);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "UnsqueezeBackward0", [self], g => [g.View(self.Dims)], saved: []);
             return result;
+        }
+
+        /// <summary>Removes every dim of size 1.</summary>
+        public Tensor Squeeze() => Alias(self, [.. self.Dims.Where(size => size != 1)], "SqueezeBackward0");
+
+        /// <summary>Removes <paramref name="dim"/> if its size is 1; otherwise the same shape.</summary>
+        public Tensor Squeeze(int dim)
+        {
+            int d = Shapes.WrapDim(dim, self.Rank);
+            int[] shape = self.Rank == 0 || self.Dims[d] != 1 ? self.Dims : [.. self.Dims[..d], .. self.Dims[(d + 1)..]];
+            return Alias(self, shape, "SqueezeBackward1");
+        }
+
+        /// <summary>Merges dims <paramref name="startDim"/> to <paramref name="endDim"/> into one; a 0-d tensor becomes 1-D.</summary>
+        public Tensor Flatten(int startDim = 0, int endDim = -1)
+        {
+            int start = Shapes.WrapDim(startDim, self.Rank), end = Shapes.WrapDim(endDim, self.Rank);
+            if (start > end) throw new ArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+            if (self.Rank == 0) return self.Reshape(1);
+            if (start == end) return self;
+            int merged = Shapes.NumElements(self.Dims.AsSpan(start..(end + 1)));
+            return self.Reshape([.. self.Dims[..start], merged, .. self.Dims[(end + 1)..]]);
         }
 
         /// <summary>-1 infers one size; no sizes gives a 0-d tensor.</summary>
@@ -46,7 +68,8 @@ public static class ShapeOps
         }
     }
 
-    private static Tensor Alias(Tensor self, int[] shape, string name)
+    /// <summary>A tensor sharing self's storage with another shape, recorded under <paramref name="name"/>.</summary>
+    internal static Tensor Alias(Tensor self, int[] shape, string name)
     {
         var result = new Tensor(self.Storage, shape);
         if (Graph.NeedsGrad(self)) Graph.Record(result, name, [self], g => [g.Reshape(self.Dims)], saved: []);

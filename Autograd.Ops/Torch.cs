@@ -61,6 +61,46 @@ public static class Torch
     public static Tensor Reshape(Tensor x, params int[] shape) => x.Reshape(shape);
     public static Tensor Clone(Tensor x) => x.Clone();
     public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
+    public static Tensor Relu(Tensor x) => x.Relu();
+    public static Tensor Tanh(Tensor x) => x.Tanh();
+    public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
+    public static Tensor Pow(Tensor x, double exponent) => x.Pow(exponent);
+    public static Tensor Pow(Tensor x, Tensor exponent) => x.Pow(exponent);
+    public static Tensor Sqrt(Tensor x) => x.Sqrt();
+    public static Tensor Abs(Tensor x) => x.Abs();
+    public static Tensor Add(Tensor x, Tensor other, double alpha = 1) => x.Add(other, alpha);
+    public static Tensor Sub(Tensor x, Tensor other, double alpha = 1) => x.Sub(other, alpha);
+    public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2) => input.Addmm(mat1, mat2);
+    public static Tensor Bmm(Tensor input, Tensor mat2) => input.Bmm(mat2);
+    public static Tensor Squeeze(Tensor x) => x.Squeeze();
+    public static Tensor Squeeze(Tensor x, int dim) => x.Squeeze(dim);
+    public static Tensor Flatten(Tensor x, int startDim = 0, int endDim = -1) => x.Flatten(startDim, endDim);
+    public static Tensor Argmax(Tensor x) => x.Argmax();
+    public static Tensor Argmax(Tensor x, int dim, bool keepDim = false) => x.Argmax(dim, keepDim);
+    public static Tensor Eq(Tensor x, Tensor other) => x.Eq(other);
+    public static Tensor Ne(Tensor x, Tensor other) => x.Ne(other);
+    public static Tensor Lt(Tensor x, Tensor other) => x.Lt(other);
+    public static Tensor Le(Tensor x, Tensor other) => x.Le(other);
+    public static Tensor Gt(Tensor x, Tensor other) => x.Gt(other);
+    public static Tensor Ge(Tensor x, Tensor other) => x.Ge(other);
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Comparisons.Where(condition, x, y);
+
+    /// <summary>Zeroes each element with probability <paramref name="p"/> and scales the rest by 1 / (1 - p) when <paramref name="train"/>.</summary>
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool train = true) => NN.Dropout.Apply(input, p, train);
+
+    /// <summary>Writes <paramref name="tensor"/> to <paramref name="path"/> in NumPy's .npy format (np.load reads it).</summary>
+    public static void Save(Tensor tensor, string path)
+    {
+        using var file = File.Create(path);
+        Npy.Write(tensor, file);
+    }
+
+    /// <summary>Reads a .npy file of float32, float64 or int64 elements (as written by np.save) into a new tensor.</summary>
+    public static Tensor Load(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Npy.Read(file);
+    }
 
     private static Tensor Random(int[] shape, DType dtype, bool requiresGrad, string kernel, SpanFill<float> single, SpanFill<double> dbl)
     {

@@ -14,6 +14,9 @@ internal sealed class RefTensor(double[] values, int[] shape)
     /// <summary>Set where a gradient is not defined by central differences (near-tied maxima, scatter collisions).</summary>
     public bool Kinked { get; init; }
 
+    /// <summary>Set near a jump (where's condition near 0), where float32 rounding may take the other branch.</summary>
+    public bool NearJump { get; init; }
+
     /// <summary>
     /// Set on a scatter whose index has another shape than src: PyTorch 1.13's backward then computes a src gradient
     /// of the index's shape and rejects it.
@@ -67,20 +70,32 @@ internal sealed class RefTensor(double[] values, int[] shape)
     /// <summary>The same values without this result's flags.</summary>
     public RefTensor Copy() => new(Values, Shape);
 
-    public RefTensor Map(Func<double, double> f) => new(Array.ConvertAll(Values, v => f(v)), Shape);
+    /// <summary>An elementwise function; <paramref name="kinkAtZero"/> marks one not differentiable at 0 (relu, abs).</summary>
+    public RefTensor Map(Func<double, double> f, bool kinkAtZero = false) =>
+        new(Array.ConvertAll(Values, v => f(v)), Shape) { Kinked = kinkAtZero && Values.Any(v => Math.Abs(v) < TieWidth) };
 
-    public static RefTensor? Broadcast(RefTensor a, RefTensor b, Func<double, double, double> f)
+    /// <summary>torch.where(a > 0, a, b).</summary>
+    public static RefTensor? WherePositive(RefTensor a, RefTensor b) =>
+        Broadcast(a, b, (x, y) => x > 0 ? x : y) is { } result
+            ? new(result.Values, result.Shape) { Kinked = a.Values.Any(v => Math.Abs(v) < TieWidth), NearJump = a.Values.Any(v => Math.Abs(v) < TieWidth) }
+            : null;
+
+    public static RefTensor? Broadcast(RefTensor a, RefTensor b, Func<double, double, double> f) =>
+        BroadcastShape(a.Shape, b.Shape) is { } shape ? new([.. Positions(shape).Select(p => f(a.AtBroadcast(p), b.AtBroadcast(p)))], shape) : null;
+
+    /// <summary>PyTorch's broadcast of two shapes, aligned at the right; null if a pair of sizes differs and neither is 1.</summary>
+    private static int[]? BroadcastShape(int[] a, int[] b)
     {
-        int rank = Math.Max(a.Rank, b.Rank);
+        int rank = Math.Max(a.Length, b.Length);
         var shape = new int[rank];
         for (int d = 0; d < rank; d++)
         {
-            int sa = d - (rank - a.Rank) >= 0 ? a.Shape[d - (rank - a.Rank)] : 1;
-            int sb = d - (rank - b.Rank) >= 0 ? b.Shape[d - (rank - b.Rank)] : 1;
+            int sa = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
+            int sb = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
             if (sa != sb && sa != 1 && sb != 1) return null;
             shape[d] = sa == 1 ? sb : sa;
         }
-        return new([.. Positions(shape).Select(p => f(a.AtBroadcast(p), b.AtBroadcast(p)))], shape);
+        return shape;
     }
 
     /// <summary>
@@ -157,6 +172,20 @@ internal sealed class RefTensor(double[] values, int[] shape)
         }), Shape);
     }
 
+    public RefTensor Squeeze() => new(Values, [.. Shape.Where(size => size != 1)]);
+
+    public RefTensor? Squeeze(int dim)
+    {
+        if (Wrap(dim, Rank) is not { } d) return null;
+        return Rank > 0 && Shape[d] == 1 ? new(Values, [.. Shape[..d], .. Shape[(d + 1)..]]) : Copy();
+    }
+
+    public RefTensor? Flatten(int startDim, int endDim)
+    {
+        if (Wrap(startDim, Rank) is not { } start || Wrap(endDim, Rank) is not { } end || start > end) return null;
+        return Rank == 0 ? new(Values, [1]) : new(Values, [.. Shape[..start], CountOf(Shape[start..(end + 1)]), .. Shape[(end + 1)..]]);
+    }
+
     public RefTensor? Unsqueeze(int dim) =>
         Wrap(dim, Rank + 1) is { } d ? new(Values, [.. Shape[..d], 1, .. Shape[d..]]) : null;
 
@@ -185,16 +214,29 @@ internal sealed class RefTensor(double[] values, int[] shape)
 
     public RefTensor? T() => Rank > 2 ? null : Rank < 2 ? Copy() : Transpose(0, 1);
 
-    /// <summary>torch.matmul for 2-D operands; the engine's MatMul takes no other ranks yet.</summary>
+    /// <summary>
+    /// torch.matmul: a 1-D left operand is a row and a 1-D right one a column, each dropped from the result; dims
+    /// before the last two are batch dims and broadcast.
+    /// </summary>
     public static RefTensor? MatMul(RefTensor a, RefTensor b)
     {
-        if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0]) return null;
-        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
-        var result = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int p = 0; p < k; p++) result[i * n + j] += a.Values[i * k + p] * b.Values[p * n + j];
-        return new(result, [m, n]);
+        if (a.Rank == 0 || b.Rank == 0) return null;
+        var left = new RefTensor(a.Values, a.Rank == 1 ? [1, a.Shape[0]] : a.Shape);
+        var right = new RefTensor(b.Values, b.Rank == 1 ? [b.Shape[0], 1] : b.Shape);
+        int n = left.Shape[^2], m = left.Shape[^1], p = right.Shape[^1];
+        if (right.Shape[^2] != m || BroadcastShape(left.Shape[..^2], right.Shape[..^2]) is not { } batch) return null;
+        var values = Positions([.. batch, n, p]).Select(position =>
+        {
+            double sum = 0;
+            for (int k = 0; k < m; k++)
+            {
+                int[] row = [.. position[..^2], position[^2], k], column = [.. position[..^2], k, position[^1]];
+                sum += left.AtBroadcast(row) * right.AtBroadcast(column);
+            }
+            return sum;
+        });
+        int[] shape = [.. batch, .. a.Rank == 1 ? Array.Empty<int>() : [n], .. b.Rank == 1 ? Array.Empty<int>() : [p]];
+        return new([.. values], shape);
     }
 
     /// <summary>

@@ -6,9 +6,10 @@ namespace Autograd.Tests;
 
 internal enum FuzzOp
 {
-    Add, Sub, Mul, Div, AddScalar, RSubScalar, MulScalar, DivScalar, RDivScalar, Neg, Exp, Log,
-    Sum, SumDim, Mean, MeanDim, Max, MaxDim, Softmax, LogSoftmax,
-    Unsqueeze, View, Reshape, Transpose, T, Clone, MatMul, Gather, ScatterValue, ScatterSrc, CrossEntropy,
+    Add, Sub, Mul, Div, AddAlpha, Addcmul, Where, AddScalar, RSubScalar, MulScalar, DivScalar, RDivScalar, Neg,
+    Exp, Log, Pow, Sqrt, Abs, Relu, Tanh, Sigmoid, Sum, SumDim, Mean, MeanDim, Max, MaxDim, Softmax, LogSoftmax,
+    Unsqueeze, Squeeze, SqueezeDim, Flatten, View, Reshape, Transpose, T, Clone, MatMul, Gather, ScatterValue, ScatterSrc,
+    CrossEntropy,
 }
 
 /// <summary>
@@ -45,13 +46,14 @@ public class FuzzTests
         Gen.Frequency((1, Gen.Const(0)), (3, Gen.Const(1)), (4, Gen.Const(2)), (3, Gen.Const(3)))
             .SelectMany(rank => Gen.Frequency((1, Gen.Const(0)), (16, Gen.Int[1, 3]), (1, Gen.Const(4))).Array[rank]);
 
+    /// <summary>Values are multiples of 1/1024: their products never underflow float32, and exact zeros and ties occur.</summary>
     private static readonly Gen<FuzzInput> InputGen = ShapeGen.SelectMany(shape => Gen.Select(
-        Gen.Double[-1, 1].Select(v => (double)(float)v).Array[RefTensor.CountOf(shape)],
+        Gen.Int[-1024, 1024].Select(k => k / 1024.0).Array[RefTensor.CountOf(shape)],
         Gen.Int[0, 4],
         (values, flag) => new FuzzInput(shape, values, RequiresGrad: flag != 0)));
 
     private static readonly Gen<FuzzStep> StepGen = Gen.Select(
-        Gen.Enum<FuzzOp>().Where(o => o != FuzzOp.CrossEntropy), Gen.Int[0, 99], Gen.Int[0, 99], Gen.Int[-4, 3], Gen.Int[0, 7], Gen.Bool,
+        Gen.Enum<FuzzOp>(), Gen.Int[0, 99], Gen.Int[0, 99], Gen.Int[-4, 3], Gen.Int[0, 7], Gen.Bool,
         Gen.Select(Gen.Double[0.5, 2], Gen.Bool, (magnitude, negative) => negative ? -magnitude : magnitude), Gen.Int[0, 1 << 20],
         (op, first, second, dim, variant, keepDim, scalar, seed) => new FuzzStep(op, first, second, dim, variant, keepDim, scalar, seed));
 
@@ -221,7 +223,7 @@ public class FuzzTests
             result.RequiresGrad.ShouldBe(RequiresGrad(traced, a, b), what);
             if (!expected.Kinked) indices?.ToArray<long>().ShouldBe(traced.Indices, what); // rounding may reorder near-ties
             scale = Math.Max(scale, 1 + MaxAbs(expected.Values));
-            ShouldBeClose(result.ToArray<double>(), expected.Values, tolerance * scale, what);
+            if (!(expected.NearJump && result.DType == DType.Float32)) ShouldBeClose(result.ToArray<double>(), expected.Values, tolerance * scale, what);
             if (expected.Values.Any(v => !(Math.Abs(v) <= Overflow))) break;
             backwardFails |= expected.SrcGradientMisshapen && b.RequiresGrad;
             pool.Add(result);
@@ -231,7 +233,8 @@ public class FuzzTests
 
     private static bool RequiresGrad(TracedStep traced, Tensor a, Tensor b) => traced.Step.Op switch
     {
-        FuzzOp.Add or FuzzOp.Sub or FuzzOp.Mul or FuzzOp.Div or FuzzOp.MatMul or FuzzOp.ScatterSrc => a.RequiresGrad || b.RequiresGrad,
+        FuzzOp.Add or FuzzOp.Sub or FuzzOp.Mul or FuzzOp.Div or FuzzOp.AddAlpha or FuzzOp.Addcmul or FuzzOp.Where or FuzzOp.MatMul
+            or FuzzOp.ScatterSrc => a.RequiresGrad || b.RequiresGrad,
         _ => a.RequiresGrad,
     };
 
@@ -280,6 +283,9 @@ public class FuzzTests
         FuzzOp.Sub => (RefTensor.Broadcast(a, b, (x, y) => x - y), null),
         FuzzOp.Mul => (RefTensor.Broadcast(a, b, (x, y) => x * y), null),
         FuzzOp.Div => (RefTensor.Broadcast(a, b, (x, y) => x / (y * y + 0.5)), null),
+        FuzzOp.AddAlpha => (RefTensor.Broadcast(a, b, (x, y) => x + step.Scalar * y), null),
+        FuzzOp.Addcmul => (RefTensor.Broadcast(a, b, (x, y) => x + step.Scalar * y * y), null),
+        FuzzOp.Where => (RefTensor.WherePositive(a, b), null),
         FuzzOp.AddScalar => (a.Map(x => x + step.Scalar), null),
         FuzzOp.RSubScalar => (a.Map(x => step.Scalar - x), null),
         FuzzOp.MulScalar => (a.Map(x => x * step.Scalar), null),
@@ -288,6 +294,12 @@ public class FuzzTests
         FuzzOp.Neg => (a.Map(x => -x), null),
         FuzzOp.Exp => (a.Map(Math.Exp), null),
         FuzzOp.Log => (a.Map(x => Math.Log(x * x + 0.5)), null),
+        FuzzOp.Pow => (a.Map(x => Math.Pow(x * x + 0.5, step.Scalar)), null),
+        FuzzOp.Sqrt => (a.Map(x => Math.Sqrt(x * x + 0.5)), null),
+        FuzzOp.Abs => (a.Map(Math.Abs, kinkAtZero: true), null),
+        FuzzOp.Relu => (a.Map(x => Math.Max(x, 0), kinkAtZero: true), null),
+        FuzzOp.Tanh => (a.Map(Math.Tanh), null),
+        FuzzOp.Sigmoid => (a.Map(x => 1 / (1 + Math.Exp(-x))), null),
         FuzzOp.Sum => (a.Sum(), null),
         FuzzOp.SumDim => (a.Sum(step.Dim, step.KeepDim), null),
         FuzzOp.Mean => (a.Mean(), null),
@@ -297,6 +309,9 @@ public class FuzzTests
         FuzzOp.Softmax => (a.Softmax(step.Dim, log: false), null),
         FuzzOp.LogSoftmax => (a.Softmax(step.Dim, log: true), null),
         FuzzOp.Unsqueeze => (a.Unsqueeze(step.Dim), null),
+        FuzzOp.Squeeze => (a.Squeeze(), null),
+        FuzzOp.SqueezeDim => (a.Squeeze(step.Dim), null),
+        FuzzOp.Flatten => (a.Flatten(step.Dim, step.Variant - 4), null),
         FuzzOp.View or FuzzOp.Reshape => (a.View(args.Shape), null),
         FuzzOp.Transpose => (a.Transpose(step.Dim, step.Variant - 4), null),
         FuzzOp.T => (a.T(), null),
@@ -309,7 +324,10 @@ public class FuzzTests
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 
-    /// <summary>The same step on the engine. Div, RDivScalar and Log take a denominator or argument of x² + 0.5, which keeps them well conditioned.</summary>
+    /// <summary>
+    /// The same step on the engine. Div, RDivScalar, Log, Pow and Sqrt take a denominator, argument or base of
+    /// x² + 0.5, which keeps them well conditioned.
+    /// </summary>
     private static (Tensor Result, Tensor? Indices) Apply(FuzzStep step, Tensor a, Tensor b, int[] shape, Tensor index, Tensor? weight) =>
         step.Op switch
         {
@@ -317,6 +335,9 @@ public class FuzzTests
             FuzzOp.Sub => (a - b, null),
             FuzzOp.Mul => (a * b, null),
             FuzzOp.Div => (a / (b * b + 0.5), null),
+            FuzzOp.AddAlpha => (a.Add(b, step.Scalar), null),
+            FuzzOp.Addcmul => (a.Addcmul(b, b, step.Scalar), null),
+            FuzzOp.Where => (Torch.Where(a.Gt(0), a, b), null),
             FuzzOp.AddScalar => (a + step.Scalar, null),
             FuzzOp.RSubScalar => (step.Scalar - a, null),
             FuzzOp.MulScalar => (a * step.Scalar, null),
@@ -325,6 +346,12 @@ public class FuzzTests
             FuzzOp.Neg => (-a, null),
             FuzzOp.Exp => (a.Exp(), null),
             FuzzOp.Log => ((a * a + 0.5).Log(), null),
+            FuzzOp.Pow => ((a * a + 0.5).Pow(step.Scalar), null),
+            FuzzOp.Sqrt => ((a * a + 0.5).Sqrt(), null),
+            FuzzOp.Abs => (a.Abs(), null),
+            FuzzOp.Relu => (a.Relu(), null),
+            FuzzOp.Tanh => (a.Tanh(), null),
+            FuzzOp.Sigmoid => (a.Sigmoid(), null),
             FuzzOp.Sum => (a.Sum(), null),
             FuzzOp.SumDim => (a.Sum(step.Dim, step.KeepDim), null),
             FuzzOp.Mean => (a.Mean(), null),
@@ -334,6 +361,9 @@ public class FuzzTests
             FuzzOp.Softmax => (a.Softmax(step.Dim), null),
             FuzzOp.LogSoftmax => (a.LogSoftmax(step.Dim), null),
             FuzzOp.Unsqueeze => (a.Unsqueeze(step.Dim), null),
+            FuzzOp.Squeeze => (a.Squeeze(), null),
+            FuzzOp.SqueezeDim => (a.Squeeze(step.Dim), null),
+            FuzzOp.Flatten => (a.Flatten(step.Dim, step.Variant - 4), null),
             FuzzOp.View => (a.View(shape), null),
             FuzzOp.Reshape => (a.Reshape(shape), null),
             FuzzOp.Transpose => (a.Transpose(step.Dim, step.Variant - 4), null),

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Autograd.Tests;
 
@@ -17,9 +19,53 @@ public class SamplesTests
         Run(Path.Combine("samples", name + ".cs")).ShouldBe(expected);
     }
 
-    private static string Run(string sample)
+    /// <summary>Each form's library loss and gradient print the same as the loss written by hand from LogSoftmax.</summary>
+    [Test]
+    public void CrossEntropyFormsSample_LibraryAgreesWithLossByHand()
     {
-        var start = new ProcessStartInfo("dotnet", ["run", sample])
+        string stdout = Run(Path.Combine("samples", "cross_entropy_forms.cs"));
+        var sections = stdout.Split("== ", StringSplitOptions.RemoveEmptyEntries);
+        sections.Length.ShouldBeGreaterThanOrEqualTo(8);
+        foreach (string section in sections)
+        {
+            string title = section[..section.IndexOf('\n')];
+            Printed(section, "library").ShouldBe(Printed(section, "by hand"), title);
+            Printed(section, "library grad").ShouldBe(Printed(section, "by hand grad"), title);
+        }
+
+        // The tensor text after "label: " up to the next label, without its grad_fn suffix; the by-hand loss gives -0.
+        // where the library gives 0. for ignored targets, so signs of zero are not compared.
+        static string Printed(string section, string label)
+        {
+            var match = Regex.Match(section, $@"^{label}: (tensor\(.*?\))(?=\n(?:library|by hand|$)|\n*$)", RegexOptions.Multiline | RegexOptions.Singleline);
+            match.Success.ShouldBeTrue($"{label} in {section}");
+            return Regex.Replace(match.Groups[1].Value, @",\s*grad_fn=<\w+>", "").Replace("-0.0000", " 0.0000");
+        }
+    }
+
+    [Test]
+    public void TrainingSample_ReachesNinetyFivePercent_AndWritesItsPicturesAndGraph()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-training-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "train_classifier.cs"), output);
+
+            var accuracy = Regex.Match(stdout, @"final accuracy: (\d+\.\d)%");
+            accuracy.Success.ShouldBeTrue(stdout);
+            double.Parse(accuracy.Groups[1].Value, CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(95);
+            // Its training time is printed ("trained N epochs in S s") and quoted in notes; tests assert no timings.
+            stdout.ShouldMatch(@"trained \d+ epochs in \d+\.\d s");
+            foreach (string picture in new[] { "loss.png", "decision_boundary.png" })
+                File.ReadAllBytes(Path.Combine(output, picture))[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, picture);
+            File.ReadAllText(Path.Combine(output, "graph.dot")).ShouldContain("NllLossBackward0");
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    private static string Run(string sample, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", ["run", sample, "--", .. args])
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,

@@ -1,189 +1,151 @@
-using System.Buffers;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Autograd.NN;
 
 /// <summary>
-/// Cross-entropy and NLL over class-index targets. The input is viewed as (N, C, inner): (C) is (1, C, 1),
-/// (N, C) is (N, C, 1) and (N, C, d1..dk) has inner = d1 x .. x dk; each (n, j) position is one sample.
+/// Cross-entropy and NLL over class-index targets, with class weights, an ignored index and label smoothing.
+/// Smoothing ε mixes in a uniform target: loss = (1 - ε) nll + (ε / C) sum_c w[c] (-log p[c]), each part reduced on
+/// its own as PyTorch does, so a[t] = (1 - ε) w[t] plus (ε / C) w[c] on every class.
 /// </summary>
-internal sealed class ClassLoss
+internal sealed class ClassLoss : SoftmaxLoss
 {
-    private readonly Tensor input;
     private readonly long[] targets;
     private readonly double[] classWeights;
     private readonly long ignoreIndex;
-    private readonly Reduction reduction;
-    private readonly bool fromLogits;
-    private readonly int samples, classes, inner;
-    private double[] logSumExp = [];
-    private double totalWeight;
+    private readonly double smoothing;
 
-    private ClassLoss(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, bool fromLogits)
+    private ClassLoss(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double smoothing,
+        bool fromLogits) : base(input, reduction, fromLogits)
     {
-        this.input = input;
-        this.ignoreIndex = ignoreIndex;
-        this.reduction = reduction;
-        this.fromLogits = fromLogits;
-        bool batched = input.Rank >= 2;
-        samples = batched ? input.Dims[0] : 1;
-        classes = input.Dims[batched ? 1 : 0];
-        inner = batched ? Shapes.NumElements(input.Dims.AsSpan(2)) : 1;
-        targets = target.Data<long>();
+        // A (C) input reads its first target; against an empty one PyTorch finds nothing to count, as if ignored.
+        targets = input.Rank == 1 && target.Count == 0 ? [ignoreIndex] : target.Data<long>();
         classWeights = weight is null ? [] : weight.ToArray<double>();
+        this.ignoreIndex = ignoreIndex;
+        this.smoothing = smoothing;
     }
 
     public static Tensor Compute(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction,
         double labelSmoothing, bool fromLogits)
     {
-        Validate(input, target, weight, ignoreIndex, labelSmoothing);
-        var loss = new ClassLoss(input, target, weight, ignoreIndex, reduction, fromLogits);
-        var result = input.DType == DType.Float32 ? loss.Forward<float>(target.Dims) : loss.Forward<double>(target.Dims);
-        if (Graph.NeedsGrad(input)) Graph.Record(result, "NllLossBackward0", [input], g => [loss.Backward(g)], saved: [input, target, weight]);
-        return result;
+        // Smoothing at or below 0 (or nan) is PyTorch's plain path, with its own grad_fn.
+        double smoothing = labelSmoothing > 0 ? labelSmoothing : 0;
+        Validate(input, target, weight, ignoreIndex, smoothing, fromLogits);
+        var loss = new ClassLoss(input, target, weight, ignoreIndex, reduction, smoothing, fromLogits);
+        return loss.Run(GradFnName(input.Rank, reduction, smoothing), target, weight);
     }
 
-    private static void Validate(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, double labelSmoothing)
+    /// <summary>PyTorch's node: smoothing adds two losses; 3-d and 5-d+ inputs go through nll_loss2d and, unreduced, a view.</summary>
+    private static string GradFnName(int rank, Reduction reduction, double smoothing) =>
+        smoothing > 0 ? "AddBackward0"
+        : rank <= 2 ? "NllLossBackward0"
+        : rank == 4 || reduction != Reduction.None ? "NllLoss2DBackward0"
+        : "ViewBackward0";
+
+    /// <summary>PyTorch's checks in PyTorch's order: log_softmax's, nll_loss_nd's, then nll_loss's or nll_loss2d's.</summary>
+    private static void Validate(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, double smoothing, bool fromLogits)
     {
-        if (!input.DType.IsFloating()) throw new ArgumentException("\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'");
-        if (labelSmoothing != 0.0) throw new ArgumentException("label smoothing is not supported by this version");
-        if (target.DType != DType.Int64) throw new ArgumentException($"expected scalar type Long but found {(target.DType == DType.Float32 ? "Float" : "Double")}");
-        if (input.Rank == 1 && target.Rank != 0)
-            throw new ArgumentException($"size mismatch (got input: {Shapes.Format(input.Dims)}, target: {Shapes.Format(target.Dims)})");
-        if (input.Rank >= 2)
+        if (fromLogits)
         {
-            if (target.Rank == 0 || input.Dims[0] != target.Dims[0])
-                throw new ArgumentException($"Expected input batch_size ({input.Dims[0]}) to match target batch_size ({(target.Rank == 0 ? 1 : target.Dims[0])}).");
-            int[] expected = [input.Dims[0], .. input.Dims[2..]];
-            if (!target.Dims.AsSpan().SequenceEqual(expected))
-                throw new ArgumentException($"Expected target size {Shapes.Format(expected)}, got {Shapes.Format(target.Dims)}");
+            CheckLabelSmoothing(smoothing);
+            CheckLogSoftmaxInput(input);
         }
+        else if (input.Rank == 0) throw new ArgumentException("Expected 1 or more dimensions (got 0)");
+        // A 0-d target has no batch size; PyTorch reports 0.
+        int targetBatch = target.Rank == 0 ? 0 : target.Dims[0];
+        if (input.Rank >= 2 && input.Dims[0] != targetBatch)
+            throw new ArgumentException($"Expected input batch_size ({input.Dims[0]}) to match target batch_size ({targetBatch}).");
         int classes = input.Dims[input.Rank >= 2 ? 1 : 0];
-        if (weight is not null && (weight.Rank != 1 || weight.Count != classes))
-            throw new ArgumentException(
-                $"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor of shape: {Shapes.Format(weight.Dims)}");
+        string kernel = input.Rank <= 2 ? CheckNllShapes(input, target, weight, classes) : CheckNll2dShapes(input, target, weight, classes);
+        if (!input.DType.IsFloating()) throw new ArgumentException($"\"{kernel}\" not implemented for 'Long'");
         if (weight is not null && weight.DType != input.DType)
-            throw new ArgumentException($"expected scalar type {(input.DType == DType.Float32 ? "Float" : "Double")} but found {(weight.DType == DType.Float32 ? "Float" : weight.DType == DType.Float64 ? "Double" : "Long")}");
-        foreach (long t in target.Span<long>())
+            throw new ArgumentException($"expected scalar type {ScalarTypeName(input.DType)} but found {ScalarTypeName(weight.DType)}");
+        if (target.DType != DType.Int64) throw new ArgumentException($"expected scalar type Long but found {ScalarTypeName(target.DType)}");
+        // Only the targets the kernel reads: a (C) input reads one.
+        var used = target.Span<long>()[..(input.Rank == 1 ? Math.Min(1, target.Count) : target.Count)];
+        foreach (long t in used)
         {
             if (t != ignoreIndex && (t < 0 || t >= classes)) throw new ArgumentOutOfRangeException(null, $"Target {t} is out of bounds.");
         }
+        // Smoothing views the weight as [1, weight.size(0), 1, ...], which nll_loss2d's looser check let through.
+        if (smoothing > 0 && weight is { Rank: > 1 } && weight.Dims[0] != weight.Count)
+        {
+            int[] view = [.. Enumerable.Repeat(1, input.Rank)];
+            view[1] = weight.Dims[0];
+            throw new ArgumentException($"shape '{Shapes.Format(view)}' is invalid for input of size {weight.Count}");
+        }
     }
 
-    private double WeightOf(long t) => classWeights.Length == 0 ? 1.0 : classWeights[t];
-
-    private bool Ignored(int position) => targets[position] == ignoreIndex;
-
-    private Tensor Forward<T>(int[] targetShape) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>nll_loss's checks for (C) and (N, C) inputs; returns its kernel's name.</summary>
+    private static string CheckNllShapes(Tensor input, Tensor target, Tensor? weight, int classes)
     {
-        ReadOnlySpan<T> x = input.Span<T>();
-        int positions = samples * inner;
-        var losses = new double[positions];
-        if (fromLogits) logSumExp = new double[positions];
-        var rented = ArrayPool<T>.Shared.Rent(2 * classes);
-        Span<T> row = rented.AsSpan(0, classes), scratch = rented.AsSpan(classes, classes);
-        for (int p = 0; p < positions; p++)
+        if (target.Rank > 1) throw new ArgumentException("0D or 1D target tensor expected, multi-target not supported");
+        // PyTorch compares input.size(0) with target.size(0) unless a (C) input meets a 0-d target.
+        if (!(input.Rank == 1 && target.Rank == 0))
+        {
+            if (target.Rank == 0) throw new ArgumentOutOfRangeException(null, "Dimension specified as 0 but tensor has no dimensions");
+            if (input.Dims[0] != target.Dims[0])
+                throw new ArgumentException($"size mismatch (got input: {Shapes.Format(input.Dims)}, target: {Shapes.Format(target.Dims)})");
+        }
+        if (weight is not null && (weight.Rank != 1 || weight.Count != classes))
+            throw new ArgumentException(
+                $"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor of shape: {Shapes.Format(weight.Dims)}");
+        return "nll_loss_out_frame";
+    }
+
+    /// <summary>nll_loss_nd's target-size check for 3-d and 5-d+ inputs, then nll_loss2d's checks; returns its kernel's name.</summary>
+    private static string CheckNll2dShapes(Tensor input, Tensor target, Tensor? weight, int classes)
+    {
+        bool sizesMatch = target.Rank >= 1 && target.Dims.AsSpan(1).SequenceEqual(input.Dims.AsSpan(2));
+        if (input.Rank != 4 && !sizesMatch)
+            throw new ArgumentException(
+                $"Expected target size {Shapes.Format([input.Dims[0], .. input.Dims[2..]])}, got {Shapes.Format(target.Dims)}");
+        if (input.Rank == 4 && target.Rank != 3)
+            throw new ArgumentException($"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.Rank}");
+        if (weight is not null && weight.Count != classes) throw new ArgumentException("weight tensor should be defined either for all or no classes");
+        if (!sizesMatch)
+            throw new ArgumentException($"size mismatch (got input: {Shapes.Format(input.Dims)} , target: {Shapes.Format(target.Dims)}");
+        return "nll_loss2d_forward_out_frame";
+    }
+
+    private double WeightOf(long c) => classWeights.Length == 0 ? 1.0 : classWeights[c];
+
+    protected override bool Ignored(int position) => targets[position] == ignoreIndex;
+
+    protected override Tensor Forward<T>()
+    {
+        ReadOnlySpan<T> x = Input.Span<T>();
+        var nll = new double[Positions];
+        var smooth = smoothing > 0 ? new double[Positions] : null;
+        double keptWeight = 0;
+        for (int p = 0; p < Positions; p++)
         {
             if (Ignored(p)) continue;
             long t = targets[p];
-            double logProbability;
-            if (fromLogits)
-            {
-                var values = Row(x, p, row);
-                T max = TensorPrimitives.Max(values);
-                TensorPrimitives.Subtract(values, max, scratch);
-                TensorPrimitives.Exp(scratch, scratch);
-                logSumExp[p] = double.CreateTruncating(max) + Math.Log(double.CreateTruncating(TensorPrimitives.Sum<T>(scratch)));
-                logProbability = double.CreateTruncating(values[(int)t]) - logSumExp[p];
-            }
-            else logProbability = double.CreateTruncating(x[Offset(p, (int)t)]);
             double w = WeightOf(t);
-            losses[p] = -w * logProbability;
-            totalWeight += w;
+            nll[p] = -w * LogProbability(x, p, (int)t);
+            keptWeight += w;
+            if (smooth is null) continue;
+            for (int c = 0; c < Classes; c++) smooth[p] -= WeightOf(c) * LogProbability(x, p, c);
         }
-        ArrayPool<T>.Shared.Return(rented);
-
-        if (reduction == Reduction.None)
+        Divisor = keptWeight;
+        var loss = Reduce(nll);
+        if (smooth is not null)
         {
-            var perSample = new T[positions];
-            for (int p = 0; p < positions; p++) perSample[p] = T.CreateTruncating(losses[p]);
-            return new Tensor(perSample, targetShape);
+            var spread = Reduce(smooth);
+            for (int i = 0; i < loss.Length; i++) loss[i] = (1 - smoothing) * loss[i] + spread[i] * (smoothing / Classes);
         }
-        double sum = TensorPrimitives.Sum<double>(losses);
-        return Tensor.Scalar(T.CreateTruncating(reduction == Reduction.Mean ? sum / totalWeight : sum));
+        return Result(loss, Input.DType);
     }
 
-    private int Offset(int position, int c) => ((position / inner) * classes + c) * inner + position % inner;
-
-    /// <summary>The C logits of one position: the row itself when contiguous, else gathered into <paramref name="buffer"/>.</summary>
-    private ReadOnlySpan<T> Row<T>(ReadOnlySpan<T> x, int position, Span<T> buffer) where T : unmanaged
+    protected override void TargetWeights<T>(int position, Span<T> row)
     {
-        if (inner == 1) return x.Slice(position * classes, classes);
-        for (int c = 0; c < classes; c++) buffer[c] = x[Offset(position, c)];
-        return buffer;
-    }
-
-    /// <summary>The upstream gradient's factor for each position (before the class weight).</summary>
-    private double[] Scales(Tensor g)
-    {
-        var upstream = g.ToArray<double>();
-        var scales = new double[samples * inner];
-        for (int p = 0; p < scales.Length; p++)
-            scales[p] = reduction switch
-            {
-                Reduction.None => upstream[p],
-                Reduction.Mean => upstream[0] / totalWeight,
-                _ => upstream[0],
-            };
-        return scales;
-    }
-
-    private Tensor Backward(Tensor g)
-    {
-        if (GradMode.IsEnabled) return DifferentiableBackward(g);
-        var grad = Tensor.Empty(input.DType, input.Dims);
-        if (input.DType == DType.Float32) WriteGradient<float>(Scales(g), grad);
-        else WriteGradient<double>(Scales(g), grad);
-        return grad;
-    }
-
-    /// <summary>(softmax - one-hot) x weight x scale per position for cross-entropy; -one-hot x weight x scale for NLL.</summary>
-    private void WriteGradient<T>(double[] scales, Tensor grad) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ReadOnlySpan<T> x = input.Span<T>();
-        var d = grad.Span<T>();
-        for (int p = 0; p < scales.Length; p++)
+        row.Clear();
+        if (Ignored(position)) return;
+        if (smoothing > 0)
         {
-            bool ignored = Ignored(p);
-            double coefficient = ignored ? 0 : WeightOf(targets[p]) * scales[p];
-            for (int c = 0; c < classes; c++)
-            {
-                int at = Offset(p, c);
-                double probability = fromLogits && !ignored ? Math.Exp(double.CreateTruncating(x[at]) - logSumExp[p]) : 0;
-                double oneHot = !ignored && c == targets[p] ? 1 : 0;
-                d[at] = T.CreateTruncating((probability - oneHot) * coefficient);
-            }
+            for (int c = 0; c < Classes; c++) row[c] = T.CreateTruncating(smoothing / Classes * WeightOf(c));
         }
-    }
-
-    /// <summary>The same closed form built from ops, so the gradient can itself be differentiated (createGraph).</summary>
-    private Tensor DifferentiableBackward(Tensor g)
-    {
-        int positions = samples * inner;
-        var oneHot = new double[samples * classes * inner];
-        var coefficients = new double[positions];
-        for (int p = 0; p < positions; p++)
-        {
-            if (Ignored(p)) continue;
-            oneHot[Offset(p, (int)targets[p])] = 1;
-            coefficients[p] = WeightOf(targets[p]) / (reduction == Reduction.Mean ? totalWeight : 1);
-        }
-        int[] blocked = [samples, classes, inner], perPosition = [samples, 1, inner];
-        var target = new Tensor(oneHot, blocked).To(input.DType);
-        var scale = new Tensor(coefficients, perPosition).To(input.DType) * (reduction == Reduction.None ? g.Reshape(perPosition) : g);
-        var x = input.Reshape(blocked);
-        var grad = fromLogits ? (x.Softmax(1) - target) * scale : -target * scale;
-        return grad.Reshape(input.Dims);
+        int t = (int)targets[position];
+        row[t] += T.CreateTruncating((1 - smoothing) * WeightOf(t));
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Autograd.NN;
@@ -10,30 +9,36 @@ public enum Reduction { None, Mean, Sum }
 public static class Functional
 {
     /// <summary>
-    /// Cross-entropy of logits against class indices: nll_loss(log_softmax(input)) computed in one pass with
-    /// log-sum-exp, and a backward that writes the closed form (softmax - one-hot) x scale directly.
+    /// Cross-entropy of logits against class indices (Int64, the input's shape without the class dim) or against class
+    /// probabilities (floating, the input's shape): nll_loss(log_softmax(input)) computed in one pass with log-sum-exp,
+    /// and a backward that writes the closed form (softmax - target) x weights x scale directly.
     /// </summary>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null,
         long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0) =>
-        ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing, fromLogits: true);
+        // PyTorch reads a target shaped like the input as probabilities, whatever its dtype.
+        input.Dims.AsSpan().SequenceEqual(target.Dims)
+            ? ProbabilityLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing)
+            : ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing, fromLogits: true);
 
     /// <summary>Negative log-likelihood of log-probabilities against class indices.</summary>
     public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null,
         long ignoreIndex = -100, Reduction reduction = Reduction.Mean) =>
         ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, 0.0, fromLogits: false);
 
-    /// <summary>One-hot encoding: an Int64 tensor of shape index.Shape + [numClasses].</summary>
+    /// <summary>One-hot encoding: an Int64 tensor of shape index.Shape + [numClasses]; -1 infers max + 1.</summary>
     public static Tensor OneHot(Tensor index, int numClasses = -1)
     {
         if (index.DType != DType.Int64) throw new ArgumentException("one_hot is only applicable to index tensor.");
         var classes = index.Span<long>();
-        if (numClasses == -1)
+        if (classes.IsEmpty)
         {
-            if (classes.IsEmpty) throw new ArgumentException("Can not infer total number of classes from empty tensor.");
-            numClasses = checked((int)TensorPrimitives.Max<long>(classes) + 1);
+            if (numClasses <= 0) throw new ArgumentException("Can not infer total number of classes from empty tensor.");
+            return Tensor.Empty(DType.Int64, [.. index.Dims, numClasses]);
         }
-        if (!classes.IsEmpty && TensorPrimitives.Min<long>(classes) < 0) throw new ArgumentException("Class values must be non-negative.");
-        if (!classes.IsEmpty && TensorPrimitives.Max<long>(classes) >= numClasses) throw new ArgumentException("Class values must be smaller than num_classes.");
+        if (TensorPrimitives.Min<long>(classes) < 0) throw new ArgumentException("Class values must be non-negative.");
+        long max = TensorPrimitives.Max<long>(classes);
+        if (numClasses == -1) numClasses = checked((int)max + 1);
+        else if (max >= numClasses) throw new ArgumentException("Class values must be smaller than num_classes.");
         var result = Tensor.Empty(DType.Int64, [.. index.Dims, numClasses]);
         var data = result.Span<long>();
         for (int i = 0; i < classes.Length; i++) data[i * numClasses + (int)classes[i]] = 1;

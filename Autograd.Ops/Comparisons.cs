@@ -1,0 +1,132 @@
+using System.Numerics;
+using static Autograd.Differentiable;
+
+namespace Autograd;
+
+/// <summary>
+/// Comparisons, Where and Argmax. A comparison returns a mask of 0s and 1s; there is no bool dtype here, so masks
+/// are Int64 (PyTorch returns torch.bool). Any mask works as Where's condition and sums to a count, as in PyTorch.
+/// </summary>
+public static class Comparisons
+{
+    private enum Comparison { Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual }
+
+    extension(Tensor self)
+    {
+        public Tensor Eq(Tensor other) => Compare(self, other, Comparison.Equal);
+        public Tensor Eq(double other) => Compare(self, ScalarFor(self, other), Comparison.Equal);
+        public Tensor Ne(Tensor other) => Compare(self, other, Comparison.NotEqual);
+        public Tensor Ne(double other) => Compare(self, ScalarFor(self, other), Comparison.NotEqual);
+        public Tensor Lt(Tensor other) => Compare(self, other, Comparison.Less);
+        public Tensor Lt(double other) => Compare(self, ScalarFor(self, other), Comparison.Less);
+        public Tensor Le(Tensor other) => Compare(self, other, Comparison.LessOrEqual);
+        public Tensor Le(double other) => Compare(self, ScalarFor(self, other), Comparison.LessOrEqual);
+        public Tensor Gt(Tensor other) => Compare(self, other, Comparison.Greater);
+        public Tensor Gt(double other) => Compare(self, ScalarFor(self, other), Comparison.Greater);
+        public Tensor Ge(Tensor other) => Compare(self, other, Comparison.GreaterOrEqual);
+        public Tensor Ge(double other) => Compare(self, ScalarFor(self, other), Comparison.GreaterOrEqual);
+
+        // == and != keep C#'s reference equality on tensors; use Eq and Ne for elementwise masks.
+        public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
+        public static Tensor operator >(Tensor a, Tensor b) => a.Gt(b);
+        public static Tensor operator <=(Tensor a, Tensor b) => a.Le(b);
+        public static Tensor operator >=(Tensor a, Tensor b) => a.Ge(b);
+        public static Tensor operator <(Tensor a, double b) => a.Lt(b);
+        public static Tensor operator >(Tensor a, double b) => a.Gt(b);
+        public static Tensor operator <=(Tensor a, double b) => a.Le(b);
+        public static Tensor operator >=(Tensor a, double b) => a.Ge(b);
+
+        /// <summary>The flat index of the largest element (the first one on ties; a NaN counts as the largest).</summary>
+        public Tensor Argmax()
+        {
+            if (self.Count == 0)
+                throw new ArgumentException("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+            using (GradMode.Disable()) return self.Reshape(-1).Max(0).Indices;
+        }
+
+        /// <summary>Indices of the largest elements along <paramref name="dim"/>.</summary>
+        public Tensor Argmax(int dim, bool keepDim = false)
+        {
+            using (GradMode.Disable()) return self.Max(dim, keepDim).Indices;
+        }
+    }
+
+    /// <summary>Elements of <paramref name="x"/> where <paramref name="condition"/> is nonzero, else of <paramref name="y"/>, broadcast together.</summary>
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y)
+    {
+        if (condition.DType != DType.Int64)
+            throw new ArgumentException($"where expected condition to be a boolean tensor, but got a tensor with dtype {ScalarName(condition.DType)}");
+        var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, x.Dims), y.Dims);
+        var dtype = DTypes.Promote(x.DType, y.DType);
+        var mask = ExpandedCopy(condition, shape).Span<long>();
+        Tensor a = ExpandedCopy(Kernels.Cast(x, dtype), shape), b = ExpandedCopy(Kernels.Cast(y, dtype), shape);
+        var result = Tensor.Empty(dtype, shape);
+        switch (dtype)
+        {
+            case DType.Float32: Select<float>(mask, a, b, result); break;
+            case DType.Float64: Select<double>(mask, a, b, result); break;
+            default: Select<long>(mask, a, b, result); break;
+        }
+        if (Graph.NeedsGrad(x, y))
+        {
+            Graph.Record(result, "WhereBackward0", [x, y], g =>
+            {
+                var zero = Kernels.Full(g.DType, [], 0);
+                return [GradFor(Where(condition, g, zero), x), GradFor(Where(condition, zero, g), y)];
+            }, saved: [condition]);
+        }
+        return result;
+    }
+
+    internal static string ScalarName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => "Long" };
+
+    /// <summary>A broadcast copy, or the tensor itself when it already has the shape.</summary>
+    internal static Tensor ExpandedCopy(Tensor t, int[] shape) => t.Dims.AsSpan().SequenceEqual(shape) ? t : Kernels.Expand(t, shape);
+
+    /// <summary>A Python number next to a tensor takes the tensor's dtype; a fractional one next to integers is float32, as in PyTorch.</summary>
+    internal static Tensor ScalarFor(Tensor t, double value)
+    {
+        var dtype = t.DType.IsFloating() || double.IsInteger(value) ? t.DType : DType.Float32;
+        return Kernels.Full(dtype, [], value);
+    }
+
+    private static Tensor Compare(Tensor a, Tensor b, Comparison op)
+    {
+        var shape = Shapes.Broadcast(a.Dims, b.Dims);
+        var dtype = DTypes.Promote(a.DType, b.DType);
+        Tensor x = ExpandedCopy(Kernels.Cast(a, dtype), shape), y = ExpandedCopy(Kernels.Cast(b, dtype), shape);
+        var mask = Tensor.Empty(DType.Int64, shape);
+        switch (dtype)
+        {
+            case DType.Float32: Fill<float>(x.Span<float>(), y.Span<float>(), mask.Span<long>(), op); break;
+            case DType.Float64: Fill<double>(x.Span<double>(), y.Span<double>(), mask.Span<long>(), op); break;
+            default: Fill<long>(x.Span<long>(), y.Span<long>(), mask.Span<long>(), op); break;
+        }
+        return mask;
+    }
+
+    /// <summary>IEEE comparisons: anything against NaN is false, except not-equal.</summary>
+    private static void Fill<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<long> mask, Comparison op) where T : INumber<T>
+    {
+        for (int i = 0; i < mask.Length; i++)
+        {
+            bool holds = op switch
+            {
+                Comparison.Equal => x[i] == y[i],
+                Comparison.NotEqual => x[i] != y[i],
+                Comparison.Less => x[i] < y[i],
+                Comparison.LessOrEqual => x[i] <= y[i],
+                Comparison.Greater => x[i] > y[i],
+                _ => x[i] >= y[i],
+            };
+            mask[i] = holds ? 1 : 0;
+        }
+    }
+
+    private static void Select<T>(ReadOnlySpan<long> mask, Tensor a, Tensor b, Tensor result) where T : unmanaged
+    {
+        ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
+        var d = result.Span<T>();
+        for (int i = 0; i < d.Length; i++) d[i] = mask[i] != 0 ? x[i] : y[i];
+    }
+}

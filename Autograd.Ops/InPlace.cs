@@ -1,0 +1,103 @@
+using static Autograd.Differentiable;
+
+namespace Autograd;
+
+/// <summary>
+/// In-place updates with PyTorch's names (Add_, Mul_, Zero_, ...): they write into the tensor's storage, so views and
+/// detached aliases of it see the change. Each computes its out-of-place form first, so a failed call changes
+/// nothing. Recording a graph, the tensor takes the new node (PyTorch's rebase of its history); a leaf that requires
+/// grad may be updated only under <c>Torch.NoGrad()</c>, as in PyTorch.
+/// </summary>
+public static class InPlace
+{
+    extension(Tensor self)
+    {
+        public Tensor Add_(Tensor other, double alpha = 1) => Update(self, [other], t => t.Add(other, alpha));
+        public Tensor Add_(double other) => Update(self, [], t => t + other);
+        public Tensor Sub_(Tensor other, double alpha = 1) => Update(self, [other], t => t.Sub(other, alpha));
+        public Tensor Sub_(double other) => Update(self, [], t => t - other);
+        public Tensor Mul_(Tensor other) => Update(self, [other], t => t * other);
+        public Tensor Mul_(double other) => Update(self, [], t => t * other);
+        public Tensor Div_(Tensor other) => Update(self, [other], t => t / other);
+        public Tensor Div_(double other) => Update(self, [], t => t / other);
+        public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(self, [tensor1, tensor2], t => t.Addcmul(tensor1, tensor2, value));
+        public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(self, [tensor1, tensor2], t => t.Addcdiv(tensor1, tensor2, value));
+        public Tensor Relu_() => Update(self, [], t => t.Relu());
+        public Tensor Zero_() => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
+        public Tensor Fill_(double value) => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+
+        /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor.</summary>
+        public Tensor Copy_(Tensor src) => Update(self, [src], t => CopyOf(t, src));
+
+        /// <summary>Fills with uniform samples in [from, to), drawn as PyTorch's <c>uniform_</c>: u * (to - from) + from, fused as its AVX2 build computes it.</summary>
+        public Tensor Uniform_(double from = 0, double to = 1, Generator? generator = null)
+        {
+            if (!self.DType.IsFloating()) throw new ArgumentException("\"check_uniform_bounds\" not implemented for 'Long'");
+            if (from > to)
+                throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={from} > to={to}");
+            return Update(self, [], t => Constant(t, Uniform(t, from, to, generator ?? Generator.Default), "UniformBackward0"));
+        }
+    }
+
+    private static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)
+    {
+        bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
+        if (records && self.IsLeaf && self.RequiresGrad)
+            throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
+        var result = op(records ? Snapshot(self) : self);
+        if (!result.Dims.AsSpan().SequenceEqual(self.Dims))
+            throw new ArgumentException($"output with shape {Shapes.Format(self.Dims)} doesn't match the broadcast shape {Shapes.Format(result.Dims)}");
+        if (!self.DType.IsFloating() && result.DType.IsFloating())
+            throw new ArgumentException($"result type {Comparisons.ScalarName(result.DType)} can't be cast to the desired output type Long");
+        var converted = result.To(self.DType);
+        Array.Copy(converted.Storage.Data, self.Storage.Data, self.Count);
+        self.Storage.BumpVersion();
+        if (converted.GradFn is { } node) self.SetGradFn(node);
+        return self;
+    }
+
+    /// <summary>A copy of self's values that carries its place in the graph: nodes saving it must not see the update.</summary>
+    private static Tensor Snapshot(Tensor self)
+    {
+        var copy = new Tensor((Array)self.Storage.Data.Clone(), self.Dims);
+        if (self.GradFn is { } node) copy.SetGradFn(node);
+        return copy;
+    }
+
+    /// <summary>Values that do not depend on <paramref name="input"/>: recorded with a zero gradient for it.</summary>
+    private static Tensor Constant(Tensor input, Tensor values, string name)
+    {
+        if (Graph.NeedsGrad(input)) Graph.Record(values, name, [input], g => [Kernels.Full(g.DType, g.Dims, 0)], saved: []);
+        return values;
+    }
+
+    private static Tensor CopyOf(Tensor target, Tensor src)
+    {
+        if (!Shapes.Broadcast(target.Dims, src.Dims).AsSpan().SequenceEqual(target.Dims))
+            throw new ArgumentException($"output with shape {Shapes.Format(target.Dims)} doesn't match the broadcast shape {Shapes.Format(Shapes.Broadcast(target.Dims, src.Dims))}");
+        var result = Kernels.Cast(Comparisons.ExpandedCopy(src, target.Dims), target.DType);
+        if (ReferenceEquals(result, src)) result = new Tensor((Array)src.Storage.Data.Clone(), src.Dims);
+        if (Graph.NeedsGrad(target, src))
+            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], saved: []);
+        return result;
+    }
+
+    private static Tensor Uniform(Tensor like, double from, double to, Generator generator)
+    {
+        var result = Tensor.Empty(like.DType, like.Dims);
+        if (like.DType == DType.Float32)
+        {
+            var values = result.Span<float>();
+            generator.FillUniform(values);
+            float low = (float)from, width = (float)to - (float)from;
+            for (int i = 0; i < values.Length; i++) values[i] = MathF.FusedMultiplyAdd(values[i], width, low);
+        }
+        else
+        {
+            var values = result.Span<double>();
+            generator.FillUniform(values);
+            for (int i = 0; i < values.Length; i++) values[i] = Math.FusedMultiplyAdd(values[i], to - from, from);
+        }
+        return result;
+    }
+}

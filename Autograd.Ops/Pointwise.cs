@@ -1,0 +1,201 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using static Autograd.Comparisons;
+using static Autograd.Differentiable;
+
+namespace Autograd;
+
+/// <summary>Pow, Sqrt, Abs, and the scaled forms Add(alpha), Sub(alpha), Addcmul, Addcdiv that optimizers are written with.</summary>
+public static class Pointwise
+{
+    extension(Tensor self)
+    {
+        /// <summary>
+        /// self ** exponent. Exponents 0.5, 2, 3, -0.5, -1, -2 are computed as sqrt and products, as PyTorch does;
+        /// integer tensors with whole non-negative exponents stay integer.
+        /// </summary>
+        public Tensor Pow(double exponent)
+        {
+            var result = PowScalar(self, exponent);
+            if (Graph.NeedsGrad(self))
+            {
+                Graph.Record(result, "PowBackward0", [self], g => exponent == 0
+                    ? [Kernels.Full(self.DType, self.Dims, 0)]
+                    : [g * (self.Pow(exponent - 1) * exponent)], saved: [self]);
+            }
+            return result;
+        }
+
+        /// <summary>Elementwise self ** exponent with broadcasting.</summary>
+        public Tensor Pow(Tensor exponent)
+        {
+            var shape = Shapes.Broadcast(self.Dims, exponent.Dims);
+            var dtype = DTypes.Promote(self.DType, exponent.DType);
+            Tensor x = ExpandedCopy(Kernels.Cast(self, dtype), shape), e = ExpandedCopy(Kernels.Cast(exponent, dtype), shape);
+            var result = Tensor.Empty(dtype, shape);
+            switch (dtype)
+            {
+                case DType.Float32: PowEach<float>(x.Span<float>(), e.Span<float>(), result.Span<float>()); break;
+                case DType.Float64: PowEach<double>(x.Span<double>(), e.Span<double>(), result.Span<double>()); break;
+                default: IntegerPowEach(x.Span<long>(), e.Span<long>(), result.Span<long>()); break;
+            }
+            if (Graph.NeedsGrad(self, exponent))
+            {
+                // PyTorch masks the formulas where they would give 0 * inf: a zero exponent, and log(0) for a zero base.
+                Graph.Record(result, "PowBackward1", [self, exponent], g =>
+                {
+                    var zero = Kernels.Full(g.DType, [], 0);
+                    var selfGrad = Where(exponent.Eq(0), zero, g * (exponent * self.Pow(exponent - 1.0)));
+                    var exponentGrad = g * Where(self.Eq(0) * exponent.Ge(0), zero, result * self.Log());
+                    return [GradFor(selfGrad, self), GradFor(exponentGrad, exponent)];
+                }, saved: [self, exponent, result]);
+            }
+            return result;
+        }
+
+        public Tensor Sqrt()
+        {
+            var result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)], saved: [result]);
+            return result;
+        }
+
+        public Tensor Abs()
+        {
+            var result = Tensor.Empty(self.DType, self.Dims);
+            switch (self.DType)
+            {
+                case DType.Float32: TensorPrimitives.Abs<float>(self.Span<float>(), result.Span<float>()); break;
+                case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
+                default: TensorPrimitives.Abs<long>(self.Span<long>(), result.Span<long>()); break;
+            }
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Sign(self)], saved: [self]);
+            return result;
+        }
+
+        /// <summary>self + alpha * other, as <c>torch.add(self, other, alpha=alpha)</c>: one fused multiply-add per element, as PyTorch's CPU kernel.</summary>
+        public Tensor Add(Tensor other, double alpha = 1) => ScaledAdd(self, other, alpha, "AddBackward0");
+
+        /// <summary>self - alpha * other, as <c>torch.sub(self, other, alpha=alpha)</c>.</summary>
+        public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(self, other, -alpha, "SubBackward0");
+
+        /// <summary>self + value * tensor1 * tensor2, as PyTorch's CPU kernel: one fused multiply-add of (value * tensor1) and tensor2 onto self.</summary>
+        public Tensor Addcmul(Tensor tensor1, Tensor tensor2, double value = 1)
+        {
+            Tensor result;
+            using (GradMode.Disable()) result = FusedMultiplyAdd(tensor1 * value, tensor2, self);
+            if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
+            {
+                Graph.Record(result, "AddcmulBackward0", [self, tensor1, tensor2],
+                    g => [GradFor(g, self), GradFor(g * tensor2 * value, tensor1), GradFor(g * tensor1 * value, tensor2)],
+                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad ? tensor2 : null]);
+            }
+            return result;
+        }
+
+        /// <summary>self + value * tensor1 / tensor2.</summary>
+        public Tensor Addcdiv(Tensor tensor1, Tensor tensor2, double value = 1)
+        {
+            Tensor result;
+            using (GradMode.Disable()) result = self + tensor1 * value / tensor2;
+            if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
+            {
+                Graph.Record(result, "AddcdivBackward0", [self, tensor1, tensor2],
+                    g => [GradFor(g, self), GradFor(g * value / tensor2, tensor1), GradFor(-g * value * tensor1 / (tensor2 * tensor2), tensor2)],
+                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null]);
+            }
+            return result;
+        }
+    }
+
+    private static Tensor ScaledAdd(Tensor a, Tensor b, double alpha, string name)
+    {
+        var shape = Shapes.Broadcast(a.Dims, b.Dims);
+        var dtype = DTypes.Promote(a.DType, b.DType);
+        if (dtype == DType.Int64 && !double.IsInteger(alpha))
+            throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
+        var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
+        if (Graph.NeedsGrad(a, b))
+            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], saved: []);
+        return result;
+    }
+
+    /// <summary>x * y + addend rounded once per element (broadcast, promoted), as the FMA instructions of PyTorch's AVX2 kernels.</summary>
+    private static Tensor FusedMultiplyAdd(Tensor x, Tensor y, Tensor addend)
+    {
+        var shape = Shapes.Broadcast(Shapes.Broadcast(x.Dims, y.Dims), addend.Dims);
+        var dtype = DTypes.Promote(DTypes.Promote(x.DType, y.DType), addend.DType);
+        Tensor Operand(Tensor t) => ExpandedCopy(Kernels.Cast(t, dtype), shape);
+        Tensor a = Operand(x), b = Operand(y), c = Operand(addend);
+        var result = Tensor.Empty(dtype, shape);
+        switch (dtype)
+        {
+            case DType.Float32: TensorPrimitives.FusedMultiplyAdd<float>(a.Span<float>(), b.Span<float>(), c.Span<float>(), result.Span<float>()); break;
+            case DType.Float64: TensorPrimitives.FusedMultiplyAdd<double>(a.Span<double>(), b.Span<double>(), c.Span<double>(), result.Span<double>()); break;
+            default: TensorPrimitives.MultiplyAdd<long>(a.Span<long>(), b.Span<long>(), c.Span<long>(), result.Span<long>()); break;
+        }
+        return result;
+    }
+
+    private static Tensor PowScalar(Tensor self, double exponent)
+    {
+        if (self.DType == DType.Int64 && double.IsInteger(exponent))
+        {
+            if (exponent < 0) throw new ArgumentException("Integers to negative integer powers are not allowed.");
+            var power = Tensor.Empty(DType.Int64, self.Dims);
+            var exponents = Kernels.Full(DType.Int64, self.Dims, exponent);
+            IntegerPowEach(self.Span<long>(), exponents.Span<long>(), power.Span<long>());
+            return power;
+        }
+        var x = self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
+        var result = Tensor.Empty(x.DType, x.Dims);
+        if (x.DType == DType.Float32) PowScalar<float>(x.Span<float>(), exponent, result.Span<float>());
+        else PowScalar<double>(x.Span<double>(), exponent, result.Span<double>());
+        return result;
+    }
+
+    private static void PowScalar<T>(ReadOnlySpan<T> x, double exponent, Span<T> y) where T : IFloatingPointIeee754<T>
+    {
+        switch (exponent)
+        {
+            case 0.5: TensorPrimitives.Sqrt(x, y); break;
+            case 2: TensorPrimitives.Multiply(x, x, y); break;
+            case 3: TensorPrimitives.Multiply(x, x, y); TensorPrimitives.Multiply(y, x, y); break;
+            case -0.5: TensorPrimitives.Sqrt(x, y); TensorPrimitives.Reciprocal(y, y); break;
+            case -1: TensorPrimitives.Reciprocal(x, y); break;
+            case -2: TensorPrimitives.Multiply(x, x, y); TensorPrimitives.Reciprocal(y, y); break;
+            default:
+                var e = T.CreateTruncating(exponent);
+                for (int i = 0; i < x.Length; i++) y[i] = T.Pow(x[i], e);
+                break;
+        }
+    }
+
+    private static void PowEach<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> e, Span<T> y) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = T.Pow(x[i], e[i]);
+    }
+
+    private static void IntegerPowEach(ReadOnlySpan<long> x, ReadOnlySpan<long> e, Span<long> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (e[i] < 0) throw new ArgumentException("Integers to negative integer powers are not allowed.");
+            // Square-and-multiply; wraps on overflow, as C++ integers do.
+            long power = 1, square = x[i];
+            for (long k = e[i]; k > 0; k >>= 1, square *= square)
+            {
+                if ((k & 1) != 0) power *= square;
+            }
+            y[i] = power;
+        }
+    }
+
+    /// <summary>-1, 0 or 1 per element, in the tensor's dtype (0 for NaN); a constant, as sign has no gradient.</summary>
+    private static Tensor Sign(Tensor t)
+    {
+        var positive = t.Gt(0);
+        var negative = t.Lt(0);
+        return Kernels.Cast(Kernels.Binary(positive, negative, BinaryOp.Subtract), t.DType);
+    }
+}
