@@ -100,6 +100,25 @@ public class RobustnessTests
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
+    /// <summary>
+    /// PyTorch 1.13's scatter backward hands src a gradient of the index's shape, which its engine rejects; so does
+    /// this one, with PyTorch's message. The branch into w runs first, yet w gets no gradient: a failed pass changes
+    /// nothing.
+    /// </summary>
+    [Test]
+    public void Backward_RejectsAGradientOfTheWrongShape_AndTheFailedPassChangesNoGrad()
+    {
+        var x = Torch.Zeros([2, 3], requiresGrad: true);
+        var src = Torch.Ones([2, 3], requiresGrad: true);
+        var w = Torch.Ones([2], requiresGrad: true);
+        var loss = x.Scatter(0, Torch.Tensor([0L, 1L]).View(1, 2), src).Sum() + (w * 3.0).Sum();
+        Should.Throw<InvalidOperationException>(() => loss.Backward()).Message
+            .ShouldBe("Function ScatterBackward0 returned an invalid gradient at index 1 - got [1, 2] but expected shape compatible with [2, 3]");
+        x.Grad.ShouldBeNull();
+        src.Grad.ShouldBeNull();
+        w.Grad.ShouldBeNull();
+    }
+
     private const string LogNaN = "Function 'LogBackward0' returned nan values in its 0th output.";
 
     /// <summary>log(0) * 0: the forward is finite where it matters, but LogBackward0 computes 0 / 0.</summary>
