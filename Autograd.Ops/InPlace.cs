@@ -44,6 +44,11 @@ public static class InPlace
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
         if (records && self.IsLeaf && self.RequiresGrad)
             throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
+        if (records && self.Base is { IsLeaf: true, RequiresGrad: true })
+            throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        if (records && self.Storage.HasViews)
+            throw new InvalidOperationException(
+                "an in-place operation on a view, or on a tensor that has views, cannot be recorded: AutogradMini does not rebase the other views' histories as PyTorch does. Use the out-of-place form, or Clone() first.");
         var result = op(records ? Snapshot(self) : self);
         if (!result.Dims.AsSpan().SequenceEqual(self.Dims))
             throw new ArgumentException($"output with shape {Shapes.Format(self.Dims)} doesn't match the broadcast shape {Shapes.Format(result.Dims)}");

@@ -149,7 +149,7 @@ public static class MatMulForms
     private static Tensor FoldBatch(Tensor t, int[] expanded, int[] folded)
     {
         bool replicates = Shapes.NumElements(expanded) != t.Count;
-        var result = replicates ? Kernels.Expand(t, expanded) : new Tensor(t.Storage, expanded);
+        var result = replicates ? Kernels.Expand(t, expanded) : t.ViewAs(expanded);
         if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], saved: []);
         // PyTorch's reshape copies a replicated (non-contiguous) expansion and views one that is not.
         return replicates ? UnsafeView(result.Clone(), folded) : result.Reshape(folded);

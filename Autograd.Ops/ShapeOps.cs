@@ -9,7 +9,7 @@ public static class ShapeOps
         {
             int d = Shapes.WrapDim(dim, self.Rank + 1);
             int[] shape = [.. self.Dims[..d], 1, .. self.Dims[d..]];
-            var result = new Tensor(self.Storage, shape);
+            var result = self.ViewAs(shape);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "UnsqueezeBackward0", [self], g => [g.View(self.Dims)], saved: []);
             return result;
         }
@@ -62,7 +62,7 @@ public static class ShapeOps
         {
             if (self.Rank > 2)
                 throw new ArgumentException($"t() expects a tensor with <= 2 dimensions, but self is {self.Rank}D");
-            var result = self.Rank < 2 ? new Tensor(self.Storage, self.Dims) : Kernels.Transpose(self, 0, 1);
+            var result = self.Rank < 2 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, 0, 1);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TBackward0", [self], g => [g.T()], saved: []);
             return result;
         }
@@ -71,7 +71,7 @@ public static class ShapeOps
     /// <summary>A tensor sharing self's storage with another shape, recorded under <paramref name="name"/>.</summary>
     internal static Tensor Alias(Tensor self, int[] shape, string name)
     {
-        var result = new Tensor(self.Storage, shape);
+        var result = self.ViewAs(shape);
         if (Graph.NeedsGrad(self)) Graph.Record(result, name, [self], g => [g.Reshape(self.Dims)], saved: []);
         return result;
     }

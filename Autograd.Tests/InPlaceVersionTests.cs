@@ -87,7 +87,7 @@ public class InPlaceVersionTests
     {
         var x = Torch.Tensor([1f, 2f, 3f, 4f], requiresGrad: true);
         var y = x.View(2, 2).Softmax(1);
-        y.View(4).Add_(1.0);
+        using (Torch.NoGrad()) y.View(4).Add_(1.0);
         ShouldFailBackward(y.Sum(), Modified + "[torch.FloatTensor [2, 2]], which is output 0 of SoftmaxBackward0, is at version 1; expected version 0 instead." + Hint, x);
     }
 
@@ -171,6 +171,38 @@ public class InPlaceVersionTests
         w.ToArray<float>().ShouldBe([1f, 2f]);
         w.Version.ShouldBe(0);
         w.GradFn.ShouldBeNull();
+    }
+
+    [Test]
+    public void InPlaceOnAViewOfALeafThatRequiresGrad_IsRejectedAndChangesNothing()
+    {
+        var x = Leaf(1f, 2f, 3f, 4f);
+        Should.Throw<InvalidOperationException>(() => x.View(2, 2).Add_(1.0)).Message
+            .ShouldBe("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        x.ToArray<float>().ShouldBe([1f, 2f, 3f, 4f]);
+        x.Version.ShouldBe(0);
+    }
+
+    /// <summary>
+    /// PyTorch would rebase y's history (CopySlices) and give x the gradient 3; this engine cannot, so it refuses the
+    /// write instead of leaving y with a wrong gradient. Under NoGrad, or on a clone, the write is fine.
+    /// </summary>
+    [Test]
+    public void RecordedInPlaceThroughSharedStorage_IsRejectedRatherThanLeftWrong()
+    {
+        var x = Leaf(1f, 2f, 3f, 4f);
+        var y = x * 1.0;
+        var view = y.View(2, 2);
+        Should.Throw<InvalidOperationException>(() => view.Mul_(3.0)).Message.ShouldStartWith("an in-place operation on a view, or on a tensor that has views, cannot be recorded");
+        Should.Throw<InvalidOperationException>(() => y.Mul_(3.0));
+        y.ToArray<float>().ShouldBe([1f, 2f, 3f, 4f]);
+        y.Version.ShouldBe(0);
+        y.GradFn.ShouldNotBeNull().Name.ShouldBe("MulBackward0");
+
+        var copy = view.Clone();
+        copy.Mul_(3.0);
+        copy.Sum().Backward();
+        x.Grad.ShouldNotBeNull().ToArray<float>().ShouldBe([3f, 3f, 3f, 3f]);
     }
 
     [Test]
