@@ -12,8 +12,9 @@ internal static class Engine
 
     /// <summary>
     /// Propagates gradients from <paramref name="roots"/>. With <paramref name="inputs"/> null, gradients accumulate
-    /// into the leaves' Grad; otherwise they are returned for those tensors and no Grad is touched. Leaves take their
-    /// gradients only once the pass has completed, so a failed Backward changes no Grad.
+    /// into the leaves' Grad; otherwise they are returned for those tensors, no Grad is touched, and only the nodes
+    /// on a path to an input run (the others are neither executed nor released), as in torch.autograd.grad. Leaves
+    /// take their gradients only once the pass has completed, so a failed Backward changes no Grad.
     /// </summary>
     public static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs)
     {
@@ -25,9 +26,10 @@ internal static class Engine
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         int stamp = Interlocked.Increment(ref stampCounter);
         var ready = new Stack<GradFn>();
+        var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp);
+            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp, needed);
         }
         for (int i = 0; i < roots.Length; i++)
         {
@@ -44,9 +46,17 @@ internal static class Engine
             var node = ready.Pop();
             var gradOutput = node.PendingGrad;
             node.PendingGrad = null;
-            // A node that received no gradient still releases its successors' dependency counts.
-            Tensor?[] gradInputs = gradOutput is null ? new Tensor?[node.Next.Length] : Apply(node, gradOutput, inputs, captured);
-            if (!retainGraph) node.Release();
+            // A node that received no gradient, or leads to no input, does not run but still releases its successors' dependency counts.
+            var gradInputs = new Tensor?[node.Next.Length];
+            if (gradOutput is not null)
+            {
+                if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
+                if (WillRun(node, needed))
+                {
+                    gradInputs = node.Apply(gradOutput);
+                    if (!retainGraph) node.Release();
+                }
+            }
             for (int i = 0; i < node.Next.Length; i++)
             {
                 var edge = node.Next[i];
@@ -75,16 +85,7 @@ internal static class Engine
         return captured;
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g)
-    {
-        grads[key] = Sum(grads.GetValueOrDefault(key), g);
-    }
-
-    private static Tensor?[] Apply(GradFn node, Tensor gradOutput, Tensor[]? inputs, Tensor?[]? captured)
-    {
-        if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
-        return node.Apply(gradOutput);
-    }
+    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g) => grads[key] = Sum(grads.GetValueOrDefault(key), g);
 
     private static Tensor SeedGradient(Tensor root, Tensor? gradient, int index)
     {
@@ -108,10 +109,10 @@ internal static class Engine
 
     /// <summary>
     /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it, and clears what
-    /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node was already released
-    /// or a tensor it saved was modified since.
+    /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node that will run (every
+    /// node, or those in <paramref name="needed"/>) was already released or a tensor it saved was modified since.
     /// </summary>
-    private static void CountDependencies(GradFn root, int stamp)
+    private static void CountDependencies(GradFn root, int stamp, HashSet<GradFn>? needed)
     {
         if (!Visit(root)) return;
         var stack = new Stack<GradFn>();
@@ -129,12 +130,43 @@ internal static class Engine
         bool Visit(GradFn node)
         {
             if (node.VisitStamp == stamp) return false;
-            node.EnsureUsable();
+            if (WillRun(node, needed)) node.EnsureUsable();
             node.VisitStamp = stamp;
             node.Dependencies = 0;
             node.PendingGrad = null;
             return true;
         }
+    }
+
+    /// <summary>Whether a node that receives a gradient runs: always in Backward, only on a path to an input in Grad.</summary>
+    private static bool WillRun(GradFn node, HashSet<GradFn>? needed) => needed is null || needed.Contains(node);
+
+    /// <summary>The nodes with an edge into an input (a leaf in inputs, or the node that made a non-leaf input) or into such a node.</summary>
+    private static HashSet<GradFn> NodesLeadingTo(Tensor[] roots, Tensor[] inputs)
+    {
+        var needed = new HashSet<GradFn>();
+        var visited = new HashSet<GradFn>();
+        // Post-order walk: a node is decided after all its successors (the graph is acyclic, so a visited successor is decided).
+        var stack = new Stack<(GradFn Node, int Edge)>();
+        foreach (var root in roots)
+        {
+            if (root.GradFn is { } fn && visited.Add(fn)) stack.Push((fn, 0));
+        }
+        while (stack.Count > 0)
+        {
+            var (node, edge) = stack.Pop();
+            if (edge < node.Next.Length)
+            {
+                stack.Push((node, edge + 1));
+                if (node.Next[edge].Function is { } next && visited.Add(next)) stack.Push((next, 0));
+            }
+            else if (Array.Exists(node.Next, LeadsToInput)) needed.Add(node);
+        }
+        return needed;
+
+        bool LeadsToInput(Edge e) => e.Function is { } f
+            ? needed.Contains(f) || Array.Exists(inputs, t => t.GradFn == f)
+            : e.Leaf is { } leaf && Array.Exists(inputs, t => ReferenceEquals(t, leaf));
     }
 
     private static void CaptureNonLeaf(GradFn node, Tensor gradOutput, Tensor[] inputs, Tensor?[] captured)

@@ -177,10 +177,10 @@ internal static class Kernels
     /// <summary>A contiguous copy with dims <paramref name="a"/> and <paramref name="b"/> swapped.</summary>
     public static Tensor Transpose(Tensor t, int a, int b)
     {
-        if (a == b) return new Tensor((Array)t.Storage.Data.Clone(), t.Dims); // also the 0-d case, which has no dims to swap
         int[] shape = (int[])t.Dims.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         var result = Tensor.Empty(t.DType, shape);
+        if (a == b) { Array.Copy(t.Storage.Data, result.Storage.Data, t.Count); return result; }
         // Source strides permuted into the result's dim order.
         var strides = Shapes.BroadcastStrides(t.Dims, t.Dims);
         (strides[a], strides[b]) = (strides[b], strides[a]);

@@ -52,7 +52,8 @@ public static class ShapeOps
         public Tensor Transpose(int dim0, int dim1)
         {
             int a = Shapes.WrapDim(dim0, self.Rank), b = Shapes.WrapDim(dim1, self.Rank);
-            var result = Kernels.Transpose(self, a, b);
+            // A 0-d tensor has no dims to swap: like T(), the result shares its storage.
+            var result = self.Rank == 0 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, a, b);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TransposeBackward0", [self], g => [g.Transpose(a, b)], saved: []);
             return result;
         }

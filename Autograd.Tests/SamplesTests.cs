@@ -13,6 +13,7 @@ public class SamplesTests
     [TestCase("softmax")]
     [TestCase("cross_entropy")]
     [TestCase("cross_entropy_backward")]
+    [TestCase("softmax_jacobian")]
     public void SamplePrintsWhatPyTorchPrints(string name)
     {
         string expected = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "samples", name + ".txt"));

@@ -34,7 +34,7 @@ public abstract class Module
     public IEnumerable<Module> Children() => children.Select(child => child.Module);
 
     /// <summary>Clears the gradients of every parameter: to null (the default), or to zeros in place.</summary>
-    public void ZeroGrad(bool setToNone = true) => Gradients.Clear(Parameters(), setToNone);
+    public void ZeroGrad(bool setToNone = true) => ParameterGrads.Clear(Parameters(), setToNone);
 
     /// <summary>Sets training mode on this module and all submodules; returns this module.</summary>
     public Module Train(bool mode = true)
@@ -95,7 +95,7 @@ public abstract class Module
 }
 
 /// <summary>Gradient clearing shared by <see cref="Module.ZeroGrad"/> and the optimizers.</summary>
-internal static class Gradients
+internal static class ParameterGrads
 {
     public static void Clear(IEnumerable<Tensor> parameters, bool setToNone)
     {

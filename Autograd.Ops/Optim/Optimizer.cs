@@ -34,7 +34,7 @@ public abstract class Optimizer
     }
 
     /// <summary>Clears the parameters' gradients: to null (the default, as PyTorch 2), or to zeros in place.</summary>
-    public void ZeroGrad(bool setToNone = true) => Gradients.Clear(Parameters, setToNone);
+    public void ZeroGrad(bool setToNone = true) => ParameterGrads.Clear(Parameters, setToNone);
 
     /// <summary>Updates parameter number <paramref name="index"/> in place from its gradient.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor grad);
