@@ -75,7 +75,7 @@ internal static class Engine
 
         if (inputs is null)
         {
-            foreach (var (leaf, g) in leafGrads) leaf.Grad = Sum(leaf.Grad, g);
+            foreach (var (leaf, g) in leafGrads) leaf.Grad = leaf.Grad is null ? OwnCopy(g) : Sum(leaf.Grad, g);
             return null;
         }
         for (int i = 0; i < inputs.Length; i++)
@@ -86,6 +86,17 @@ internal static class Engine
     }
 
     private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g) => grads[key] = Sum(grads.GetValueOrDefault(key), g);
+
+    /// <summary>
+    /// A leaf's first gradient as a tensor of its own: the same tensor may be another leaf's gradient too, or the
+    /// caller's, and an in-place write to one Grad must not reach the others. PyTorch copies it as well (CopyBackwards).
+    /// </summary>
+    private static Tensor OwnCopy(Tensor g)
+    {
+        var copy = new Tensor((Array)g.Storage.Data.Clone(), g.Dims);
+        if (Graph.NeedsGrad(g)) Graph.Record(copy, "CopyBackwards", [g], grad => [grad], saved: []);
+        return copy;
+    }
 
     private static Tensor SeedGradient(Tensor root, Tensor? gradient, int index)
     {

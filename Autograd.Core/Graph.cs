@@ -3,11 +3,12 @@ using System.Numerics.Tensors;
 
 namespace Autograd;
 
-/// <summary>
-/// Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>; <paramref name="Shape"/> is
-/// the shape of the input the gradient is for.
-/// </summary>
-internal readonly record struct Edge(GradFn? Function, Tensor? Leaf, int[] Shape);
+/// <summary>Where a gradient flows: into an earlier node, or into a leaf's <see cref="Tensor.Grad"/>.</summary>
+internal readonly record struct Edge(GradFn? Function, Tensor? Leaf)
+{
+    /// <summary>The shape of the input the gradient is for; null for an input that takes none.</summary>
+    public int[]? Dims => Function?.Dims ?? Leaf?.Dims;
+}
 
 /// <summary>A tensor a node keeps for its backward, with its storage's version at that time (PyTorch's SavedVariable).</summary>
 internal readonly record struct SavedTensor(Tensor Tensor, int Version, bool IsOutput);
@@ -33,7 +34,7 @@ public sealed class GradFn
     internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
     {
         Name = name;
-        Shape = shape;
+        Dims = shape;
         Next = next;
         this.backward = backward;
         this.saved = saved;
@@ -43,7 +44,9 @@ public sealed class GradFn
     public string Name { get; }
 
     /// <summary>The shape of the tensor this node produced.</summary>
-    public IReadOnlyList<int> Shape { get; }
+    public IReadOnlyList<int> Shape => Dims;
+
+    internal int[] Dims { get; }
 
     /// <summary>The nodes this one feeds gradients into (null entries for leaves and inputs that need no gradient).</summary>
     public IReadOnlyList<GradFn?> NextFunctions => Array.ConvertAll(Next, e => e.Function);
@@ -53,7 +56,7 @@ public sealed class GradFn
         var gradInputs = (backward ?? throw FreedError())(gradOutput);
         for (int i = 0; i < gradInputs.Length; i++)
         {
-            if (gradInputs[i] is not { } g || Next[i].Shape is not { } shape) continue;
+            if (gradInputs[i] is not { } g || Next[i].Dims is not { } shape) continue;
             // PyTorch's validate_outputs: a gradient of the wrong shape must not reach an input.
             if (!g.Dims.AsSpan().SequenceEqual(shape))
                 throw Error($"Function {Name} returned an invalid gradient at index {i} - got {Shapes.Format(g.Dims)} but expected shape compatible with {Shapes.Format(shape)}");
@@ -129,7 +132,7 @@ internal static class Graph
         {
             var input = inputs[i];
             if (!input.RequiresGrad) continue;
-            next[i] = input.GradFn is { } fn ? new Edge(fn, null, input.Dims) : new Edge(null, input, input.Dims);
+            next[i] = input.GradFn is { } fn ? new Edge(fn, null) : new Edge(null, input);
         }
         var versions = new List<SavedTensor>(saved.Length);
         foreach (var t in saved)

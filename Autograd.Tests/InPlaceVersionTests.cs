@@ -216,6 +216,30 @@ public class InPlaceVersionTests
         w.IsLeaf.ShouldBeTrue();
     }
 
+    /// <summary>
+    /// a + b hands both leaves the same gradient tensor, and a leaf root takes the caller's: each Grad is still a
+    /// tensor of its own, so writing to one changes no other (PyTorch copies too, as CopyBackwards under createGraph).
+    /// </summary>
+    [Test]
+    public void EachLeafGetsAGradientOfItsOwn()
+    {
+        var a = Leaf(1f, 2f);
+        var b = Leaf(3f, 4f);
+        (a + b).Sum().Backward();
+        a.Grad.ShouldNotBeNull().Mul_(5.0);
+        b.Grad.ShouldNotBeNull().ToArray<float>().ShouldBe([1f, 1f]);
+
+        var gradient = Torch.Tensor([1f, 1f]);
+        var c = Leaf(0f, 0f);
+        c.Backward(gradient);
+        c.Grad.ShouldNotBeNull().Add_(1.0);
+        gradient.ToArray<float>().ShouldBe([1f, 1f]);
+
+        var x = Leaf(1f, 2f);
+        (x * x).Sum().Backward(createGraph: true);
+        x.Grad.ShouldNotBeNull().ToString().ShouldBe("tensor([2., 4.], grad_fn=<CopyBackwards>)");
+    }
+
     /// <summary>The classic mistake: updating a weight between forward and Backward. The second layer saved it.</summary>
     [Test]
     public void UpdatingAWeightBeforeBackward_IsCaught()

@@ -4,14 +4,14 @@ namespace Autograd.Tests;
 
 /// <summary>
 /// A two-layer classifier (MatMul + bias, softplus, MatMul + bias, cross-entropy) on fixed random data, trained by
-/// plain SGD: the workload of the long-run and threading tests. All its randomness comes from its own generator.
+/// plain SGD (in-place updates under NoGrad): the workload of the long-run and threading tests. All its randomness
+/// comes from its own generator.
 /// </summary>
 internal sealed class TinyClassifier
 {
     private const int Samples = 16, Features = 8, Hidden = 16, Classes = 4;
 
-    private readonly Tensor inputs, targets;
-    private Tensor w1, b1, w2, b2;
+    private readonly Tensor inputs, targets, w1, b1, w2, b2;
 
     public TinyClassifier(long seed)
     {
@@ -32,10 +32,11 @@ internal sealed class TinyClassifier
         loss.Backward();
         using (Torch.NoGrad())
         {
-            w1 = Updated(w1, learningRate);
-            b1 = Updated(b1, learningRate);
-            w2 = Updated(w2, learningRate);
-            b2 = Updated(b2, learningRate);
+            foreach (var parameter in new[] { w1, b1, w2, b2 })
+            {
+                parameter.Sub_(parameter.Grad.ShouldNotBeNull(), alpha: learningRate);
+                parameter.Grad = null;
+            }
         }
         return loss.Item<float>();
     }
@@ -51,13 +52,5 @@ internal sealed class TinyClassifier
         using (Torch.NoGrad()) value = Torch.Randn(shape, generator: generator) * 0.3;
         value.RequiresGrad = true;
         return value;
-    }
-
-    /// <summary>p - lr * grad as a fresh leaf, so the old parameter and its graph can be collected.</summary>
-    private static Tensor Updated(Tensor parameter, double learningRate)
-    {
-        var next = parameter - parameter.Grad.ShouldNotBeNull() * learningRate;
-        next.RequiresGrad = true;
-        return next;
     }
 }
