@@ -13,7 +13,8 @@ internal static class Engine
     /// <summary>
     /// Propagates gradients from <paramref name="roots"/>. With <paramref name="inputs"/> null, gradients accumulate
     /// into the leaves' Grad; otherwise they are returned for those tensors, no Grad is touched, and only the nodes
-    /// on a path to an input run (the others are neither executed nor released), as in torch.autograd.grad.
+    /// on a path to an input run (the others are neither executed nor released), as in torch.autograd.grad. Leaves
+    /// take their gradients only once the pass has completed, so a failed Backward changes no Grad.
     /// </summary>
     public static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs)
     {
@@ -21,6 +22,7 @@ internal static class Engine
         for (int i = 0; i < roots.Length; i++) seeds[i] = SeedGradient(roots[i], rootGrads[i], i);
 
         using var mode = GradMode.Set(createGraph);
+        var leafGrads = new Dictionary<Tensor, Tensor>();
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         int stamp = Interlocked.Increment(ref stampCounter);
         var ready = new Stack<GradFn>();
@@ -32,7 +34,7 @@ internal static class Engine
         for (int i = 0; i < roots.Length; i++)
         {
             if (roots[i].GradFn is { } fn) fn.PendingGrad = Sum(fn.PendingGrad, seeds[i]);
-            else Deliver(roots[i], seeds[i], inputs, captured);
+            else Accumulate(leafGrads, roots[i], seeds[i]);
         }
         for (int i = 0; i < roots.Length; i++)
         {
@@ -66,11 +68,40 @@ internal static class Engine
                 }
                 else if (edge.Leaf is { } leaf && g is not null)
                 {
-                    Deliver(leaf, g, inputs, captured);
+                    Accumulate(leafGrads, leaf, g);
                 }
             }
         }
+
+        if (inputs is null)
+        {
+            foreach (var (leaf, g) in leafGrads) leaf.Grad = leaf.Grad is null ? OwnCopy(g) : Sum(leaf.Grad, g);
+            return null;
+        }
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (leafGrads.TryGetValue(inputs[i], out var g)) captured![i] = g;
+        }
         return captured;
+    }
+
+    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g) => grads[key] = Sum(grads.GetValueOrDefault(key), g);
+
+    /// <summary>
+    /// A leaf's first gradient as a tensor of its own: the same tensor may be another leaf's gradient too, or the
+    /// caller's, and an in-place write to one Grad must not reach the others. PyTorch copies it as well (CopyBackwards),
+    /// and, as PyTorch does with a gradient only it references, takes one marked <see cref="Tensor.Exclusive"/> as is.
+    /// </summary>
+    private static Tensor OwnCopy(Tensor g)
+    {
+        if (g.Exclusive)
+        {
+            g.Exclusive = false;
+            return g;
+        }
+        var copy = new Tensor((Array)g.Storage.Data.Clone(), g.Dims);
+        if (Graph.NeedsGrad(g)) Graph.Record(copy, "CopyBackwards", [g], grad => [grad], saved: []);
+        return copy;
     }
 
     private static Tensor SeedGradient(Tensor root, Tensor? gradient, int index)
@@ -94,16 +125,13 @@ internal static class Engine
     }
 
     /// <summary>
-    /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it; fails before any
-    /// gradient moves if a node that will run (every node, or those in <paramref name="needed"/>) was already released,
-    /// so a failed Backward changes no Grad.
+    /// Counts, for every node reachable from <paramref name="root"/>, how many reachable nodes feed it, and clears what
+    /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node that will run (every
+    /// node, or those in <paramref name="needed"/>) was already released or a tensor it saved was modified since.
     /// </summary>
     private static void CountDependencies(GradFn root, int stamp, HashSet<GradFn>? needed)
     {
-        if (root.VisitStamp == stamp) return;
-        if (WillRun(root, needed)) root.EnsureNotFreed();
-        root.VisitStamp = stamp;
-        root.Dependencies = 0;
+        if (!Visit(root)) return;
         var stack = new Stack<GradFn>();
         stack.Push(root);
         while (stack.Count > 0)
@@ -111,29 +139,19 @@ internal static class Engine
             foreach (var edge in stack.Pop().Next)
             {
                 if (edge.Function is not { } next) continue;
-                if (next.VisitStamp != stamp)
-                {
-                    if (WillRun(next, needed)) next.EnsureNotFreed();
-                    next.VisitStamp = stamp;
-                    next.Dependencies = 0;
-                    next.PendingGrad = null;
-                    stack.Push(next);
-                }
+                if (Visit(next)) stack.Push(next);
                 next.Dependencies++;
             }
         }
-    }
 
-    private static void Deliver(Tensor leaf, Tensor g, Tensor[]? inputs, Tensor?[]? captured)
-    {
-        if (inputs is null)
+        bool Visit(GradFn node)
         {
-            leaf.Grad = Sum(leaf.Grad, g);
-            return;
-        }
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            if (ReferenceEquals(inputs[i], leaf)) captured![i] = Sum(captured[i], g);
+            if (node.VisitStamp == stamp) return false;
+            if (WillRun(node, needed)) node.EnsureUsable();
+            node.VisitStamp = stamp;
+            node.Dependencies = 0;
+            node.PendingGrad = null;
+            return true;
         }
     }
 
@@ -187,7 +205,7 @@ internal static class Engine
             case DType.Float64: TensorPrimitives.Add(accumulated.Span<double>(), g.Span<double>(), result.Span<double>()); break;
             default: throw new InvalidOperationException("Integer tensors carry no gradients.");
         }
-        if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], savesTensors: false);
+        if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], saved: []);
         return result;
     }
 

@@ -20,15 +20,4 @@ internal static class GradMode
         disabledDepth = enabled ? 0 : saved + 1;
         return new Scope(() => disabledDepth = saved);
     }
-
-    private sealed class Scope(Action onDispose) : IDisposable
-    {
-        private Action? onDispose = onDispose;
-
-        public void Dispose()
-        {
-            onDispose?.Invoke();
-            onDispose = null;
-        }
-    }
 }

@@ -7,6 +7,19 @@ namespace Autograd;
 internal sealed class Storage(Array data)
 {
     public readonly Array Data = data;
+    private int version;
+
+    /// <summary>PyTorch's version counter: how many in-place writes the buffer has had, shared by all its views.</summary>
+    public int Version => Volatile.Read(ref version);
+
+    /// <summary>Every in-place write calls this, so Backward can tell that a tensor it saved has changed.</summary>
+    public void BumpVersion() => Interlocked.Increment(ref version);
+
+    /// <summary>
+    /// Set once a differentiable view shares the buffer. PyTorch rebases the history of every view (and of the base)
+    /// on a recorded in-place write; this engine does not, so such writes are refused rather than left with wrong gradients.
+    /// </summary>
+    public bool HasViews { get; set; }
 }
 
 /// <summary>A dense, row-major n-dimensional array that records the operations applied to it.</summary>
@@ -16,6 +29,12 @@ public sealed class Tensor
     internal readonly int[] Dims;
     private bool requiresGrad;
     private Tensor? grad;
+
+    /// <summary>
+    /// Set by an op that hands this tensor over as a gradient no one else holds (CrossEntropy's, written in its
+    /// forward), so Backward may make it a leaf's Grad without the copy it otherwise makes.
+    /// </summary>
+    internal bool Exclusive;
 
     internal Tensor(Array data, int[] shape) : this(new Storage(data), shape) { }
 
@@ -47,6 +66,19 @@ public sealed class Tensor
 
     internal T[] Data<T>() where T : unmanaged => (T[])Storage.Data;
     internal Span<T> Span<T>() where T : unmanaged => (T[])Storage.Data;
+
+    /// <summary>The tensor this differentiable view (View, Reshape, Unsqueeze, ...) was made from; null if it is no view.</summary>
+    internal Tensor? Base { get; private init; }
+
+    /// <summary>A differentiable view of this tensor: another shape over the same storage.</summary>
+    internal Tensor ViewAs(int[] shape)
+    {
+        Storage.HasViews = true;
+        return new(Storage, shape) { Base = Base ?? this };
+    }
+
+    /// <summary>PyTorch's <c>_version</c>: the number of in-place writes to this tensor's storage.</summary>
+    public int Version => Storage.Version;
 
     public GradFn? GradFn { get; private set; }
     public bool IsLeaf => GradFn is null;

@@ -21,21 +21,21 @@ public static class Activations
             }
             // threshold_backward: the gradient passes where the output is positive.
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "ReluBackward0", [self], g => [Where(result.Gt(0), g, Kernels.Full(g.DType, [], 0))]);
+                Graph.Record(result, "ReluBackward0", [self], g => [Where(result.Gt(0), g, Kernels.Full(g.DType, [], 0))], saved: [result]);
             return result;
         }
 
         public Tensor Tanh()
         {
             var result = Arithmetic.Map(self, TensorPrimitives.Tanh);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "TanhBackward0", [self], g => [g * (1.0 - result * result)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "TanhBackward0", [self], g => [g * (1.0 - result * result)], saved: [result]);
             return result;
         }
 
         public Tensor Sigmoid()
         {
             var result = Arithmetic.Map(self, TensorPrimitives.Sigmoid);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SigmoidBackward0", [self], g => [g * ((1.0 - result) * result)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SigmoidBackward0", [self], g => [g * ((1.0 - result) * result)], saved: [result]);
             return result;
         }
     }

@@ -13,7 +13,7 @@ public static class Arithmetic
         {
             var result = Kernels.Binary(a, b, BinaryOp.Add);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, a), GradFor(g, b)], savesTensors: false);
+                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, a), GradFor(g, b)], saved: []);
             return result;
         }
 
@@ -21,7 +21,7 @@ public static class Arithmetic
         {
             var result = Kernels.Binary(a, b, BinaryOp.Subtract);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, a), GradFor(-g, b)], savesTensors: false);
+                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, a), GradFor(-g, b)], saved: []);
             return result;
         }
 
@@ -32,7 +32,7 @@ public static class Arithmetic
             {
                 Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
                 Graph.Record(result, "MulBackward0", [a, b],
-                    g => [savedB is null ? null : GradFor(g * savedB, a), savedA is null ? null : GradFor(g * savedA, b)]);
+                    g => [savedB is null ? null : GradFor(g * savedB, a), savedA is null ? null : GradFor(g * savedA, b)], saved: [savedA, savedB]);
             }
             return result;
         }
@@ -44,7 +44,7 @@ public static class Arithmetic
             {
                 Tensor? savedA = b.RequiresGrad ? a : null;
                 Graph.Record(result, "DivBackward0", [a, b],
-                    g => [a.RequiresGrad ? GradFor(g / b, a) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), b)]);
+                    g => [a.RequiresGrad ? GradFor(g / b, a) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), b)], saved: [savedA, b]);
             }
             return result;
         }
@@ -60,7 +60,7 @@ public static class Arithmetic
         public static Tensor operator -(double b, Tensor a)
         {
             var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: true);
-            if (Graph.NeedsGrad(a)) Graph.Record(result, "RsubBackward1", [a], g => [-g], savesTensors: false);
+            if (Graph.NeedsGrad(a)) Graph.Record(result, "RsubBackward1", [a], g => [-g], saved: []);
             return result;
         }
 
@@ -71,28 +71,28 @@ public static class Arithmetic
         {
             var result = Kernels.Binary(a, -1.0, BinaryOp.Multiply, scalarFirst: false);
             if (!a.DType.IsFloating()) result = Kernels.Cast(result, a.DType);
-            if (Graph.NeedsGrad(a)) Graph.Record(result, "NegBackward0", [a], g => [-g], savesTensors: false);
+            if (Graph.NeedsGrad(a)) Graph.Record(result, "NegBackward0", [a], g => [-g], saved: []);
             return result;
         }
 
         public Tensor Exp()
         {
             var result = Map(self, TensorPrimitives.Exp);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result], saved: [result]);
             return result;
         }
 
         public Tensor Log()
         {
             var result = Map(self, TensorPrimitives.Log);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self], saved: [self]);
             return result;
         }
 
         public Tensor Reciprocal()
         {
             var result = Kernels.Binary(self, 1.0, BinaryOp.Divide, scalarFirst: true);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "ReciprocalBackward0", [self], g => [-g * (result * result)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ReciprocalBackward0", [self], g => [-g * (result * result)], saved: [result]);
             return result;
         }
     }
@@ -100,30 +100,36 @@ public static class Arithmetic
     private static Tensor AddScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Add, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "AddBackward0", [a], g => [g], savesTensors: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "AddBackward0", [a], g => [g], saved: []);
         return result;
     }
 
     private static Tensor SubtractScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "SubBackward0", [a], g => [g], savesTensors: false);
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "SubBackward0", [a], g => [g], saved: []);
         return result;
     }
 
     private static Tensor MultiplyScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Multiply, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b]); // PyTorch saves the scalar
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "MulBackward0", [a], g => [g * b], saved: [SavedScalar]);
         return result;
     }
 
     private static Tensor DivideScalar(Tensor a, double b)
     {
         var result = Kernels.Binary(a, b, BinaryOp.Divide, scalarFirst: false);
-        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b]); // PyTorch saves the scalar
+        if (Graph.NeedsGrad(a)) Graph.Record(result, "DivBackward0", [a], g => [g / b], saved: [SavedScalar]);
         return result;
     }
+
+    /// <summary>
+    /// PyTorch saves a Python scalar operand as a 0-d tensor, which makes the node single-use. The closures here keep
+    /// the scalar itself, so one shared stand-in (never written, so its version never moves) marks such nodes.
+    /// </summary>
+    private static readonly Tensor SavedScalar = Tensor.Scalar(0.0);
 
     /// <summary>
     /// A floating elementwise function; integer inputs compute in float32, as in PyTorch. Float32 is computed in

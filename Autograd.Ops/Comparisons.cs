@@ -73,7 +73,7 @@ public static class Comparisons
             {
                 var zero = Kernels.Full(g.DType, [], 0);
                 return [GradFor(Where(condition, g, zero), x), GradFor(Where(condition, zero, g), y)];
-            }, savesTensors: false);
+            }, saved: [condition]);
         }
         return result;
     }

@@ -10,7 +10,7 @@ internal static class Differentiable
     {
         if (t.Dims.AsSpan().SequenceEqual(shape)) return t;
         var result = Kernels.SumTo(t, shape);
-        if (Graph.NeedsGrad(t)) Graph.Record(result, "SumBackward1", [t], g => [ExpandTo(g, t.Dims)], savesTensors: false);
+        if (Graph.NeedsGrad(t)) Graph.Record(result, "SumBackward1", [t], g => [ExpandTo(g, t.Dims)], saved: []);
         return result;
     }
 
@@ -18,7 +18,7 @@ internal static class Differentiable
     {
         if (t.Dims.AsSpan().SequenceEqual(shape)) return t;
         var result = Kernels.Expand(t, shape);
-        if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], savesTensors: false);
+        if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], saved: []);
         return result;
     }
 
@@ -26,7 +26,7 @@ internal static class Differentiable
     {
         if (t.DType == dtype) return t;
         var result = Kernels.Cast(t, dtype);
-        if (Graph.NeedsGrad(t) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [t], g => [g.To(t.DType)], savesTensors: false);
+        if (Graph.NeedsGrad(t) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [t], g => [g.To(t.DType)], saved: []);
         return result;
     }
 }

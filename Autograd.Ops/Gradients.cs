@@ -209,7 +209,7 @@ public static class Gradients
         var result = Tensor.Empty(like.DType, [rows.Length, .. like.Dims]);
         for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i].Storage.Data, 0, result.Storage.Data, i * size, size);
         if (GradMode.IsEnabled && Array.Exists(rows, r => r.RequiresGrad))
-            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, rows.Length).Select(i => RowOf(g, i, like.Dims))], savesTensors: false);
+            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, rows.Length).Select(i => RowOf(g, i, like.Dims))], saved: []);
         return result;
     }
 

@@ -44,6 +44,11 @@ public static class InPlace
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
         if (records && self.IsLeaf && self.RequiresGrad)
             throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
+        if (records && self.Base is { IsLeaf: true, RequiresGrad: true })
+            throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        if (records && self.Storage.HasViews)
+            throw new InvalidOperationException(
+                "an in-place operation on a view, or on a tensor that has views, cannot be recorded: AutogradMini does not rebase the other views' histories as PyTorch does. Use the out-of-place form, or Clone() first.");
         var result = op(records ? Snapshot(self) : self);
         if (!result.Dims.AsSpan().SequenceEqual(self.Dims))
             throw new ArgumentException($"output with shape {Shapes.Format(self.Dims)} doesn't match the broadcast shape {Shapes.Format(result.Dims)}");
@@ -51,6 +56,7 @@ public static class InPlace
             throw new ArgumentException($"result type {Comparisons.ScalarName(result.DType)} can't be cast to the desired output type Long");
         var converted = result.To(self.DType);
         Array.Copy(converted.Storage.Data, self.Storage.Data, self.Count);
+        self.Storage.BumpVersion();
         if (converted.GradFn is { } node) self.SetGradFn(node);
         return self;
     }
@@ -66,7 +72,7 @@ public static class InPlace
     /// <summary>Values that do not depend on <paramref name="input"/>: recorded with a zero gradient for it.</summary>
     private static Tensor Constant(Tensor input, Tensor values, string name)
     {
-        if (Graph.NeedsGrad(input)) Graph.Record(values, name, [input], g => [Kernels.Full(g.DType, g.Dims, 0)], savesTensors: false);
+        if (Graph.NeedsGrad(input)) Graph.Record(values, name, [input], g => [Kernels.Full(g.DType, g.Dims, 0)], saved: []);
         return values;
     }
 
@@ -77,7 +83,7 @@ public static class InPlace
         var result = Kernels.Cast(Comparisons.ExpandedCopy(src, target.Dims), target.DType);
         if (ReferenceEquals(result, src)) result = new Tensor((Array)src.Storage.Data.Clone(), src.Dims);
         if (Graph.NeedsGrad(target, src))
-            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], savesTensors: false);
+            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], saved: []);
         return result;
     }
 

@@ -15,7 +15,7 @@ public static class Indexing
             var result = Copy(self);
             var fill = Kernels.Full(self.DType, [], value);
             Write(result, places, fill, broadcastSource: true, accumulate: false);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "ScatterBackward1", [self], g => [g.Scatter(d, index, 0.0)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ScatterBackward1", [self], g => [g.Scatter(d, index, 0.0)], saved: [index]);
             return result;
         }
 
@@ -27,7 +27,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: false);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), SourceGrad(g, d, index, src, "ScatterBackward0")]);
+                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), SourceGrad(g, d, index, src, "ScatterBackward0")], saved: [index]);
             return result;
         }
 
@@ -39,7 +39,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: true);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, SourceGrad(g, d, index, src, "ScatterAddBackward0")]);
+                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, SourceGrad(g, d, index, src, "ScatterAddBackward0")], saved: [index]);
             return result;
         }
 
@@ -53,7 +53,7 @@ public static class Indexing
             var destination = result.Storage.Data;
             for (int i = 0; i < places.Target.Length; i++) Array.Copy(source, places.Target[i], destination, places.Source[i], 1);
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "GatherBackward0", [self], g => [Kernels.Full(self.DType, self.Dims, 0).ScatterAdd(d, index, g)]);
+                Graph.Record(result, "GatherBackward0", [self], g => [Kernels.Full(self.DType, self.Dims, 0).ScatterAdd(d, index, g)], saved: [self, index]);
             return result;
         }
     }
@@ -83,14 +83,16 @@ public static class Indexing
         if (src is not null && src.DType != self.DType) throw new ArgumentException($"{op}(): Expected self.dtype to be equal to src.dtype");
         // PyTorch checks no shapes for an empty index: there is nothing to write or read.
         if (index.Count == 0) return ([], []);
-        if (Math.Max(index.Rank, 1) != Math.Max(self.Rank, 1))
+        // A 0-d self, index or src takes part as a 1-d tensor of one element, as in PyTorch.
+        int[] selfDims = AtLeastOneDim(self), indexDims = AtLeastOneDim(index);
+        if (indexDims.Length != selfDims.Length)
             throw new ArgumentException("Index tensor must have the same number of dimensions as self tensor");
-        int rank = index.Rank;
+        int rank = indexDims.Length;
         for (int i = 0; i < rank; i++)
         {
-            bool selfTooSmall = i != dim && index.Dims[i] > self.Dims[i];
+            bool selfTooSmall = i != dim && indexDims[i] > selfDims[i];
             // PyTorch reads src.size(i) even past src's rank, which fails as a dim out of range.
-            bool srcTooSmall = !selfTooSmall && src is not null && index.Dims[i] > (src.Rank == 0 ? 1 : src.Dims[Shapes.WrapDim(i, src.Rank)]);
+            bool srcTooSmall = !selfTooSmall && src is not null && indexDims[i] > (src.Rank == 0 ? 1 : src.Dims[Shapes.WrapDim(i, src.Rank)]);
             if (selfTooSmall || srcTooSmall)
             {
                 string prefix = op == "gather" ? $"Size does not match at dimension {i} expected" : "Expected";
@@ -99,10 +101,13 @@ public static class Indexing
                     $"{prefix} index {Shapes.Format(index.Dims)} to be smaller than self {Shapes.Format(self.Dims)} apart from dimension {dim}{srcPart}");
             }
         }
+        int[]? srcDims = src is null ? null : AtLeastOneDim(src);
+        if (srcDims is not null && srcDims.Length != rank)
+            throw new ArgumentException("Index tensor must have the same number of dimensions as src tensor");
         var indices = index.Span<long>();
-        int size = rank == 0 ? 1 : self.Dims[dim];
-        var selfStrides = Shapes.BroadcastStrides(self.Dims, self.Dims);
-        var srcStrides = src is null ? Shapes.BroadcastStrides(index.Dims, index.Dims) : Shapes.BroadcastStrides(src.Dims, src.Dims);
+        int size = selfDims[dim];
+        var selfStrides = Shapes.BroadcastStrides(selfDims, selfDims);
+        var srcStrides = Shapes.BroadcastStrides(srcDims ?? indexDims, srcDims ?? indexDims);
         var target = new int[index.Count];
         var source = new int[index.Count];
         var position = new int[rank];
@@ -116,16 +121,18 @@ public static class Indexing
                 selfOffset += (k == dim ? (int)at : position[k]) * selfStrides[k];
                 srcOffset += position[k] * srcStrides[k];
             }
-            target[i] = rank == 0 ? (int)at : selfOffset;
+            target[i] = selfOffset;
             source[i] = srcOffset;
             for (int k = rank - 1; k >= 0; k--)
             {
-                if (++position[k] < index.Dims[k]) break;
+                if (++position[k] < indexDims[k]) break;
                 position[k] = 0;
             }
         }
         return (target, source);
     }
+
+    private static int[] AtLeastOneDim(Tensor t) => t.Rank == 0 ? [1] : t.Dims;
 
     private static void Write(Tensor result, (int[] Target, int[] Source) places, Tensor src, bool broadcastSource, bool accumulate)
     {

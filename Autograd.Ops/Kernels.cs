@@ -216,7 +216,7 @@ internal static class Kernels
         int[] shape = (int[])t.Dims.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         var result = Tensor.Uninitialized(t.DType, shape);
-        if (a == b)
+        if (a == b || t.Count == 0)
         {
             Array.Copy(t.Storage.Data, result.Storage.Data, t.Count);
             return result;
@@ -225,7 +225,7 @@ internal static class Kernels
         // The source as [outer, rows, middle, columns, inner] with rows and columns the swapped dims.
         var (outer, rows, _) = Shapes.SplitAt(t.Dims, a);
         int columns = t.Rank == 0 ? 1 : t.Dims[b], inner = Shapes.SplitAt(t.Dims, b).Inner;
-        int middle = rows == 0 || columns == 0 || inner == 0 ? 0 : t.Count / (outer * rows * columns * inner);
+        int middle = t.Count / (outer * rows * columns * inner);
         var layout = new TransposeLayout(outer, rows, middle, columns, inner);
         switch (t.Storage.Data)
         {
@@ -245,7 +245,6 @@ internal static class Kernels
 
     private static void Transpose<T>(T[] source, T[] destination, TransposeLayout layout) where T : unmanaged
     {
-        if (destination.Length == 0) return;
         int tiles = layout.Outer * layout.Middle * layout.ColumnTiles;
         Parallelism.ForRanges(tiles, (long)destination.Length / tiles, new TransposeTiles<T>(source, destination, layout));
     }

@@ -44,7 +44,7 @@ public static class MatMulOps
             [
                 savedB is null ? null : transposeA ? Product(savedB, transposeB, g, true) : Product(g, false, savedB, !transposeB),
                 savedA is null ? null : transposeB ? Product(g, true, savedA, transposeA) : Product(savedA, !transposeA, g, false),
-            ]);
+            ], saved: [savedA, savedB]);
         }
         return result;
     }

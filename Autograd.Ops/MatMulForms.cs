@@ -32,7 +32,7 @@ public static class MatMulForms
                         // g mat2^T and mat1^T g, reading the transposes in place.
                         saved2 is null ? null : MatMulOps.Product(g, false, saved2, true),
                         saved1 is null ? null : MatMulOps.Product(saved1, true, g, false),
-                    ]);
+                    ], saved: [saved1, saved2]);
             }
             return result;
         }
@@ -59,7 +59,7 @@ public static class MatMulForms
             {
                 Tensor? savedSelf = mat2.RequiresGrad ? self : null, savedOther = self.RequiresGrad ? mat2 : null;
                 Graph.Record(result, "BmmBackward0", [self, mat2], g =>
-                    [savedOther is null ? null : g.Bmm(savedOther.Transpose(1, 2)), savedSelf is null ? null : savedSelf.Transpose(1, 2).Bmm(g)]);
+                    [savedOther is null ? null : g.Bmm(savedOther.Transpose(1, 2)), savedSelf is null ? null : savedSelf.Transpose(1, 2).Bmm(g)], saved: [savedSelf, savedOther]);
             }
             return result;
         }
@@ -98,7 +98,7 @@ public static class MatMulForms
         if (Graph.NeedsGrad(a, b))
         {
             Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
-            Graph.Record(result, "DotBackward0", [a, b], g => [savedB is null ? null : g * savedB, savedA is null ? null : g * savedA]);
+            Graph.Record(result, "DotBackward0", [a, b], g => [savedB is null ? null : g * savedB, savedA is null ? null : g * savedA], saved: [savedA, savedB]);
         }
         return result;
     }
@@ -113,7 +113,8 @@ public static class MatMulForms
         {
             Tensor? savedMatrix = vector.RequiresGrad ? matrix : null, savedVector = matrix.RequiresGrad ? vector : null;
             Graph.Record(result, "MvBackward0", [matrix, vector], g =>
-                [savedVector is null ? null : g.Unsqueeze(1).MatMul(savedVector.Unsqueeze(0)), savedMatrix is null ? null : savedMatrix.T().MatMul(g)]);
+                [savedVector is null ? null : g.Unsqueeze(1).MatMul(savedVector.Unsqueeze(0)), savedMatrix is null ? null : savedMatrix.T().MatMul(g)],
+                saved: [savedMatrix, savedVector]);
         }
         return result;
     }
@@ -153,8 +154,8 @@ public static class MatMulForms
     private static Tensor FoldBatch(Tensor t, int[] expanded, int[] folded)
     {
         bool replicates = Shapes.NumElements(expanded) != t.Count;
-        var result = replicates ? Kernels.Expand(t, expanded) : new Tensor(t.Storage, expanded);
-        if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], savesTensors: false);
+        var result = replicates ? Kernels.Expand(t, expanded) : t.ViewAs(expanded);
+        if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], saved: []);
         // PyTorch's reshape copies a replicated (non-contiguous) expansion and views one that is not.
         return replicates ? UnsafeView(result.Clone(), folded) : result.Reshape(folded);
     }

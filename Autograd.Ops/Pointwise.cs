@@ -21,7 +21,7 @@ public static class Pointwise
             {
                 Graph.Record(result, "PowBackward0", [self], g => exponent == 0
                     ? [Kernels.Full(self.DType, self.Dims, 0)]
-                    : [g * (self.Pow(exponent - 1) * exponent)]);
+                    : [g * (self.Pow(exponent - 1) * exponent)], saved: [self]);
             }
             return result;
         }
@@ -48,7 +48,7 @@ public static class Pointwise
                     var selfGrad = Where(exponent.Eq(0), zero, g * (exponent * self.Pow(exponent - 1.0)));
                     var exponentGrad = g * Where(self.Eq(0) * exponent.Ge(0), zero, result * self.Log());
                     return [GradFor(selfGrad, self), GradFor(exponentGrad, exponent)];
-                });
+                }, saved: [self, exponent, result]);
             }
             return result;
         }
@@ -56,7 +56,7 @@ public static class Pointwise
         public Tensor Sqrt()
         {
             var result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)], saved: [result]);
             return result;
         }
 
@@ -69,7 +69,7 @@ public static class Pointwise
                 case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
                 default: TensorPrimitives.Abs<long>(self.Span<long>(), result.Span<long>()); break;
             }
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Sign(self)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Sign(self)], saved: [self]);
             return result;
         }
 
@@ -87,7 +87,8 @@ public static class Pointwise
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
                 Graph.Record(result, "AddcmulBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * tensor2 * value, tensor1), GradFor(g * tensor1 * value, tensor2)]);
+                    g => [GradFor(g, self), GradFor(g * tensor2 * value, tensor1), GradFor(g * tensor1 * value, tensor2)],
+                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad ? tensor2 : null]);
             }
             return result;
         }
@@ -100,7 +101,8 @@ public static class Pointwise
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
                 Graph.Record(result, "AddcdivBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * value / tensor2, tensor1), GradFor(-g * value * tensor1 / (tensor2 * tensor2), tensor2)]);
+                    g => [GradFor(g, self), GradFor(g * value / tensor2, tensor1), GradFor(-g * value * tensor1 / (tensor2 * tensor2), tensor2)],
+                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null]);
             }
             return result;
         }
@@ -114,7 +116,7 @@ public static class Pointwise
             throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
         if (Graph.NeedsGrad(a, b))
-            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], savesTensors: false);
+            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], saved: []);
         return result;
     }
 

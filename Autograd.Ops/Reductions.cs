@@ -12,7 +12,7 @@ public static class Reductions
         public Tensor Sum()
         {
             var result = Dispatch(self, new SumAll());
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward0", [self], g => [ExpandTo(g, self.Dims)], savesTensors: false);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward0", [self], g => [ExpandTo(g, self.Dims)], saved: []);
             return result;
         }
 
@@ -20,7 +20,7 @@ public static class Reductions
         {
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = SumAlong(self, d, keepDim);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward1", [self], g => [Spread(g, self, d, keepDim)], savesTensors: false);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward1", [self], g => [Spread(g, self, d, keepDim)], saved: []);
             return result;
         }
 
@@ -30,7 +30,7 @@ public static class Reductions
             var result = Dispatch(self, new SumAll());
             DivideInPlace(result, self.Count);
             int n = self.Count;
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward0", [self], g => [ExpandTo(g / n, self.Dims)], savesTensors: false);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward0", [self], g => [ExpandTo(g / n, self.Dims)], saved: []);
             return result;
         }
 
@@ -41,7 +41,7 @@ public static class Reductions
             int n = self.Rank == 0 ? 1 : self.Dims[d];
             var result = SumAlong(self, d, keepDim);
             DivideInPlace(result, n);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward1", [self], g => [Spread(g / n, self, d, keepDim)]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward1", [self], g => [Spread(g / n, self, d, keepDim)], saved: [self]);
             return result;
         }
 
@@ -58,7 +58,7 @@ public static class Reductions
                     var ties = Kernels.Binary(self, values, BinaryOp.Subtract);
                     var mask = EqualsZero(ties);
                     return [mask * (g / mask.Sum().Item<double>())];
-                });
+                }, saved: [self, values]);
             }
             return values;
         }
@@ -76,7 +76,7 @@ public static class Reductions
                 {
                     var zeros = Kernels.Full(self.DType, self.Dims, 0);
                     return [zeros.Scatter(d, Restore(indices, self, d, keepDim), Restore(g, self, d, keepDim))];
-                });
+                }, saved: [indices]);
             }
             return (values, indices);
         }

@@ -9,8 +9,8 @@ public static class ShapeOps
         {
             int d = Shapes.WrapDim(dim, self.Rank + 1);
             int[] shape = [.. self.Dims[..d], 1, .. self.Dims[d..]];
-            var result = new Tensor(self.Storage, shape);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "UnsqueezeBackward0", [self], g => [g.View(self.Dims)], savesTensors: false);
+            var result = self.ViewAs(shape);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "UnsqueezeBackward0", [self], g => [g.View(self.Dims)], saved: []);
             return result;
         }
 
@@ -44,7 +44,7 @@ public static class ShapeOps
         public Tensor Clone()
         {
             var result = new Tensor((Array)self.Storage.Data.Clone(), self.Dims);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "CloneBackward0", [self], g => [g], savesTensors: false);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "CloneBackward0", [self], g => [g], saved: []);
             return result;
         }
 
@@ -53,8 +53,8 @@ public static class ShapeOps
         {
             int a = Shapes.WrapDim(dim0, self.Rank), b = Shapes.WrapDim(dim1, self.Rank);
             // A 0-d tensor has no dims to swap: like T(), the result shares its storage.
-            var result = self.Rank == 0 ? new Tensor(self.Storage, self.Dims) : Kernels.Transpose(self, a, b);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "TransposeBackward0", [self], g => [g.Transpose(a, b)], savesTensors: false);
+            var result = self.Rank == 0 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, a, b);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "TransposeBackward0", [self], g => [g.Transpose(a, b)], saved: []);
             return result;
         }
 
@@ -63,8 +63,8 @@ public static class ShapeOps
         {
             if (self.Rank > 2)
                 throw new ArgumentException($"t() expects a tensor with <= 2 dimensions, but self is {self.Rank}D");
-            var result = self.Rank < 2 ? new Tensor(self.Storage, self.Dims) : Kernels.Transpose(self, 0, 1);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "TBackward0", [self], g => [g.T()], savesTensors: false);
+            var result = self.Rank < 2 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, 0, 1);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "TBackward0", [self], g => [g.T()], saved: []);
             return result;
         }
     }
@@ -72,8 +72,8 @@ public static class ShapeOps
     /// <summary>A tensor sharing self's storage with another shape, recorded under <paramref name="name"/>.</summary>
     internal static Tensor Alias(Tensor self, int[] shape, string name)
     {
-        var result = new Tensor(self.Storage, shape);
-        if (Graph.NeedsGrad(self)) Graph.Record(result, name, [self], g => [g.Reshape(self.Dims)], savesTensors: false);
+        var result = self.ViewAs(shape);
+        if (Graph.NeedsGrad(self)) Graph.Record(result, name, [self], g => [g.Reshape(self.Dims)], saved: []);
         return result;
     }
 

@@ -15,7 +15,7 @@ public static class SoftmaxOps
             var result = Normalize(self, d, log: false);
             // dy = y * (g - sum(g * y))
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "SoftmaxBackward0", [self], g => [result * (g - (g * result).Sum(d, keepDim: true))]);
+                Graph.Record(result, "SoftmaxBackward0", [self], g => [result * (g - (g * result).Sum(d, keepDim: true))], saved: [result]);
             return result;
         }
 
@@ -25,7 +25,7 @@ public static class SoftmaxOps
             var result = Normalize(self, d, log: true);
             // dx = g - softmax * sum(g)
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "LogSoftmaxBackward0", [self], g => [g - result.Exp() * g.Sum(d, keepDim: true)]);
+                Graph.Record(result, "LogSoftmaxBackward0", [self], g => [g - result.Exp() * g.Sum(d, keepDim: true)], saved: [result]);
             return result;
         }
     }

@@ -133,4 +133,10 @@ public static class Torch
         }
         return (int[])shape.Clone();
     }
+
+    /// <summary>
+    /// torch.autograd.detect_anomaly: until disposed, a Backward whose node returns NaN fails naming that node, and
+    /// errors show the forward call that recorded the failing node. Slows every op down: for debugging only.
+    /// </summary>
+    public static IDisposable DetectAnomaly() => AnomalyMode.Enable();
 }

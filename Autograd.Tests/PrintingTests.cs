@@ -34,7 +34,7 @@ public class PrintingTests
         if (golden.GetProperty("grad_fn").GetString() is { } gradFn)
         {
             var leaf = new Tensor(new float[1], [1]) { RequiresGrad = true };
-            return Graph.Record(tensor, gradFn, [leaf], g => [g]);
+            return Graph.Record(tensor, gradFn, [leaf], g => [g], saved: []);
         }
         tensor.RequiresGrad = golden.GetProperty("requires_grad").GetBoolean();
         return tensor;

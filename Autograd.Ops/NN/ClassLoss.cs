@@ -31,7 +31,7 @@ internal sealed class ClassLoss : SoftmaxLoss
         double smoothing = labelSmoothing > 0 ? labelSmoothing : 0;
         Validate(input, target, weight, ignoreIndex, smoothing, fromLogits);
         var loss = new ClassLoss(input, target, weight, ignoreIndex, reduction, smoothing, fromLogits);
-        return loss.Run(GradFnName(input.Rank, reduction, smoothing));
+        return loss.Run(GradFnName(input.Rank, reduction, smoothing), target, weight);
     }
 
     /// <summary>PyTorch's node: smoothing adds two losses; 3-d and 5-d+ inputs go through nll_loss2d and, unreduced, a view.</summary>

@@ -35,7 +35,7 @@ internal sealed class ProbabilityLoss : SoftmaxLoss
         var loss = new ProbabilityLoss(input, target, weight, reduction, labelSmoothing);
         // PyTorch builds this loss from ops: Mean ends in a division by the count, the others (and an empty Mean,
         // which PyTorch fills with nan instead) in a negation.
-        return loss.Run(reduction == Reduction.Mean && input.Count > 0 ? "DivBackward1" : "NegBackward0");
+        return loss.Run(reduction == Reduction.Mean && input.Count > 0 ? "DivBackward1" : "NegBackward0", target, weight);
     }
 
     /// <summary>PyTorch's checks in PyTorch's order.</summary>

@@ -56,8 +56,11 @@ internal abstract class SoftmaxLoss
     /// <summary>Ignored positions contribute no loss and a gradient of 0 x softmax (nan where the softmax is nan, as in PyTorch).</summary>
     protected virtual bool Ignored(int position) => false;
 
-    /// <summary>Runs the forward and registers the one closure that computes the input's gradient.</summary>
-    protected Tensor Run(string gradFnName)
+    /// <summary>
+    /// Runs the forward and registers the one closure that computes the input's gradient. It saves the input, which
+    /// its backward reads (PyTorch saves the log-softmax instead), and the target and weight, as PyTorch does.
+    /// </summary>
+    protected Tensor Run(string gradFnName, Tensor target, Tensor? weight)
     {
         Divisor = MeanDivisor();
         bool single = Input.DType == DType.Float32, needsGrad = Graph.NeedsGrad(Input);
@@ -68,7 +71,7 @@ internal abstract class SoftmaxLoss
             if (single) LogSumExp<float>(withGradient); else LogSumExp<double>(withGradient);
         }
         var result = single ? Forward<float>() : Forward<double>();
-        if (needsGrad) Graph.Record(result, gradFnName, [Input], g => [Backward(g)]);
+        if (needsGrad) Graph.Record(result, gradFnName, [Input], g => [Backward(g)], saved: [Input, target, weight]);
         return result;
     }
 
@@ -101,7 +104,7 @@ internal abstract class SoftmaxLoss
         {
             var gradient = withGradient ? GC.AllocateUninitializedArray<T>(Input.Count) : null;
             if (Classes > 0 && Positions > 0) Parallelism.ForRanges(Positions, Classes, new Rows<T>(this, Input.Data<T>(), gradient));
-            if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims);
+            if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims) { Exclusive = true };
             return;
         }
         if (Classes == 0) return;
