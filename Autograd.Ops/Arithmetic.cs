@@ -138,33 +138,37 @@ public static class Arithmetic
     internal static Tensor Map(Tensor a, SpanMap<double> function)
     {
         var result = Tensor.Uninitialized(a.DType == DType.Float64 ? DType.Float64 : DType.Float32, a.Dims);
+        int chunks = (a.Count + WidenedChunk - 1) / WidenedChunk;
         switch (a.Storage.Data, result.Storage.Data)
         {
-            case (double[] x, double[] y): Parallelism.ForRanges(x.Length, 1, new Widened<double, double>(x, y, function)); break;
-            case (float[] x, float[] y): Parallelism.ForRanges(x.Length, 1, new Widened<float, float>(x, y, function)); break;
-            case (long[] x, float[] y): Parallelism.ForRanges(x.Length, 1, new Widened<long, float>(x, y, function)); break;
+            case (double[] x, double[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<double, double>(x, y, function)); break;
+            case (float[] x, float[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<float, float>(x, y, function)); break;
+            case (long[] x, float[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<long, float>(x, y, function)); break;
         }
         return result;
     }
 
+    private const int WidenedChunk = 512;
+
     internal delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
 
-    /// <summary>Widens a chunk at a time into a stack buffer, maps it and narrows it back, so no wide copy of the tensor is made.</summary>
+    /// <summary>
+    /// Chunks [start, end): each widened into a stack buffer, mapped and narrowed back, so no wide copy of the tensor is
+    /// made. Chunks are fixed by index, so every element is computed the same way however they are split across threads.
+    /// </summary>
     private readonly struct Widened<TSource, TResult>(TSource[] x, TResult[] y, SpanMap<double> function) : IRangeBody
         where TSource : unmanaged, INumber<TSource>
         where TResult : unmanaged, INumber<TResult>
     {
-        private const int Chunk = 512;
-
         public void Run(int start, int end)
         {
-            Span<double> wide = stackalloc double[Chunk];
-            for (int i = start; i < end; i += Chunk)
+            Span<double> wide = stackalloc double[WidenedChunk];
+            for (int chunk = start; chunk < end; chunk++)
             {
-                int n = Math.Min(Chunk, end - i);
-                TensorPrimitives.ConvertTruncating<TSource, double>(x.AsSpan(i, n), wide[..n]);
+                int first = chunk * WidenedChunk, n = Math.Min(WidenedChunk, x.Length - first);
+                TensorPrimitives.ConvertTruncating<TSource, double>(x.AsSpan(first, n), wide[..n]);
                 function(wide[..n], wide[..n]);
-                TensorPrimitives.ConvertTruncating<double, TResult>(wide[..n], y.AsSpan(i, n));
+                TensorPrimitives.ConvertTruncating<double, TResult>(wide[..n], y.AsSpan(first, n));
             }
         }
     }

@@ -335,4 +335,22 @@ public class ParallelKernelTests
         double perStep = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Steps;
         perStep.ShouldBeLessThanOrEqualTo(1.2 * 4096 * 1000 * sizeof(float));
     }
+
+    [TestCase(5003, 3)]
+    [TestCase(999, 17)]
+    public void CrossEntropy_ShortRows_ParallelBitsEqualSerial(int rows, int classes)
+    {
+        Torch.ManualSeed(16);
+        var x = Torch.Randn([rows, classes], requiresGrad: true);
+        var y = Labels(rows, classes, 4);
+        var (lossSerial, lossParallel) = SerialAndParallel<float>(() => Functional.CrossEntropy(x, y, reduction: Reduction.None));
+        lossParallel.ShouldBe(lossSerial);
+        var (gradSerial, gradParallel) = SerialAndParallel<float>(() =>
+        {
+            x.Grad = null;
+            Functional.CrossEntropy(x, y).Backward();
+            return x.Grad!;
+        });
+        gradParallel.ShouldBe(gradSerial);
+    }
 }

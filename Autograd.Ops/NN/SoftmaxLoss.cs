@@ -103,7 +103,11 @@ internal abstract class SoftmaxLoss
         if (Inner == 1)
         {
             var gradient = withGradient ? GC.AllocateUninitializedArray<T>(Input.Count) : null;
-            if (Classes > 0 && Positions > 0) Parallelism.ForRanges(Positions, Classes, new Rows<T>(this, Input.Data<T>(), gradient));
+            if (Classes > 0 && Positions > 0)
+            {
+                int chunkRows = Math.Max(1, Rows<T>.ChunkElements / Classes), chunks = (Positions + chunkRows - 1) / chunkRows;
+                Parallelism.ForRanges(chunks, (long)chunkRows * Classes, new Rows<T>(this, Input.Data<T>(), gradient, chunkRows));
+            }
             if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims) { Exclusive = true };
             return;
         }
@@ -126,24 +130,25 @@ internal abstract class SoftmaxLoss
     }
 
     /// <summary>
-    /// Rows [start, end) of an input with contiguous rows: the log-sum-exp and, if <paramref name="gradient"/> is given,
-    /// scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps while they are still in L1. Rows go
-    /// in chunks of about <see cref="ChunkElements"/> so that short rows share one Exp and one Log call.
+    /// Chunks [start, end) of <paramref name="chunkRows"/> contiguous rows each: the log-sum-exp and, if
+    /// <paramref name="gradient"/> is given, scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps
+    /// while they are still in L1. Short rows share one Exp and one Log call per chunk; chunks are fixed by row index,
+    /// so every row is computed the same way however the chunks are split across threads.
     /// </summary>
-    private readonly struct Rows<T>(SoftmaxLoss loss, T[] x, T[]? gradient) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Rows<T>(SoftmaxLoss loss, T[] x, T[]? gradient, int chunkRows) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private const int ChunkElements = 2048;
+        public const int ChunkElements = 2048;
 
         public void Run(int start, int end)
         {
-            int classes = loss.Classes, chunkRows = Math.Clamp(ChunkElements / classes, 1, end - start);
+            int classes = loss.Classes;
             var rented = ArrayPool<T>.Shared.Rent(classes + 2 * chunkRows + (gradient is null ? chunkRows * classes : 0));
             var scratch = rented.AsSpan();
             Span<T> weights = scratch[..classes], maxima = scratch.Slice(classes, chunkRows), sums = scratch.Slice(classes + chunkRows, chunkRows);
             var rentedLogs = ArrayPool<double>.Shared.Rent(chunkRows);
-            for (int first = start; first < end; first += chunkRows)
+            for (int chunk = start; chunk < end; chunk++)
             {
-                int rows = Math.Min(chunkRows, end - first);
+                int first = chunk * chunkRows, rows = Math.Min(chunkRows, loss.Positions - first);
                 var exps = gradient is null ? scratch.Slice(classes + 2 * chunkRows, rows * classes) : gradient.AsSpan(first * classes, rows * classes);
                 // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
                 for (int r = 0; r < rows; r++)
