@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes Autograd.Tests/Golden/loss.json: what PyTorch 1.13 computes for cross_entropy, CrossEntropyLoss and
+"""Writes Autograd.Tests/Golden/loss.json (and loss_large.json, the 100,000-class cases): what PyTorch 1.13 computes for cross_entropy, CrossEntropyLoss and
 nll_loss in every form they accept, and the message of every input they reject.
 
 Run with the Debian PyTorch 1.13: /usr/bin/python3 tools/gen_loss_golden.py. Every case seeds its own draws,
@@ -31,7 +31,10 @@ import pathlib
 import torch
 import torch.nn.functional as F
 
-OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "Autograd.Tests" / "Golden" / "loss.json"
+GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "Autograd.Tests" / "Golden"
+OUTPUT = GOLDEN / "loss.json"
+# The 100,000-class cases hold most of the bytes; they get a file of their own so each stays small.
+LARGE_OUTPUT = GOLDEN / "loss_large.json"
 F32, F64, I64 = torch.float32, torch.float64, torch.int64
 NAMES = {F32: "float32", F64: "float64", I64: "int64"}
 SHORT = {F32: "f32", F64: "f64"}
@@ -524,8 +527,15 @@ def main():
     error_cases()
     names = [c["name"] for c in cases] + [e["name"] for e in errors]
     assert len(names) == len(set(names)), "duplicate case names"
-    OUTPUT.write_text(f'{{"torch": "{torch.__version__}",\n"cases": [\n{lines(cases)}\n],\n"errors": [\n{lines(errors)}\n]}}\n')
-    print(f"{len(cases)} cases, {len(errors)} errors -> {OUTPUT}")
+    large = [c for c in cases if c["name"].startswith("edge_100k")]
+    small = [c for c in cases if c not in large]
+    write(OUTPUT, small, errors)
+    write(LARGE_OUTPUT, large, [])
+
+
+def write(path, file_cases, file_errors):
+    path.write_text(f'{{"torch": "{torch.__version__}",\n"cases": [\n{lines(file_cases)}\n],\n"errors": [\n{lines(file_errors)}\n]}}\n')
+    print(f"{len(file_cases)} cases, {len(file_errors)} errors -> {path}")
 
 
 if __name__ == "__main__":
