@@ -27,7 +27,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: false);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), SourceGrad(g, d, index, src, "ScatterBackward0")], saved: [index]);
+                Graph.Record(result, "ScatterBackward0", [self, src], g => [g.Scatter(d, index, 0.0), SourceGrad(g, d, index, src)], saved: [index]);
             return result;
         }
 
@@ -39,7 +39,7 @@ public static class Indexing
             var result = Copy(self);
             Write(result, places, src, broadcastSource: false, accumulate: true);
             if (Graph.NeedsGrad(self, src))
-                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, SourceGrad(g, d, index, src, "ScatterAddBackward0")], saved: [index]);
+                Graph.Record(result, "ScatterAddBackward0", [self, src], g => [g, SourceGrad(g, d, index, src)], saved: [index]);
             return result;
         }
 
@@ -58,18 +58,8 @@ public static class Indexing
         }
     }
 
-    /// <summary>
-    /// Src's gradient: the output gradient at the indexed places, shaped as index. PyTorch 1.13 rejects it when src is
-    /// larger than index (its elements outside index would need zeros), and so does this.
-    /// </summary>
-    private static Tensor? SourceGrad(Tensor g, int dim, Tensor index, Tensor src, string node)
-    {
-        if (!src.RequiresGrad) return null;
-        if (!index.Dims.AsSpan().SequenceEqual(src.Dims))
-            throw new InvalidOperationException(
-                $"Function {node} returned an invalid gradient at index 1 - got {Shapes.Format(index.Dims)} but expected shape compatible with {Shapes.Format(src.Dims)}");
-        return g.Gather(dim, index);
-    }
+    /// <summary>src's gradient; an index smaller than src gives an index-shaped one, which the engine rejects as PyTorch does.</summary>
+    private static Tensor? SourceGrad(Tensor g, int dim, Tensor index, Tensor src) => src.RequiresGrad ? g.Gather(dim, index) : null;
 
     private static Tensor Copy(Tensor t) => new((Array)t.Storage.Data.Clone(), t.Dims);
 
