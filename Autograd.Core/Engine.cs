@@ -99,7 +99,7 @@ internal static class Engine
             g.Exclusive = false;
             return g;
         }
-        var copy = new Tensor((Array)g.Storage.Data.Clone(), g.Dims);
+        var copy = new Tensor(g.CopyOfValues(), g.Dims);
         if (Graph.NeedsGrad(g)) Graph.Record(copy, "CopyBackwards", [g], grad => [grad], saved: []);
         return copy;
     }

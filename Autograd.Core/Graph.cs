@@ -65,7 +65,7 @@ public sealed class GradFn
         return gradInputs;
     }
 
-    private static bool HasNaN(Tensor t) => t.Storage.Data switch
+    private static bool HasNaN(Tensor t) => t.Values switch
     {
         float[] f => TensorPrimitives.IsNaNAny<float>(f),
         double[] d => TensorPrimitives.IsNaNAny<double>(d),

@@ -26,7 +26,7 @@ internal static partial class Npy
         BinaryPrimitives.WriteUInt16LittleEndian(preamble.AsSpan(Magic.Length + 2), checked((ushort)header.Length));
         stream.Write(preamble);
         stream.Write(Encoding.ASCII.GetBytes(header));
-        stream.Write(ElementBytes(tensor.Storage.Data));
+        stream.Write(ElementBytes(tensor.Values));
     }
 
     public static Tensor Read(Stream stream)
@@ -49,7 +49,7 @@ internal static partial class Npy
         int[] shape = [.. Field(ShapeField(), header, "shape").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
 
         var tensor = Tensor.Empty(dtype, shape);
-        var bytes = ElementBytes(tensor.Storage.Data);
+        var bytes = ElementBytes(tensor.Values);
         stream.ReadExactly(bytes);
         int size = Size(dtype);
         if (bigEndian)

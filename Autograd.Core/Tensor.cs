@@ -64,17 +64,54 @@ public sealed class Tensor
     internal int Rank => Dims.Length;
     internal int Count => Storage.Data.Length;
 
-    internal T[] Data<T>() where T : unmanaged => (T[])Storage.Data;
-    internal Span<T> Span<T>() where T : unmanaged => (T[])Storage.Data;
+    /// <summary>
+    /// A matrix view of another tensor's storage with its two dims swapped (T(), Transpose of a matrix), as PyTorch's
+    /// strided view: element (i, j) is at j x Dims[0] + i. Matrix products read it in place; other kernels read
+    /// <see cref="Values"/>.
+    /// </summary>
+    internal bool Transposed { get; private init; }
+
+    /// <summary>The elements in row-major order: the storage itself, or for a transposed view a row-major copy of it.</summary>
+    internal Array Values => Transposed ? Transposition.Matrix(Storage.Data, Dims[0], Dims[1]) : Storage.Data;
+
+    /// <summary>A row-major copy of the elements that no other tensor shares.</summary>
+    internal Array CopyOfValues() => Transposed ? Values : (Array)Storage.Data.Clone();
+
+    /// <summary>Writes row-major <paramref name="values"/> into the storage, in its layout (an in-place update).</summary>
+    internal void SetValues(Array values)
+    {
+        if (Transposed) values = Transposition.Matrix(values, Dims[1], Dims[0]);
+        Array.Copy(values, Storage.Data, Count);
+    }
+
+    /// <summary>Where element <paramref name="index"/> of the row-major order sits in the storage.</summary>
+    internal int StorageIndex(int index) => Transposed ? index % Dims[1] * Dims[0] + index / Dims[1] : index;
+
+    /// <summary>Row-major elements for a kernel to read; a tensor's own buffer (for writing) unless it is a transposed view.</summary>
+    internal T[] Data<T>() where T : unmanaged => (T[])Values;
+    internal Span<T> Span<T>() where T : unmanaged => (T[])Values;
 
     /// <summary>The tensor this differentiable view (View, Reshape, Unsqueeze, ...) was made from; null if it is no view.</summary>
     internal Tensor? Base { get; private init; }
 
-    /// <summary>A differentiable view of this tensor: another shape over the same storage.</summary>
+    /// <summary>
+    /// A differentiable view of this tensor: another shape over the same storage. A transposed view keeps its layout
+    /// only under its own shape; another shape of it is a row-major copy (PyTorch's reshape copies it too).
+    /// </summary>
     internal Tensor ViewAs(int[] shape)
     {
+        if (Transposed && !shape.AsSpan().SequenceEqual(Dims)) return new(Values, shape);
         Storage.HasViews = true;
-        return new(Storage, shape) { Base = Base ?? this };
+        return new(Storage, shape) { Base = Base ?? this, Transposed = Transposed };
+    }
+
+    /// <summary>A differentiable view of this matrix with its dims swapped, sharing its storage.</summary>
+    internal Tensor TransposedView()
+    {
+        Storage.HasViews = true;
+        // With a dim of 1 both layouts order the elements alike, so the view stays row-major.
+        bool transposed = Dims[0] != 1 && Dims[1] != 1 && !Transposed;
+        return new(Storage, [Dims[1], Dims[0]]) { Base = Base ?? this, Transposed = transposed };
     }
 
     /// <summary>PyTorch's <c>_version</c>: the number of in-place writes to this tensor's storage.</summary>
@@ -125,12 +162,12 @@ public sealed class Tensor
         Engine.Run(this, gradient, retainGraph || createGraph, createGraph);
 
     /// <summary>A new leaf sharing this tensor's storage, cut from the graph.</summary>
-    public Tensor Detach() => new(Storage, Dims);
+    public Tensor Detach() => new(Storage, Dims) { Transposed = Transposed };
 
     /// <summary>Flat, row-major copy of the elements, converted to <typeparamref name="T"/> if the dtype differs.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
-        if (Storage.Data is T[] same) return (T[])same.Clone();
+        if (Storage.Data is T[]) return (T[])CopyOfValues();
         var result = new T[Count];
         for (int i = 0; i < result.Length; i++) result[i] = Convert<T>(i);
         return result;
@@ -146,6 +183,7 @@ public sealed class Tensor
 
     private T Convert<T>(int index) where T : unmanaged
     {
+        index = StorageIndex(index);
         double value = Storage.Data switch
         {
             float[] f => f[index],

@@ -9,19 +9,17 @@ public static class Activations
 {
     extension(Tensor self)
     {
-        /// <summary>max(x, 0); a NaN stays NaN. Integer tensors stay integer.</summary>
+        /// <summary>x &lt; 0 ? 0 : x, as PyTorch's clamp_min: NaN and -0 pass through. Integer tensors stay integer.</summary>
         public Tensor Relu()
         {
-            var result = Tensor.Empty(self.DType, self.Dims);
+            var result = Tensor.Uninitialized(self.DType, self.Dims);
             switch (self.DType)
             {
-                case DType.Float32: ClampBelowAtZero<float>(self.Span<float>(), result.Span<float>()); break;
-                case DType.Float64: ClampBelowAtZero<double>(self.Span<double>(), result.Span<double>()); break;
-                default: ClampBelowAtZero<long>(self.Span<long>(), result.Span<long>()); break;
+                case DType.Float32: ZeroWhere<float>(self.Span<float>(), self.Span<float>(), result.Span<float>(), orEqual: false); break;
+                case DType.Float64: ZeroWhere<double>(self.Span<double>(), self.Span<double>(), result.Span<double>(), orEqual: false); break;
+                default: ZeroWhere<long>(self.Span<long>(), self.Span<long>(), result.Span<long>(), orEqual: false); break;
             }
-            // threshold_backward: the gradient passes where the output is positive.
-            if (Graph.NeedsGrad(self))
-                Graph.Record(result, "ReluBackward0", [self], g => [Where(result.Gt(0), g, Kernels.Full(g.DType, [], 0))], saved: [result]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "ReluBackward0", [self], g => [ThresholdBackward(g, result)], saved: [result]);
             return result;
         }
 
@@ -40,8 +38,32 @@ public static class Activations
         }
     }
 
-    private static void ClampBelowAtZero<T>(ReadOnlySpan<T> x, Span<T> y) where T : INumber<T>
+    /// <summary>
+    /// PyTorch's threshold_backward: y &lt;= 0 ? 0 : g, so a NaN output passes its gradient. Differentiable in g when a
+    /// graph of the gradient is built; otherwise one pass.
+    /// </summary>
+    private static Tensor ThresholdBackward(Tensor g, Tensor y)
     {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero || T.IsNaN(x[i]) ? x[i] : T.Zero;
+        if (GradMode.IsEnabled) return Where(y.Le(0), Kernels.Full(g.DType, [], 0), g);
+        var result = Tensor.Uninitialized(g.DType, g.Dims);
+        if (g.DType == DType.Float32) ZeroWhere<float>(y.Span<float>(), g.Span<float>(), result.Span<float>(), orEqual: true);
+        else ZeroWhere<double>(y.Span<double>(), g.Span<double>(), result.Span<double>(), orEqual: true);
+        return result;
+    }
+
+    /// <summary>destination = (key &lt; 0, or &lt;= 0 when <paramref name="orEqual"/>) ? 0 : source; NaN keys select source.</summary>
+    private static void ZeroWhere<T>(ReadOnlySpan<T> key, ReadOnlySpan<T> source, Span<T> destination, bool orEqual) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= key.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var k = new Vector<T>(key[i..]);
+                var zero = orEqual ? Vector.LessThanOrEqual(k, Vector<T>.Zero) : Vector.LessThan(k, Vector<T>.Zero);
+                Vector.AndNot(new Vector<T>(source[i..]), zero).CopyTo(destination[i..]);
+            }
+        }
+        for (; i < key.Length; i++) destination[i] = (orEqual ? key[i] <= T.Zero : key[i] < T.Zero) ? T.Zero : source[i];
     }
 }

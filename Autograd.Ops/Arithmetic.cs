@@ -139,16 +139,19 @@ public static class Arithmetic
     {
         var result = Tensor.Uninitialized(a.DType == DType.Float64 ? DType.Float64 : DType.Float32, a.Dims);
         int chunks = (a.Count + WidenedChunk - 1) / WidenedChunk;
-        switch (a.Storage.Data, result.Storage.Data)
+        const long chunkWork = WidenedChunk * FunctionCost;
+        switch (a.Values, result.Storage.Data)
         {
-            case (double[] x, double[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<double, double>(x, y, function)); break;
-            case (float[] x, float[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<float, float>(x, y, function)); break;
-            case (long[] x, float[] y): Parallelism.ForRanges(chunks, WidenedChunk, new Widened<long, float>(x, y, function)); break;
+            case (double[] x, double[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<double, double>(x, y, function)); break;
+            case (float[] x, float[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<float, float>(x, y, function)); break;
+            case (long[] x, float[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<long, float>(x, y, function)); break;
         }
         return result;
     }
 
     private const int WidenedChunk = 512;
+    // Widening, a double-precision exp or log, and narrowing cost about ten cheap element operations per element.
+    private const int FunctionCost = 10;
 
     internal delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
 

@@ -92,8 +92,8 @@ internal static class Blocked<T, TVector, TLanes>
     private const int PanelBytes = 40 << 10;
     // A packed block of A (Mc x Kc) stays in the 1 MiB L2 while the panels of B stream past it.
     private const int BlockBytes = 384 << 10;
-    // A vector FMA does about this many multiply-adds in the time a memory-bound kernel moves one element.
-    private const int MultiplyAddsPerElement = 32;
+    // The kernel does about this many multiply-adds in the time of one cheap element operation (Parallelism.MinWork's unit).
+    private const int MultiplyAddsPerElement = 4;
 
     private static int Nr => 2 * TLanes.Count;
     private static int Kc => PanelBytes / (Nr * Unsafe.SizeOf<T>());
@@ -159,7 +159,12 @@ internal static class Blocked<T, TVector, TLanes>
         }
         if (columns < Nr) packed.Clear();
         ref T start = ref b.Data[offset];
-        // Reads run along B's contiguous direction when its columns are strided (a transposed operand).
+        // A transposed operand: the panel is a columns x depth block of its storage, transposed.
+        if (b.RowStride == 1)
+        {
+            TransposeBlock.Run(ref start, b.ColumnStride, ref to, Nr, columns, depth);
+            return;
+        }
         for (int j = 0; j < columns; j++)
         {
             for (int p = 0; p < depth; p++) Unsafe.Add(ref to, p * Nr + j) = Unsafe.Add(ref start, p * b.RowStride + j * b.ColumnStride);

@@ -207,7 +207,7 @@ public static class Gradients
     {
         int size = like.Count;
         var result = Tensor.Empty(like.DType, [rows.Length, .. like.Dims]);
-        for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i].Storage.Data, 0, result.Storage.Data, i * size, size);
+        for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i].Values, 0, result.Storage.Data, i * size, size);
         if (GradMode.IsEnabled && Array.Exists(rows, r => r.RequiresGrad))
             Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, rows.Length).Select(i => RowOf(g, i, like.Dims))], saved: []);
         return result;
@@ -243,18 +243,18 @@ public static class Gradients
 
     private static double ElementAt(Tensor t, int index) => t.Storage.Data switch
     {
-        float[] f => f[index],
-        double[] d => d[index],
-        _ => ((long[])t.Storage.Data)[index],
+        float[] f => f[t.StorageIndex(index)],
+        double[] d => d[t.StorageIndex(index)],
+        _ => ((long[])t.Storage.Data)[t.StorageIndex(index)],
     };
 
     private static void SetElement(Tensor t, int index, double value)
     {
         switch (t.Storage.Data)
         {
-            case float[] f: f[index] = (float)value; break;
-            case double[] d: d[index] = value; break;
-            default: ((long[])t.Storage.Data)[index] = (long)value; break;
+            case float[] f: f[t.StorageIndex(index)] = (float)value; break;
+            case double[] d: d[t.StorageIndex(index)] = value; break;
+            default: ((long[])t.Storage.Data)[t.StorageIndex(index)] = (long)value; break;
         }
     }
 }

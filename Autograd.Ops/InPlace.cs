@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using static Autograd.Differentiable;
 
 namespace Autograd;
@@ -12,7 +13,7 @@ public static class InPlace
 {
     extension(Tensor self)
     {
-        public Tensor Add_(Tensor other, double alpha = 1) => Update(self, [other], t => t.Add(other, alpha));
+        public Tensor Add_(Tensor other, double alpha = 1) => AddedInPlace(self, other, alpha) ? self : Update(self, [other], t => t.Add(other, alpha));
         public Tensor Add_(double other) => Update(self, [], t => t + other);
         public Tensor Sub_(Tensor other, double alpha = 1) => Update(self, [other], t => t.Sub(other, alpha));
         public Tensor Sub_(double other) => Update(self, [], t => t - other);
@@ -55,16 +56,34 @@ public static class InPlace
         if (!self.DType.IsFloating() && result.DType.IsFloating())
             throw new ArgumentException($"result type {Comparisons.ScalarName(result.DType)} can't be cast to the desired output type Long");
         var converted = result.To(self.DType);
-        Array.Copy(converted.Storage.Data, self.Storage.Data, self.Count);
+        self.SetValues(converted.Values);
         self.Storage.BumpVersion();
         if (converted.GradFn is { } node) self.SetGradFn(node);
         return self;
     }
 
+    /// <summary>
+    /// self += alpha * other as one fused pass into self's storage, when there is no graph to record and nothing to
+    /// broadcast or convert (an optimizer's update); the same bits as the general path, without its temporary and copy.
+    /// </summary>
+    private static bool AddedInPlace(Tensor self, Tensor other, double alpha)
+    {
+        if (GradMode.IsEnabled && (self.RequiresGrad || other.RequiresGrad) || self.Transposed || other.DType != self.DType || !other.Dims.AsSpan().SequenceEqual(self.Dims))
+            return false;
+        switch (self.DType)
+        {
+            case DType.Float32: TensorPrimitives.FusedMultiplyAdd(other.Span<float>(), (float)alpha, self.Span<float>(), self.Span<float>()); break;
+            case DType.Float64: TensorPrimitives.FusedMultiplyAdd(other.Span<double>(), alpha, self.Span<double>(), self.Span<double>()); break;
+            default: return false;
+        }
+        self.Storage.BumpVersion();
+        return true;
+    }
+
     /// <summary>A copy of self's values that carries its place in the graph: nodes saving it must not see the update.</summary>
     private static Tensor Snapshot(Tensor self)
     {
-        var copy = new Tensor((Array)self.Storage.Data.Clone(), self.Dims);
+        var copy = new Tensor(self.CopyOfValues(), self.Dims);
         if (self.GradFn is { } node) copy.SetGradFn(node);
         return copy;
     }
@@ -81,7 +100,7 @@ public static class InPlace
         if (!Shapes.Broadcast(target.Dims, src.Dims).AsSpan().SequenceEqual(target.Dims))
             throw new ArgumentException($"output with shape {Shapes.Format(target.Dims)} doesn't match the broadcast shape {Shapes.Format(Shapes.Broadcast(target.Dims, src.Dims))}");
         var result = Kernels.Cast(Comparisons.ExpandedCopy(src, target.Dims), target.DType);
-        if (ReferenceEquals(result, src)) result = new Tensor((Array)src.Storage.Data.Clone(), src.Dims);
+        if (ReferenceEquals(result, src)) result = new Tensor(src.CopyOfValues(), src.Dims);
         if (Graph.NeedsGrad(target, src))
             Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], saved: []);
         return result;

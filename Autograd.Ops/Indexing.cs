@@ -49,7 +49,7 @@ public static class Indexing
             int d = Shapes.WrapDim(dim, self.Rank);
             var places = Places(self, d, index, null, "gather");
             var result = Tensor.Empty(self.DType, index.Dims);
-            var source = self.Storage.Data;
+            var source = self.Values;
             var destination = result.Storage.Data;
             for (int i = 0; i < places.Target.Length; i++) Array.Copy(source, places.Target[i], destination, places.Source[i], 1);
             if (Graph.NeedsGrad(self))
@@ -61,7 +61,7 @@ public static class Indexing
     /// <summary>src's gradient; an index smaller than src gives an index-shaped one, which the engine rejects as PyTorch does.</summary>
     private static Tensor? SourceGrad(Tensor g, int dim, Tensor index, Tensor src) => src.RequiresGrad ? g.Gather(dim, index) : null;
 
-    private static Tensor Copy(Tensor t) => new((Array)t.Storage.Data.Clone(), t.Dims);
+    private static Tensor Copy(Tensor t) => new(t.CopyOfValues(), t.Dims);
 
     /// <summary>
     /// For each element of <paramref name="index"/>: its offset in self along <paramref name="dim"/> (Target) and its own

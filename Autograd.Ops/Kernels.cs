@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 
 namespace Autograd;
 
@@ -14,7 +13,7 @@ internal static class Kernels
     {
         if (t.DType == dtype) return t;
         var result = Tensor.Uninitialized(dtype, t.Dims);
-        switch (t.Storage.Data, result.Storage.Data)
+        switch (t.Values, result.Storage.Data)
         {
             case (float[] s, double[] d): TensorPrimitives.ConvertTruncating<float, double>(s, d); break;
             case (float[] s, long[] d): TensorPrimitives.ConvertTruncating<float, long>(s, d); break;
@@ -218,66 +217,20 @@ internal static class Kernels
         var result = Tensor.Uninitialized(t.DType, shape);
         if (a == b || t.Count == 0)
         {
-            Array.Copy(t.Storage.Data, result.Storage.Data, t.Count);
+            Array.Copy(t.Values, result.Storage.Data, t.Count);
             return result;
         }
         if (a > b) (a, b) = (b, a);
-        // The source as [outer, rows, middle, columns, inner] with rows and columns the swapped dims.
         var (outer, rows, _) = Shapes.SplitAt(t.Dims, a);
         int columns = t.Rank == 0 ? 1 : t.Dims[b], inner = Shapes.SplitAt(t.Dims, b).Inner;
         int middle = t.Count / (outer * rows * columns * inner);
-        var layout = new TransposeLayout(outer, rows, middle, columns, inner);
-        switch (t.Storage.Data)
+        var layout = new Transposition.TransposeLayout(outer, rows, middle, columns, inner);
+        switch (t.Values)
         {
-            case float[] f: Transpose(f, result.Data<float>(), layout); break;
-            case double[] d: Transpose(d, result.Data<double>(), layout); break;
-            case long[] l: Transpose(l, result.Data<long>(), layout); break;
+            case float[] f: Transposition.Transpose(f, result.Data<float>(), layout); break;
+            case double[] d: Transposition.Transpose(d, result.Data<double>(), layout); break;
+            case long[] l: Transposition.Transpose(l, result.Data<long>(), layout); break;
         }
         return result;
-    }
-
-    private readonly record struct TransposeLayout(int Outer, int Rows, int Middle, int Columns, int Inner)
-    {
-        // Square tiles of the (rows, columns) plane, so reads and writes both stay within a few cache lines per row.
-        public const int Tile = 32;
-        public int ColumnTiles => (Columns + Tile - 1) / Tile;
-    }
-
-    private static void Transpose<T>(T[] source, T[] destination, TransposeLayout layout) where T : unmanaged
-    {
-        int tiles = layout.Outer * layout.Middle * layout.ColumnTiles;
-        Parallelism.ForRanges(tiles, (long)destination.Length / tiles, new TransposeTiles<T>(source, destination, layout));
-    }
-
-    /// <summary>Destination tiles [start, end): each writes a band of up to Tile destination rows (source columns).</summary>
-    private readonly struct TransposeTiles<T>(T[] source, T[] destination, TransposeLayout layout) : IRangeBody where T : unmanaged
-    {
-        public void Run(int start, int end)
-        {
-            var (_, rows, middle, columns, inner) = layout;
-            // Strides of source row i and destination row j (a source column), in elements.
-            int sourceRow = middle * columns * inner, destinationRow = middle * rows * inner;
-            for (int tile = start; tile < end; tile++)
-            {
-                int columnStart = tile % layout.ColumnTiles * TransposeLayout.Tile, plane = tile / layout.ColumnTiles;
-                int o = plane / middle, m = plane % middle, columnEnd = Math.Min(columns, columnStart + TransposeLayout.Tile);
-                int sourcePlane = ((o * rows * middle) + m) * columns * inner, destinationPlane = ((o * columns * middle) + m) * rows * inner;
-                for (int rowStart = 0; rowStart < rows; rowStart += TransposeLayout.Tile)
-                {
-                    int rowEnd = Math.Min(rows, rowStart + TransposeLayout.Tile);
-                    for (int j = columnStart; j < columnEnd; j++)
-                    {
-                        int from = sourcePlane + rowStart * sourceRow + j * inner, to = destinationPlane + j * destinationRow + rowStart * inner;
-                        if (inner == 1) CopyStrided(ref source[from], sourceRow, ref destination[to], rowEnd - rowStart);
-                        else for (int i = rowStart; i < rowEnd; i++, from += sourceRow, to += inner) source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
-                    }
-                }
-            }
-        }
-
-        private static void CopyStrided(ref T from, int stride, ref T to, int count)
-        {
-            for (int i = 0; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i * stride);
-        }
     }
 }

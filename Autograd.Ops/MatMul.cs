@@ -39,19 +39,29 @@ public static class MatMulOps
         if (Graph.NeedsGrad(a, b))
         {
             Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
+            bool aTransposed = a.Transposed, bTransposed = b.Transposed;
             // With C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back where op transposed.
             Graph.Record(result, "MmBackward0", [a, b], g =>
             [
-                savedB is null ? null : transposeA ? Product(savedB, transposeB, g, true) : Product(g, false, savedB, !transposeB),
-                savedA is null ? null : transposeB ? Product(g, true, savedA, transposeA) : Product(savedA, !transposeA, g, false),
+                savedB is null ? null : transposeA ? GradientProduct(aTransposed, savedB, transposeB, g, true) : GradientProduct(aTransposed, g, false, savedB, !transposeB),
+                savedA is null ? null : transposeB ? GradientProduct(bTransposed, g, true, savedA, transposeA) : GradientProduct(bTransposed, savedA, !transposeA, g, false),
             ], saved: [savedA, savedB]);
         }
         return result;
     }
 
+    /// <summary>
+    /// op(a) · op(b) as the gradient of an operand: for a transposed view, computed as op(b)^T · op(a)^T and returned
+    /// transposed, in the operand's own layout, so the gradient flows back through T() without a copy (PyTorch's
+    /// mm_mat2_backward does the same).
+    /// </summary>
+    internal static Tensor GradientProduct(bool operandTransposed, Tensor a, bool transposeA, Tensor b, bool transposeB) =>
+        operandTransposed ? Product(b, !transposeB, a, !transposeA).T() : Product(a, transposeA, b, transposeB);
+
+    /// <summary>The matrix of <paramref name="t"/>, transposed if asked; a transposed view is its storage read with the strides swapped.</summary>
     private static Matrix<T> Operand<T>(Tensor t, bool transpose) where T : unmanaged
     {
-        var matrix = Matrix<T>.RowMajor(t.Data<T>(), t.Dims[0], t.Dims[1]);
+        var matrix = t.Transposed ? Matrix<T>.RowMajor((T[])t.Storage.Data, t.Dims[1], t.Dims[0]).Transposed : Matrix<T>.RowMajor(t.Data<T>(), t.Dims[0], t.Dims[1]);
         return transpose ? matrix.Transposed : matrix;
     }
 }

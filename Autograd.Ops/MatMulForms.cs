@@ -26,12 +26,13 @@ public static class MatMulForms
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(mat1, mat2))
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
+                bool transposed1 = mat1.Transposed, transposed2 = mat2.Transposed;
                 Graph.Record(result, "AddmmBackward0", [self, mat1, mat2], g =>
                     [
                         GradFor(g, self),
                         // g mat2^T and mat1^T g, reading the transposes in place.
-                        saved2 is null ? null : MatMulOps.Product(g, false, saved2, true),
-                        saved1 is null ? null : MatMulOps.Product(saved1, true, g, false),
+                        saved2 is null ? null : MatMulOps.GradientProduct(transposed1, g, false, saved2, true),
+                        saved1 is null ? null : MatMulOps.GradientProduct(transposed2, saved1, true, g, false),
                     ], saved: [saved1, saved2]);
             }
             return result;

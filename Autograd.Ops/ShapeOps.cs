@@ -1,6 +1,9 @@
 namespace Autograd;
 
-/// <summary>Unsqueeze, Squeeze, View, Reshape, Flatten (sharing storage, as all tensors here are contiguous), Clone, Transpose.</summary>
+/// <summary>
+/// Unsqueeze, Squeeze, View, Reshape, Flatten, and T / Transpose of a matrix, which share storage (views); Clone, and
+/// Transpose of more dims, which copy.
+/// </summary>
 public static class ShapeOps
 {
     extension(Tensor self)
@@ -37,23 +40,33 @@ public static class ShapeOps
         }
 
         /// <summary>-1 infers one size; no sizes gives a 0-d tensor.</summary>
-        public Tensor View(params int[] shape) => Alias(self, InferShape(self, shape), "ViewBackward0");
+        public Tensor View(params int[] shape)
+        {
+            var dims = InferShape(self, shape);
+            // A transposed matrix can be viewed only with dims of 1 added or removed (copied here, not aliased).
+            if (self.Transposed && !dims.Where(size => size != 1).SequenceEqual(self.Dims))
+                throw new ArgumentException(
+                    "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+            return Alias(self, dims, "ViewBackward0");
+        }
 
         public Tensor Reshape(params int[] shape) => Alias(self, InferShape(self, shape), "ReshapeAliasBackward0");
 
         public Tensor Clone()
         {
-            var result = new Tensor((Array)self.Storage.Data.Clone(), self.Dims);
+            var result = new Tensor(self.CopyOfValues(), self.Dims);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "CloneBackward0", [self], g => [g], saved: []);
             return result;
         }
 
-        /// <summary>Swaps two dims (a copy here, where PyTorch returns a strided view; values and gradients agree).</summary>
+        /// <summary>
+        /// Swaps two dims: a view for a matrix (or fewer dims), as in PyTorch; a copy for more dims, where PyTorch
+        /// returns a strided view (values and gradients agree).
+        /// </summary>
         public Tensor Transpose(int dim0, int dim1)
         {
             int a = Shapes.WrapDim(dim0, self.Rank), b = Shapes.WrapDim(dim1, self.Rank);
-            // A 0-d tensor has no dims to swap: like T(), the result shares its storage.
-            var result = self.Rank == 0 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, a, b);
+            var result = self.Rank == 2 && a != b ? self.TransposedView() : self.Rank <= 2 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, a, b);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TransposeBackward0", [self], g => [g.Transpose(a, b)], saved: []);
             return result;
         }
@@ -63,7 +76,7 @@ public static class ShapeOps
         {
             if (self.Rank > 2)
                 throw new ArgumentException($"t() expects a tensor with <= 2 dimensions, but self is {self.Rank}D");
-            var result = self.Rank < 2 ? self.ViewAs(self.Dims) : Kernels.Transpose(self, 0, 1);
+            var result = self.Rank < 2 ? self.ViewAs(self.Dims) : self.TransposedView();
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TBackward0", [self], g => [g.T()], saved: []);
             return result;
         }

@@ -23,8 +23,17 @@ internal sealed class RefTensor(double[] values, int[] shape)
     /// </summary>
     public bool SrcGradientMisshapen { get; init; }
 
+    /// <summary>
+    /// Set on a matrix transposed by T or Transpose (both dims above 1): PyTorch's strided view, which View may only
+    /// reshape by adding or removing dims of 1. Other shapes of it are contiguous copies in this engine.
+    /// </summary>
+    public bool TransposedMatrix { get; init; }
+
     public int Rank => Shape.Length;
     public int Count => Values.Length;
+
+    /// <summary>The same values under <paramref name="shape"/>: still a transposed view only if the shape is unchanged.</summary>
+    private RefTensor WithShape(int[] shape) => new(Values, shape) { TransposedMatrix = TransposedMatrix && shape.SequenceEqual(Shape) };
 
     /// <summary>Differences below this count as ties for Max: a central difference would cross them.</summary>
     private const double TieWidth = 1e-4;
@@ -172,32 +181,35 @@ internal sealed class RefTensor(double[] values, int[] shape)
         }), Shape);
     }
 
-    public RefTensor Squeeze() => new(Values, [.. Shape.Where(size => size != 1)]);
+    public RefTensor Squeeze() => WithShape([.. Shape.Where(size => size != 1)]);
 
     public RefTensor? Squeeze(int dim)
     {
         if (Wrap(dim, Rank) is not { } d) return null;
-        return Rank > 0 && Shape[d] == 1 ? new(Values, [.. Shape[..d], .. Shape[(d + 1)..]]) : Copy();
+        return Rank > 0 && Shape[d] == 1 ? new(Values, [.. Shape[..d], .. Shape[(d + 1)..]]) : WithShape(Shape);
     }
 
     public RefTensor? Flatten(int startDim, int endDim)
     {
         if (Wrap(startDim, Rank) is not { } start || Wrap(endDim, Rank) is not { } end || start > end) return null;
-        return Rank == 0 ? new(Values, [1]) : new(Values, [.. Shape[..start], CountOf(Shape[start..(end + 1)]), .. Shape[(end + 1)..]]);
+        return Rank == 0 ? new(Values, [1]) : WithShape([.. Shape[..start], CountOf(Shape[start..(end + 1)]), .. Shape[(end + 1)..]]);
     }
 
     public RefTensor? Unsqueeze(int dim) =>
         Wrap(dim, Rank + 1) is { } d ? new(Values, [.. Shape[..d], 1, .. Shape[d..]]) : null;
 
-    /// <summary>View and Reshape: one -1 may be inferred; the sizes must account for every element.</summary>
-    public RefTensor? View(int[] shape)
+    /// <summary>Reshape: one -1 may be inferred; the sizes must account for every element.</summary>
+    public RefTensor? Reshape(int[] shape)
     {
         if (shape.Count(s => s == -1) > 1 || shape.Any(s => s < -1)) return null;
         int known = CountOf([.. shape.Where(s => s != -1)]);
-        if (!shape.Contains(-1)) return known == Count ? new(Values, shape) : null;
+        if (!shape.Contains(-1)) return known == Count ? WithShape(shape) : null;
         if (known == 0 || Count % known != 0) return null;
-        return new(Values, Array.ConvertAll(shape, s => s == -1 ? Count / known : s));
+        return WithShape(Array.ConvertAll(shape, s => s == -1 ? Count / known : s));
     }
+
+    /// <summary>View: Reshape's rules, and a transposed matrix only gains or loses dims of 1.</summary>
+    public RefTensor? View(int[] shape) => Reshape(shape) is { } result && (!TransposedMatrix || result.Shape.Where(s => s != 1).SequenceEqual(Shape)) ? result : null;
 
     public RefTensor? Transpose(int dim0, int dim1)
     {
@@ -209,7 +221,7 @@ internal sealed class RefTensor(double[] values, int[] shape)
         {
             (p[a], p[b]) = (p[b], p[a]);
             return Values[Offset(p, Shape)];
-        })], shape);
+        })], shape) { TransposedMatrix = Rank == 2 && Shape[0] != 1 && Shape[1] != 1 && (a != b) != TransposedMatrix };
     }
 
     public RefTensor? T() => Rank > 2 ? null : Rank < 2 ? Copy() : Transpose(0, 1);

@@ -183,6 +183,22 @@ public class TrainingOpsTests
     }
 
     [Test]
+    public void Relu_PassesNaNAndNegativeZero_AndTheGradientAtNaN_AsPyTorch()
+    {
+        // PyTorch 1.13: relu([nan, -0., 1.]) prints tensor([nan, -0., 1.]); backward of ones gives tensor([1., 0., 1.]).
+        foreach (int length in new[] { 3, 67 })
+        {
+            var values = new float[length];
+            (values[0], values[1], values[2]) = (float.NaN, -0f, 1f);
+            var x = Torch.Tensor(values, requiresGrad: true);
+            var y = x.Relu();
+            y.ToString().ShouldStartWith(length == 3 ? "tensor([nan, -0., 1.]" : "tensor([nan, -0., 1., 0.,");
+            y.Backward(Torch.Ones(length));
+            x.Grad!.ToArray<float>()[..3].ShouldBe([1f, 0f, 1f]);
+        }
+    }
+
+    [Test]
     public void ScalarComparisons_UseTheTensorsDType()
     {
         // As in PyTorch, 0.1 becomes 0.1f next to a float32 tensor, so 0.1f > 0.1 is false.

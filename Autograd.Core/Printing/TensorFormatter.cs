@@ -135,7 +135,7 @@ internal static class TensorFormatter
 
         public ElementFormatter(Tensor t, List<int> shown)
         {
-            data = t.Storage.Data;
+            data = t.Values;
             if (data is long[])
             {
                 notation = Notation.Integer;
