@@ -110,7 +110,8 @@ internal static class Blocked<T, TVector, TLanes>
         }
         int panels = (n + Nr - 1) / Nr;
         var packedB = ArrayPool<T>.Shared.Rent(k * panels * Nr);
-        Parallelism.ForRanges(panels, (long)k * Nr, new PackPanels(b, packedB));
+        // Packing a transposed operand's panel (a block transpose) costs about three cheap element operations per element.
+        Parallelism.ForRanges(panels, (long)k * Nr * (b.RowStride == 1 ? 3 : 1), new PackPanels(b, packedB));
         int rowTiles = (m + Mr - 1) / Mr;
         int parts = Parallelism.Parts(rowTiles, (long)Mr * n * k / MultiplyAddsPerElement, partsPerThread: 1);
         Parallelism.For(parts, new RowBlocks(a, packedB, n, c, cOffset, rowTiles, parts));
