@@ -53,7 +53,15 @@ internal static class Engine
                 if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
                 if (WillRun(node, needed))
                 {
-                    gradInputs = node.Apply(gradOutput);
+                    Storage.MakingGradients = !createGraph;
+                    try
+                    {
+                        gradInputs = node.Apply(gradOutput);
+                    }
+                    finally
+                    {
+                        Storage.MakingGradients = false;
+                    }
                     if (!retainGraph) node.Release();
                 }
             }
@@ -81,6 +89,8 @@ internal static class Engine
         for (int i = 0; i < inputs.Length; i++)
         {
             if (leafGrads.TryGetValue(inputs[i], out var g)) captured![i] = g;
+            // The caller holds these now.
+            if (captured![i] is { } handed) handed.Exclusive = false;
         }
         return captured;
     }
@@ -90,14 +100,15 @@ internal static class Engine
     /// <summary>
     /// A leaf's first gradient as a tensor of its own: the same tensor may be another leaf's gradient too, or the
     /// caller's, and an in-place write to one Grad must not reach the others. PyTorch copies it as well (CopyBackwards),
-    /// and, as PyTorch does with a gradient only it references, takes one marked <see cref="Tensor.Exclusive"/> as is.
+    /// and, as PyTorch does with a gradient only it references, takes a row-major one marked
+    /// <see cref="Tensor.Exclusive"/> as is (once: the flag goes with it).
     /// </summary>
     private static Tensor OwnCopy(Tensor g)
     {
-        if (g.Exclusive)
+        if (g.Exclusive && !g.Transposed)
         {
             g.Exclusive = false;
-            return g;
+            return ReferenceEquals(g.Base, null) ? g : g.Detach();
         }
         var copy = new Tensor(g.CopyOfValues(), g.Dims);
         if (Graph.NeedsGrad(g)) Graph.Record(copy, "CopyBackwards", [g], grad => [grad], saved: []);

@@ -16,6 +16,15 @@ internal sealed class Storage(Array data)
     public void BumpVersion() => Interlocked.Increment(ref version);
 
     /// <summary>
+    /// Set while Backward runs a node's closure without recording a graph: the buffers made then are held only by the
+    /// gradients the pass hands on (PyTorch knows this from reference counts), so a leaf may take one as its Grad.
+    /// </summary>
+    [ThreadStatic] internal static bool MakingGradients;
+
+    /// <summary>Held by no tensor but a gradient in flight, so Backward may make it a leaf's Grad without the copy it otherwise makes.</summary>
+    public bool Exclusive { get; set; } = MakingGradients;
+
+    /// <summary>
     /// Set once a differentiable view shares the buffer. PyTorch rebases the history of every view (and of the base)
     /// on a recorded in-place write; this engine does not, so such writes are refused rather than left with wrong gradients.
     /// </summary>
@@ -32,9 +41,9 @@ public sealed class Tensor
 
     /// <summary>
     /// Set by an op that hands this tensor over as a gradient no one else holds (CrossEntropy's, written in its
-    /// forward), so Backward may make it a leaf's Grad without the copy it otherwise makes.
+    /// forward); see <see cref="Storage.Exclusive"/>.
     /// </summary>
-    internal bool Exclusive;
+    internal bool Exclusive { get => Storage.Exclusive; set => Storage.Exclusive = value; }
 
     internal Tensor(Array data, int[] shape) : this(new Storage(data), shape) { }
 

@@ -27,6 +27,28 @@ public class AutogradSemanticsTests
     }
 
     [Test]
+    public void LeafGrads_TakenWithoutACopy_AreNeverShared()
+    {
+        // (a + b) * 2: MulBackward0 makes one gradient buffer and AddBackward0 hands it to both leaves; one may take it,
+        // the other must get its own.
+        var a = Leaf(1, 2);
+        var b = Leaf(3, 4);
+        ((a + b) * 2.0).Sum().Backward();
+        using (Torch.NoGrad()) a.Grad!.Add_(1.0);
+        Grad(a).ShouldBe([3.0, 3.0]);
+        Grad(b).ShouldBe([2.0, 2.0]);
+
+        // A gradient returned by Gradients.Grad belongs to the caller: used again as a seed, it is copied.
+        var x = Leaf(1, 2);
+        var seed = Gradients.Grad([(x * 3.0).Sum()], [x])[0]!;
+        var y = Leaf(5, 6);
+        (y * 1.0).Backward(seed);
+        using (Torch.NoGrad()) y.Grad!.Mul_(10.0);
+        seed.ToArray<double>().ShouldBe([3.0, 3.0]);
+        Grad(y).ShouldBe([30.0, 30.0]);
+    }
+
+    [Test]
     public void NonLeaves_GetNoGrad()
     {
         var x = Leaf(1, 2);
