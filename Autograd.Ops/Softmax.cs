@@ -52,7 +52,7 @@ public static class SoftmaxOps
         else Parallelism.ForRanges(outer, (long)size * inner, new Columns<T>(x, y, size, inner, log));
     }
 
-    /// <summary>Contiguous rows: the max from memory, then exp, sum and scale while the row is in L1.</summary>
+    /// <summary>Contiguous rows: the max from memory, then exp and its sum in one pass, and the scaling, while the row is in L1.</summary>
     private readonly struct Rows<T>(T[] x, T[] y, int size, bool log) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Run(int start, int end)
@@ -63,18 +63,15 @@ public static class SoftmaxOps
                 var xs = x.AsSpan(row * size, size);
                 var ys = y.AsSpan(row * size, size);
                 // TensorPrimitives.Max propagates NaN, so a row with a NaN gives NaN throughout, as in PyTorch.
-                TensorPrimitives.Subtract(xs, TensorPrimitives.Max<T>(xs), ys);
+                T max = TensorPrimitives.Max<T>(xs);
                 if (log)
                 {
-                    var exps = rented.AsSpan(0, size);
-                    TensorPrimitives.Exp<T>(ys, exps);
-                    TensorPrimitives.Subtract(ys, T.Log(TensorPrimitives.Sum<T>(exps)), ys);
+                    // Only the sum of the exps is used; they go to scratch.
+                    T sum = FastExp.ExpSum<T>(xs, max, rented.AsSpan(0, size));
+                    TensorPrimitives.Subtract(xs, max, ys);
+                    TensorPrimitives.Subtract(ys, T.Log(sum), ys);
                 }
-                else
-                {
-                    TensorPrimitives.Exp<T>(ys, ys);
-                    TensorPrimitives.Multiply(ys, T.One / TensorPrimitives.Sum<T>(ys), ys);
-                }
+                else TensorPrimitives.Multiply(ys, T.One / FastExp.ExpSum<T>(xs, max, ys), ys);
             }
             if (rented is not null) ArrayPool<T>.Shared.Return(rented);
         }
@@ -110,7 +107,7 @@ public static class SoftmaxOps
         /// <summary>exp of the shifted rows, each column scaled by its reciprocal sum (<paramref name="sum"/> is scratch).</summary>
         private void Normalize(Span<T> ys, Span<T> sum)
         {
-            TensorPrimitives.Exp<T>(ys, ys);
+            FastExp.Exp<T>(ys, ys);
             sum.Clear();
             for (int s = 0; s < size; s++) TensorPrimitives.Add(sum, ys.Slice(s * inner, inner), sum);
             TensorPrimitives.Reciprocal<T>(sum, sum);

@@ -124,16 +124,14 @@ internal abstract class SoftmaxLoss
     {
         // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
         T max = TensorPrimitives.Max(values);
-        TensorPrimitives.Subtract(values, max, exps);
-        TensorPrimitives.Exp<T>(exps, exps);
-        return double.CreateTruncating(max) + Math.Log(double.CreateTruncating(TensorPrimitives.Sum<T>(exps)));
+        return double.CreateTruncating(max) + Math.Log(double.CreateTruncating(FastExp.ExpSum(values, max, exps)));
     }
 
     /// <summary>
     /// Chunks [start, end) of <paramref name="chunkRows"/> contiguous rows each: the log-sum-exp and, if
     /// <paramref name="gradient"/> is given, scale x (softmax x sum(a) - a) for an upstream gradient of 1, from the exps
-    /// while they are still in L1. Short rows share one Exp and one Log call per chunk; chunks are fixed by row index,
-    /// so every row is computed the same way however the chunks are split across threads.
+    /// while they are still in L1. Each row's exps and their sum come from one pass; short rows share one Log call per
+    /// chunk. Chunks are fixed by row index, so every row is computed the same way however the chunks are split across threads.
     /// </summary>
     private readonly struct Rows<T>(SoftmaxLoss loss, T[] x, T[]? gradient, int chunkRows) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -150,18 +148,13 @@ internal abstract class SoftmaxLoss
             {
                 int first = chunk * chunkRows, rows = Math.Min(chunkRows, loss.Positions - first);
                 var exps = gradient is null ? scratch.Slice(classes + 2 * chunkRows, rows * classes) : gradient.AsSpan(first * classes, rows * classes);
+                var logs = rentedLogs.AsSpan(0, rows);
                 // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
                 for (int r = 0; r < rows; r++)
                 {
                     var row = x.AsSpan((first + r) * classes, classes);
                     maxima[r] = TensorPrimitives.Max<T>(row);
-                    TensorPrimitives.Subtract(row, maxima[r], exps.Slice(r * classes, classes));
-                }
-                TensorPrimitives.Exp<T>(exps, exps);
-                var logs = rentedLogs.AsSpan(0, rows);
-                for (int r = 0; r < rows; r++)
-                {
-                    sums[r] = TensorPrimitives.Sum<T>(exps.Slice(r * classes, classes));
+                    sums[r] = FastExp.ExpSum<T>(row, maxima[r], exps.Slice(r * classes, classes));
                     logs[r] = double.CreateTruncating(sums[r]);
                 }
                 TensorPrimitives.Log<double>(logs, logs);
@@ -246,7 +239,7 @@ internal abstract class SoftmaxLoss
             if (FromLogits)
             {
                 TensorPrimitives.Subtract(Row(x, p, logits), T.CreateTruncating(logSumExp[p]), row);
-                TensorPrimitives.Exp(row, row);
+                FastExp.Exp<T>(row, row);
                 TensorPrimitives.Multiply(row, scale * TensorPrimitives.Sum<T>(weights), row);
                 TensorPrimitives.MultiplyAdd(weights, -scale, row, row);
             }
