@@ -62,8 +62,8 @@ public static class SoftmaxOps
             {
                 var xs = x.AsSpan(row * size, size);
                 var ys = y.AsSpan(row * size, size);
-                // TensorPrimitives.Max propagates NaN, so a row with a NaN gives NaN throughout, as in PyTorch.
-                T max = TensorPrimitives.Max<T>(xs);
+                // A row with a nan gives nan throughout, as in PyTorch (see FastExp.Max).
+                T max = FastExp.Max<T>(xs);
                 if (log)
                 {
                     // Only the sum of the exps is used; they go to scratch.

@@ -212,6 +212,41 @@ public class FastExpTests
     }
 
     [Test]
+    public void Max_IsTheLargestElement_ForEveryLengthAndPosition()
+    {
+        var random = new Random(11);
+        for (int length = 1; length <= 80; length++)
+        {
+            for (int place = 0; place < length; place++)
+            {
+                var x = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+                x[place] = 11f;
+                FastExp.Max<float>(x).ShouldBe(11f, $"length {length}, max at {place}");
+            }
+        }
+        FastExp.Max<float>([float.NegativeInfinity, -1f]).ShouldBe(-1f);
+    }
+
+    [Test]
+    public void SoftmaxRowsWithANaN_AreNaNThroughout_WhereverItSits()
+    {
+        // PyTorch: softmax, log_softmax and cross-entropy of a row holding a nan are nan in every element.
+        for (int place = 0; place < 40; place++)
+        {
+            var values = Enumerable.Range(0, 40).Select(i => (float)Math.Sin(i)).ToArray();
+            values[place] = float.NaN;
+            var leaf = Torch.Tensor(values, requiresGrad: true);
+            var x = leaf.View(1, 40);
+            x.Softmax(1).ToArray<float>().ShouldAllBe(v => float.IsNaN(v));
+            x.LogSoftmax(1).ToArray<float>().ShouldAllBe(v => float.IsNaN(v));
+            var loss = Functional.CrossEntropy(x, Torch.Tensor([3L]));
+            float.IsNaN(loss.Item<float>()).ShouldBeTrue();
+            loss.Backward();
+            leaf.Grad!.ToArray<float>().ShouldAllBe(v => float.IsNaN(v));
+        }
+    }
+
+    [Test]
     public void SoftmaxAndLogSoftmax_Float32_MatchFloat64()
     {
         foreach (var (values, rows, columns) in Inputs())

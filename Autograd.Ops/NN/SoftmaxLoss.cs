@@ -122,8 +122,8 @@ internal abstract class SoftmaxLoss
     /// <summary>log sum exp(values), leaving exp(values - max) in <paramref name="exps"/>.</summary>
     private static double RowLogSumExp<T>(ReadOnlySpan<T> values, Span<T> exps) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
-        T max = TensorPrimitives.Max(values);
+        // A nan, or an infinite max, gives nan below, as PyTorch's log_softmax does (see FastExp.Max).
+        T max = FastExp.Max(values);
         return double.CreateTruncating(max) + Math.Log(double.CreateTruncating(FastExp.ExpSum(values, max, exps)));
     }
 
@@ -149,11 +149,11 @@ internal abstract class SoftmaxLoss
                 int first = chunk * chunkRows, rows = Math.Min(chunkRows, loss.Positions - first);
                 var exps = gradient is null ? scratch.Slice(classes + 2 * chunkRows, rows * classes) : gradient.AsSpan(first * classes, rows * classes);
                 var logs = rentedLogs.AsSpan(0, rows);
-                // Max propagates nan, and an infinite max gives nan below, as PyTorch's log_softmax does.
+                // A nan, or an infinite max, gives nan below, as PyTorch's log_softmax does (see FastExp.Max).
                 for (int r = 0; r < rows; r++)
                 {
                     var row = x.AsSpan((first + r) * classes, classes);
-                    maxima[r] = TensorPrimitives.Max<T>(row);
+                    maxima[r] = FastExp.Max<T>(row);
                     sums[r] = FastExp.ExpSum<T>(row, maxima[r], exps.Slice(r * classes, classes));
                     logs[r] = double.CreateTruncating(sums[r]);
                 }
