@@ -32,6 +32,7 @@ public sealed class LargeTensorGc : ManualConfig
             new EnvironmentVariable("DOTNET_GCRegionSize", "0x4000000"),
             new EnvironmentVariable("DOTNET_GCLOHThreshold", "0x2000000"),
             new EnvironmentVariable("DOTNET_GCgen0size", "0x4000000"))
+        .WithGcServer(true)
         .WithWarmupCount(30)
         .AsMutator());
 }

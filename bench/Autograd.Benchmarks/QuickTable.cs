@@ -18,7 +18,7 @@ public static class QuickTable
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
                          $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, " +
-                         $"GC: {Setting("RegionSize", "System.GC.RegionSize")} region size, {Setting("LOHThreshold", "System.GC.LOHThreshold")} LOH threshold, " +
+                         $"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, {Setting("RegionSize", "System.GC.RegionSize")} region size, {Setting("LOHThreshold", "System.GC.LOHThreshold")} LOH threshold, " +
                          $"{Setting("gen0size", null)} gen0 budget");
         double copy1 = Hardware.CopySpeed(1), copy2 = Hardware.CopySpeed(2);
         double peak1 = Hardware.FmaPeak(1), peak2 = Hardware.FmaPeak(2);
