@@ -108,7 +108,7 @@ internal static class Engine
         if (g.Exclusive && !g.Transposed)
         {
             g.Exclusive = false;
-            return ReferenceEquals(g.Base, null) ? g : g.Detach();
+            return g.Base is null ? g : g.Detach();
         }
         var copy = new Tensor(g.CopyOfValues(), g.Dims);
         if (Graph.NeedsGrad(g)) Graph.Record(copy, "CopyBackwards", [g], grad => [grad], saved: []);

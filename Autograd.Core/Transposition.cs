@@ -11,16 +11,9 @@ namespace Autograd;
 internal static class Transposition
 {
     /// <summary>The row-major values of the rows x columns matrix stored transposed (columns x rows, row-major) in <paramref name="data"/>.</summary>
-    public static Array Matrix(Array data, int rows, int columns) => data switch
+    public static Array Matrix(Array data, int rows, int columns)
     {
-        float[] f => Matrix(f, rows, columns),
-        double[] d => Matrix(d, rows, columns),
-        _ => Matrix((long[])data, rows, columns),
-    };
-
-    private static T[] Matrix<T>(T[] data, int rows, int columns) where T : unmanaged
-    {
-        var result = GC.AllocateUninitializedArray<T>(data.Length);
+        var result = DTypes.AllocateUninitialized(data is float[] ? DType.Float32 : data is double[] ? DType.Float64 : DType.Int64, data.Length);
         Transpose(data, result, new TransposeLayout(1, columns, 1, rows, 1));
         return result;
     }
@@ -33,7 +26,18 @@ internal static class Transposition
         public int ColumnTiles => (Columns + Tile - 1) / Tile;
     }
 
-    public static void Transpose<T>(T[] source, T[] destination, TransposeLayout layout) where T : unmanaged
+    /// <summary>Writes <paramref name="source"/> with the layout's rows and columns swapped into <paramref name="destination"/>, of the same element type.</summary>
+    public static void Transpose(Array source, Array destination, TransposeLayout layout)
+    {
+        switch (source)
+        {
+            case float[] f: Transpose(f, (float[])destination, layout); break;
+            case double[] d: Transpose(d, (double[])destination, layout); break;
+            default: Transpose((long[])source, (long[])destination, layout); break;
+        }
+    }
+
+    private static void Transpose<T>(T[] source, T[] destination, TransposeLayout layout) where T : unmanaged
     {
         int tiles = layout.Outer * layout.Middle * layout.ColumnTiles;
         if (destination.Length == 0) return;

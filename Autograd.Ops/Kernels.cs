@@ -224,13 +224,7 @@ internal static class Kernels
         var (outer, rows, _) = Shapes.SplitAt(t.Dims, a);
         int columns = t.Rank == 0 ? 1 : t.Dims[b], inner = Shapes.SplitAt(t.Dims, b).Inner;
         int middle = t.Count / (outer * rows * columns * inner);
-        var layout = new Transposition.TransposeLayout(outer, rows, middle, columns, inner);
-        switch (t.Values)
-        {
-            case float[] f: Transposition.Transpose(f, result.Data<float>(), layout); break;
-            case double[] d: Transposition.Transpose(d, result.Data<double>(), layout); break;
-            case long[] l: Transposition.Transpose(l, result.Data<long>(), layout); break;
-        }
+        Transposition.Transpose(t.Values, result.Storage.Data, new Transposition.TransposeLayout(outer, rows, middle, columns, inner));
         return result;
     }
 }
