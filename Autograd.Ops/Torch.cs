@@ -1,7 +1,7 @@
 namespace Autograd;
 
 /// <summary>The <c>torch.</c> module: factories, the global generator, no-grad mode and functional forms of the ops.</summary>
-public static class Torch
+public static partial class Torch
 {
     /// <summary>Seeds the default generator: the same streams as torch.manual_seed on the CPU.</summary>
     public static void ManualSeed(long seed) => Generator.Default.ManualSeed(seed);
