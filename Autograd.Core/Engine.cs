@@ -2,10 +2,19 @@ using System.Numerics.Tensors;
 
 namespace Autograd;
 
-/// <summary>The Backward pass: an iterative topological walk of the graph (no recursion, so deep graphs fit the stack).</summary>
+/// <summary>
+/// The Backward pass: an iterative topological walk of the graph (no recursion, so deep graphs fit the stack). Its
+/// scratch state (dependency counts, pending gradients) belongs to the pass, as PyTorch's GraphTask, so passes on
+/// several threads over graphs that share nodes do not disturb each other.
+/// </summary>
 internal static class Engine
 {
-    private static int stampCounter;
+    /// <summary>One node's state within one pass.</summary>
+    private sealed class NodeState
+    {
+        public int Dependencies;
+        public Tensor? PendingGrad;
+    }
 
     public static void Run(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph) =>
         Execute([root], [gradient], retainGraph, createGraph, inputs: null);
@@ -24,28 +33,29 @@ internal static class Engine
         using var mode = GradMode.Set(createGraph);
         var leafGrads = new Dictionary<Tensor, Tensor>();
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
-        int stamp = Interlocked.Increment(ref stampCounter);
+        var states = new Dictionary<GradFn, NodeState>(ReferenceEqualityComparer.Instance);
         var ready = new Stack<GradFn>();
         var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) CountDependencies(fn, stamp, needed);
+            if (roots[i].GradFn is { } fn) CountDependencies(fn, states, needed);
         }
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) fn.PendingGrad = Sum(fn.PendingGrad, seeds[i]);
+            if (roots[i].GradFn is { } fn) states[fn].PendingGrad = Sum(states[fn].PendingGrad, seeds[i]);
             else Accumulate(leafGrads, roots[i], seeds[i]);
         }
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn && fn.Dependencies == 0 && !ready.Contains(fn)) ready.Push(fn);
+            if (roots[i].GradFn is { } fn && states[fn].Dependencies == 0 && !ready.Contains(fn)) ready.Push(fn);
         }
 
         while (ready.Count > 0)
         {
             var node = ready.Pop();
-            var gradOutput = node.PendingGrad;
-            node.PendingGrad = null;
+            var state = states[node];
+            var gradOutput = state.PendingGrad;
+            state.PendingGrad = null;
             // A node that received no gradient, or leads to no input, does not run but still releases its successors' dependency counts.
             var gradInputs = new Tensor?[node.Next.Length];
             if (gradOutput is not null)
@@ -71,8 +81,9 @@ internal static class Engine
                 var g = gradInputs[i];
                 if (edge.Function is { } next)
                 {
-                    if (g is not null) next.PendingGrad = Sum(next.PendingGrad, g);
-                    if (--next.Dependencies == 0) ready.Push(next);
+                    var nextState = states[next];
+                    if (g is not null) nextState.PendingGrad = Sum(nextState.PendingGrad, g);
+                    if (--nextState.Dependencies == 0) ready.Push(next);
                 }
                 else if (edge.Leaf is { } leaf && g is not null)
                 {
@@ -83,7 +94,7 @@ internal static class Engine
 
         if (inputs is null)
         {
-            foreach (var (leaf, g) in leafGrads) leaf.Grad = leaf.Grad is null ? OwnCopy(g) : Sum(leaf.Grad, g);
+            foreach (var (leaf, g) in leafGrads) leaf.AccumulateGrad(g, OwnCopy, (accumulated, added) => Sum(accumulated, added));
             return null;
         }
         for (int i = 0; i < inputs.Length; i++)
@@ -105,7 +116,7 @@ internal static class Engine
     /// </summary>
     private static Tensor OwnCopy(Tensor g)
     {
-        if (g.Exclusive && !g.Transposed)
+        if (g.Exclusive && g.IsDense)
         {
             g.Exclusive = false;
             return g.Base is null ? g : g.Detach();
@@ -140,7 +151,7 @@ internal static class Engine
     /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node that will run (every
     /// node, or those in <paramref name="needed"/>) was already released or a tensor it saved was modified since.
     /// </summary>
-    private static void CountDependencies(GradFn root, int stamp, HashSet<GradFn>? needed)
+    private static void CountDependencies(GradFn root, Dictionary<GradFn, NodeState> states, HashSet<GradFn>? needed)
     {
         if (!Visit(root)) return;
         var stack = new Stack<GradFn>();
@@ -151,17 +162,15 @@ internal static class Engine
             {
                 if (edge.Function is not { } next) continue;
                 if (Visit(next)) stack.Push(next);
-                next.Dependencies++;
+                states[next].Dependencies++;
             }
         }
 
         bool Visit(GradFn node)
         {
-            if (node.VisitStamp == stamp) return false;
+            if (states.ContainsKey(node)) return false;
             if (WillRun(node, needed)) node.EnsureUsable();
-            node.VisitStamp = stamp;
-            node.Dependencies = 0;
-            node.PendingGrad = null;
+            states[node] = new NodeState();
             return true;
         }
     }
@@ -226,7 +235,7 @@ internal static class Engine
         {
             case DType.Float32: t.Span<float>().Fill((float)value); break;
             case DType.Float64: t.Span<double>().Fill(value); break;
-            default: t.Span<long>().Fill((long)value); break;
+            default: throw new InvalidOperationException("Integer tensors carry no gradients.");
         }
     }
 }

@@ -1,23 +1,23 @@
 namespace Autograd;
 
-/// <summary>Per-thread switch for graph recording; <c>Torch.NoGrad()</c> nests scopes of it.</summary>
+/// <summary>
+/// The switch for graph recording; <c>Torch.NoGrad()</c> nests scopes of it. It flows with the async context
+/// (AsyncLocal), so a scope survives an <c>await</c> that resumes on another thread, and each scope restores the
+/// absolute state it found, whatever thread disposes it.
+/// </summary>
 internal static class GradMode
 {
-    [ThreadStatic] private static int disabledDepth;
+    private static readonly AsyncLocal<int> DisabledDepth = new();
 
-    public static bool IsEnabled => disabledDepth == 0;
+    public static bool IsEnabled => DisabledDepth.Value == 0;
 
-    public static IDisposable Disable()
-    {
-        disabledDepth++;
-        return new Scope(() => disabledDepth--);
-    }
+    public static IDisposable Disable() => Set(false);
 
     /// <summary>Sets the mode for one region (Backward runs closures with grad mode on only under createGraph).</summary>
     public static IDisposable Set(bool enabled)
     {
-        int saved = disabledDepth;
-        disabledDepth = enabled ? 0 : saved + 1;
-        return new Scope(() => disabledDepth = saved);
+        int saved = DisabledDepth.Value;
+        DisabledDepth.Value = enabled ? 0 : saved + 1;
+        return new Scope(() => DisabledDepth.Value = saved);
     }
 }

@@ -24,12 +24,15 @@ public sealed class GradFn
     internal readonly Edge[] Next;
 
     /// <summary>Where the forward call that made this node ran (the op and its callers); kept in anomaly mode only, as in PyTorch.</summary>
-    private readonly string? forwardTrace = AnomalyMode.IsEnabled ? new StackTrace(skipFrames: 2, fNeedFileInfo: true).ToString() : null;
+    private readonly string? forwardTrace = AnomalyMode.IsEnabled ? ForwardTrace() : null;
 
-    // Scratch state of the Backward pass that is running over this node (one pass at a time per graph).
-    internal int Dependencies;
-    internal int VisitStamp;
-    internal Tensor? PendingGrad;
+    /// <summary>The calling frames outside the engine (which the JIT may have inlined into the op, so no fixed count skips them).</summary>
+    private static string ForwardTrace()
+    {
+        var engine = typeof(GradFn).Assembly;
+        var frames = new StackTrace(fNeedFileInfo: true).GetFrames().SkipWhile(f => f.GetMethod()?.DeclaringType?.Assembly == engine);
+        return string.Concat(frames.Select(f => new StackTrace(f).ToString()));
+    }
 
     internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
     {
@@ -92,7 +95,7 @@ public sealed class GradFn
         string hint = AnomalyMode.IsEnabled
             ? "the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!"
             : "enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).";
-        string type = s.Tensor.DType switch { DType.Float32 => "torch.FloatTensor", DType.Float64 => "torch.DoubleTensor", _ => "torch.LongTensor" };
+        string type = s.Tensor.DType.LegacyTypeName();
         return $"one of the variables needed for gradient computation has been modified by an inplace operation: [{type} {Shapes.Format(s.Tensor.Dims)}]{source} is at version {s.Tensor.Version}; expected version {s.Version} instead. Hint: {hint}";
     }
 
@@ -127,6 +130,13 @@ internal static class Graph
     /// </summary>
     public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved)
     {
+        result.SetGradFn(Node(name, result.Dims, inputs, backward, saved, result));
+        return result;
+    }
+
+    /// <summary>A node for an output of <paramref name="shape"/>; <paramref name="output"/>, if given, marks the saved tensor that is the output itself.</summary>
+    public static GradFn Node(string name, int[] shape, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved, Tensor? output = null)
+    {
         var next = new Edge[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -137,9 +147,8 @@ internal static class Graph
         var versions = new List<SavedTensor>(saved.Length);
         foreach (var t in saved)
         {
-            if (t is not null) versions.Add(new SavedTensor(t, t.Version, IsOutput: ReferenceEquals(t, result)));
+            if (t is not null) versions.Add(new SavedTensor(t, t.Version, IsOutput: ReferenceEquals(t, output)));
         }
-        result.SetGradFn(new GradFn(name, result.Dims, next, backward, [.. versions]));
-        return result;
+        return new GradFn(name, shape, next, backward, [.. versions]);
     }
 }

@@ -24,20 +24,25 @@ internal sealed class Storage(Array data)
     /// <summary>Held by no tensor but a gradient in flight, so Backward may make it a leaf's Grad without the copy it otherwise makes.</summary>
     public bool Exclusive { get; set; } = MakingGradients;
 
-    /// <summary>
-    /// Set once a differentiable view shares the buffer. PyTorch rebases the history of every view (and of the base)
-    /// on a recorded in-place write; this engine does not, so such writes are refused rather than left with wrong gradients.
-    /// </summary>
-    public bool HasViews { get; set; }
+    /// <summary>The number of elements the buffer holds.</summary>
+    public int Length => Data.Length;
 }
 
-/// <summary>A dense, row-major n-dimensional array that records the operations applied to it.</summary>
-public sealed class Tensor
+/// <summary>
+/// PyTorch's tensor: a storage, sizes, strides and a storage offset. Element (i0, ..., ik) sits at
+/// StorageOffset + Σ i_d × Strides[d] of the storage; views (View, Transpose, Narrow, indexing, ...) are other sizes,
+/// strides and offsets over the same storage, so writes through one are seen by all, and they share the version counter.
+/// </summary>
+public sealed partial class Tensor
 {
     internal readonly Storage Storage;
     internal readonly int[] Dims;
+    internal readonly int[] StrideArray;
+    internal readonly int Offset;
+    private readonly int count;
     private bool requiresGrad;
     private Tensor? grad;
+    private GradFn? gradFn;
 
     /// <summary>
     /// Set by an op that hands this tensor over as a gradient no one else holds (CrossEntropy's, written in its
@@ -45,20 +50,24 @@ public sealed class Tensor
     /// </summary>
     internal bool Exclusive { get => Storage.Exclusive; set => Storage.Exclusive = value; }
 
-    internal Tensor(Array data, int[] shape) : this(new Storage(data), shape) { }
+    /// <summary>A contiguous tensor owning <paramref name="data"/> (row-major, as many elements as the shape holds).</summary>
+    internal Tensor(Array data, int[] shape) : this(new Storage(data), shape, Strided.ContiguousStrides(shape), 0) { }
 
-    internal Tensor(Storage storage, int[] shape)
+    /// <summary>A tensor over <paramref name="storage"/> with the given geometry; the caller has checked that it fits.</summary>
+    internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
     {
+        if (shape.Length > MaxDims)
+            throw new ArgumentException($"too many dimensions ({shape.Length}): a tensor has at most {MaxDims}, as a NumPy array");
         Storage = storage;
         Dims = shape;
-        DType = storage.Data switch
-        {
-            float[] => DType.Float32,
-            double[] => DType.Float64,
-            long[] => DType.Int64,
-            _ => throw new ArgumentException("Tensor data must be float[], double[] or long[]."),
-        };
+        StrideArray = strides;
+        Offset = offset;
+        count = Shapes.NumElements(shape);
+        DType = DTypes.OfStorage(storage.Data);
     }
+
+    /// <summary>The most dims a tensor may have (NumPy's limit), which bounds every walk over dims, printing included.</summary>
+    internal const int MaxDims = 64;
 
     /// <summary>A zero-filled tensor.</summary>
     internal static Tensor Empty(DType dtype, int[] shape) => new(DTypes.Allocate(dtype, Shapes.NumElements(shape)), shape);
@@ -68,71 +77,124 @@ public sealed class Tensor
 
     internal static Tensor Scalar<T>(T value) where T : unmanaged => new(new[] { value }, []);
 
+    /// <summary>The sizes of the dims, as <c>tensor.shape</c>.</summary>
     public IReadOnlyList<int> Shape => Dims;
+
+    /// <summary>How many storage elements apart neighbours along each dim are, as <c>tensor.stride()</c>.</summary>
+    public IReadOnlyList<int> Strides => StrideArray;
+
+    /// <summary>Where element 0 sits in the storage, as <c>tensor.storage_offset()</c>.</summary>
+    public int StorageOffset => Offset;
+
+    /// <summary>The element type, as <c>tensor.dtype</c>.</summary>
     public DType DType { get; }
+
     internal int Rank => Dims.Length;
-    internal int Count => Storage.Data.Length;
 
-    /// <summary>
-    /// A matrix view of another tensor's storage with its two dims swapped (T(), Transpose of a matrix), as PyTorch's
-    /// strided view: element (i, j) is at j x Dims[0] + i. Matrix products read it in place; other kernels read
-    /// <see cref="Values"/>.
-    /// </summary>
-    internal bool Transposed { get; private init; }
+    /// <summary>The number of elements, as <c>tensor.numel()</c>.</summary>
+    public int Numel() => count;
 
-    /// <summary>The elements in row-major order: the storage itself, or for a transposed view a row-major copy of it.</summary>
-    internal Array Values => Transposed ? Transposition.Matrix(Storage.Data, Dims[0], Dims[1]) : Storage.Data;
+    /// <summary>The number of dims, as <c>tensor.dim()</c>.</summary>
+    public int Dim() => Dims.Length;
+
+    /// <summary>The size of one dim (negative counts from the end), as <c>tensor.size(dim)</c>.</summary>
+    public int Size(int dim) => Rank == 0
+        ? throw new IndexOutOfRangeException($"dimension specified as {dim} but tensor has no dimensions")
+        : Dims[Shapes.WrapDim(dim, Rank)];
+
+    /// <summary>The number of elements (not of the storage, which a view may only partly cover).</summary>
+    internal int Count => count;
+
+    /// <summary>Whether the elements lie in row-major order without gaps, as <c>tensor.is_contiguous()</c> (dims of size 1 or less ignored).</summary>
+    public bool IsContiguous => Strided.IsContiguous(Dims, StrideArray);
+
+    /// <summary>Contiguous, at offset 0 and covering its whole storage: the storage array is the row-major element array.</summary>
+    internal bool IsDense => Offset == 0 && count == Storage.Length && IsContiguous;
+
+    /// <summary>The elements in row-major order: the storage itself when dense, otherwise a row-major copy gathered through the strides.</summary>
+    internal Array Values => IsDense ? Storage.Data : Strided.Gather(this);
 
     /// <summary>A row-major copy of the elements that no other tensor shares.</summary>
-    internal Array CopyOfValues() => Transposed ? Values : (Array)Storage.Data.Clone();
+    internal Array CopyOfValues() => IsDense ? (Array)Storage.Data.Clone() : Strided.Gather(this);
 
-    /// <summary>Writes row-major <paramref name="values"/> into the storage, in its layout (an in-place update).</summary>
+    /// <summary>Writes row-major <paramref name="values"/> into the storage through this tensor's strides (an in-place update).</summary>
     internal void SetValues(Array values)
     {
-        if (Transposed) values = Transposition.Matrix(values, Dims[1], Dims[0]);
-        Array.Copy(values, Storage.Data, Count);
+        if (IsDense) Array.Copy(values, Storage.Data, count);
+        else Strided.Scatter(values, this);
     }
 
     /// <summary>Where element <paramref name="index"/> of the row-major order sits in the storage.</summary>
-    internal int StorageIndex(int index) => Transposed ? index % Dims[1] * Dims[0] + index / Dims[1] : index;
+    internal int StorageIndex(int index)
+    {
+        int position = Offset;
+        for (int d = Dims.Length - 1; d >= 0; d--)
+        {
+            position += index % Dims[d] * StrideArray[d];
+            index /= Dims[d];
+        }
+        return position;
+    }
 
-    /// <summary>Row-major elements for a kernel to read; a tensor's own buffer (for writing) unless it is a transposed view.</summary>
+    /// <summary>Row-major elements for a kernel to read; a tensor's own buffer (for writing) only when it is dense.</summary>
     internal T[] Data<T>() where T : unmanaged => (T[])Values;
     internal Span<T> Span<T>() where T : unmanaged => (T[])Values;
 
-    /// <summary>The tensor this differentiable view (View, Reshape, Unsqueeze, ...) was made from; null if it is no view.</summary>
+    /// <summary>The tensor this differentiable view was made from (the root: never itself a view); null if it is no view.</summary>
     internal Tensor? Base { get; private init; }
 
-    /// <summary>
-    /// A differentiable view of this tensor: another shape over the same storage. A transposed view keeps its layout
-    /// only under its own shape; another shape of it is a row-major copy (PyTorch's reshape copies it too).
-    /// </summary>
-    internal Tensor ViewAs(int[] shape)
-    {
-        if (Transposed && !shape.AsSpan().SequenceEqual(Dims)) return new(Values, shape);
-        Storage.HasViews = true;
-        return new(Storage, shape) { Base = Base ?? this, Transposed = Transposed };
-    }
+    /// <summary>Set on the outputs of Split, Chunk and Unbind: PyTorch refuses in-place writes to views of multiple-output ops under grad.</summary>
+    internal string? MultiOutputOf { get; set; }
 
-    /// <summary>A differentiable view of this matrix with its dims swapped, sharing its storage.</summary>
-    internal Tensor TransposedView()
+    /// <summary>The storage version when this view's history was last set; a later in-place write (through any alias) makes it stale.</summary>
+    private int viewVersion;
+
+    /// <summary>
+    /// A view of this tensor's storage with another geometry, checked to lie inside the storage. It is differentiable
+    /// (has a base) unless <paramref name="differentiable"/> is false, as for Detach.
+    /// </summary>
+    internal Tensor AsView(int[] shape, int[] strides, int offset, bool differentiable = true)
     {
-        Storage.HasViews = true;
-        // With a dim of 1 both layouts order the elements alike, so the view stays row-major.
-        bool transposed = Dims[0] != 1 && Dims[1] != 1 && !Transposed;
-        return new(Storage, [Dims[1], Dims[0]]) { Base = Base ?? this, Transposed = transposed };
+        Strided.CheckInBounds(shape, strides, offset, Storage.Length);
+        // Views made without grad mode are not differentiable views, as PyTorch's no-grad views: no history is rebased onto them.
+        bool tracked = differentiable && GradMode.IsEnabled;
+        return new(Storage, shape, strides, offset) { Base = tracked ? Base ?? this : null, viewVersion = Storage.Version };
     }
 
     /// <summary>PyTorch's <c>_version</c>: the number of in-place writes to this tensor's storage.</summary>
     public int Version => Storage.Version;
 
-    public GradFn? GradFn { get; private set; }
+    /// <summary>
+    /// The node that made this tensor, as <c>tensor.grad_fn</c>. For a view whose storage was written in place since
+    /// its history was set (through itself or another alias), the history is regenerated as AsStridedBackward0 of its
+    /// base, as PyTorch does.
+    /// </summary>
+    public GradFn? GradFn
+    {
+        get
+        {
+            if (Base is { } root && viewVersion != Storage.Version && root.RequiresGrad) RegenerateViewHistory(root);
+            return gradFn;
+        }
+    }
+
+    /// <summary>Set by the ops library: builds the AsStridedBackward0 node of a view of <c>root</c> with this geometry.</summary>
+    internal static Func<Tensor, Tensor, GradFn>? ViewHistory;
+
+    private void RegenerateViewHistory(Tensor root)
+    {
+        gradFn = (ViewHistory ?? throw new InvalidOperationException("the ops library is not loaded"))(root, this);
+        requiresGrad = true;
+        viewVersion = Storage.Version;
+    }
+
+    /// <summary>Whether this tensor has no history: made by the user, or by an op that recorded nothing.</summary>
     public bool IsLeaf => GradFn is null;
 
     /// <summary>Settable on leaves only, and only for floating dtypes, as in PyTorch.</summary>
     public bool RequiresGrad
     {
-        get => requiresGrad;
+        get => requiresGrad || Base is not null && GradFn is not null;
         set
         {
             if (!IsLeaf)
@@ -144,6 +206,8 @@ public sealed class Tensor
             requiresGrad = value;
         }
     }
+
+    private readonly Lock gradLock = new();
 
     /// <summary>Accumulated by Backward on leaves.</summary>
     public Tensor? Grad
@@ -160,51 +224,70 @@ public sealed class Tensor
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="g"/> to Grad (or makes it Grad) under a lock, so that Backward passes on several threads
+    /// into one shared leaf lose no update, as in PyTorch.
+    /// </summary>
+    internal void AccumulateGrad(Tensor g, Func<Tensor, Tensor> own, Func<Tensor, Tensor, Tensor> sum)
+    {
+        lock (gradLock) grad = grad is null ? own(g) : sum(grad, g);
+    }
+
     /// <summary>Makes this tensor the output of <paramref name="fn"/>; called by ops only.</summary>
     internal void SetGradFn(GradFn fn)
     {
-        GradFn = fn;
+        gradFn = fn;
         requiresGrad = true;
+        viewVersion = Storage.Version;
     }
 
+    /// <summary>Computes the gradients of this tensor with respect to the graph's leaves, as <c>tensor.backward()</c>.</summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
         Engine.Run(this, gradient, retainGraph || createGraph, createGraph);
 
-    /// <summary>A new leaf sharing this tensor's storage, cut from the graph.</summary>
-    public Tensor Detach() => new(Storage, Dims) { Transposed = Transposed };
+    /// <summary>A new leaf sharing this tensor's storage and version counter, cut from the graph, as <c>tensor.detach()</c>.</summary>
+    public Tensor Detach() => AsView(Dims, StrideArray, Offset, differentiable: false);
 
     /// <summary>Flat, row-major copy of the elements, converted to <typeparamref name="T"/> if the dtype differs.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
         if (Storage.Data is T[]) return (T[])CopyOfValues();
         var result = new T[Count];
-        for (int i = 0; i < result.Length; i++) result[i] = Convert<T>(i);
+        for (int i = 0; i < result.Length; i++) result[i] = Convert<T>(StorageIndex(i));
         return result;
     }
 
-    /// <summary>The value of a one-element tensor.</summary>
+    /// <summary>The value of a one-element tensor, as <c>tensor.item()</c>.</summary>
     public T Item<T>() where T : unmanaged
     {
         if (Count != 1)
             throw new ArgumentException($"a Tensor with {Count} elements cannot be converted to Scalar");
-        return Convert<T>(0);
+        return Convert<T>(StorageIndex(0));
     }
 
-    private T Convert<T>(int index) where T : unmanaged
+    private T Convert<T>(int storageIndex) where T : unmanaged
     {
-        index = StorageIndex(index);
-        double value = Storage.Data switch
+        var data = Storage.Data;
+        if (data is T[] same) return same[storageIndex];
+        double value = data switch
         {
-            float[] f => f[index],
-            double[] d => d[index],
-            long[] l => l[index],
+            float[] f => f[storageIndex],
+            double[] d => d[storageIndex],
+            long[] l => l[storageIndex],
+            bool[] b => b[storageIndex] ? 1 : 0,
             _ => throw new InvalidOperationException(),
         };
-        if (typeof(T) == typeof(long) && Storage.Data is long[] longs) return (T)(object)longs[index];
+        if (typeof(T) == typeof(long))
+        {
+            if (data is long[] longs) return (T)(object)longs[storageIndex];
+            if (double.IsNaN(value)) throw new InvalidOperationException("cannot convert float NaN to integer");
+            if (double.IsInfinity(value)) throw new InvalidOperationException("cannot convert float infinity to integer");
+            return (T)(object)(long)value;
+        }
         return typeof(T) == typeof(float) ? (T)(object)(float)value
             : typeof(T) == typeof(double) ? (T)(object)value
-            : typeof(T) == typeof(long) ? (T)(object)(long)value
-            : throw new NotSupportedException($"Element type {typeof(T).Name} is not a tensor element type; use float, double or long.");
+            : typeof(T) == typeof(bool) ? (T)(object)(value != 0)
+            : throw new NotSupportedException($"Element type {typeof(T).Name} is not a tensor element type; use float, double, long or bool.");
     }
 
     /// <summary>Exactly PyTorch's <c>str(tensor)</c>.</summary>

@@ -4,8 +4,8 @@ using static Autograd.Differentiable;
 namespace Autograd;
 
 /// <summary>
-/// Comparisons, Where and Argmax. A comparison returns a mask of 0s and 1s; there is no bool dtype here, so masks
-/// are Int64 (PyTorch returns torch.bool). Any mask works as Where's condition and sums to a count, as in PyTorch.
+/// Comparisons, Where and Argmax. A comparison returns a Bool mask, as in PyTorch; a mask is Where's condition and
+/// sums to a count.
 /// </summary>
 public static class Comparisons
 {
@@ -51,21 +51,22 @@ public static class Comparisons
         }
     }
 
-    /// <summary>Elements of <paramref name="x"/> where <paramref name="condition"/> is nonzero, else of <paramref name="y"/>, broadcast together.</summary>
+    /// <summary>Elements of <paramref name="x"/> where <paramref name="condition"/> is true, else of <paramref name="y"/>, broadcast together.</summary>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
-        if (condition.DType != DType.Int64)
+        if (condition.DType != DType.Bool)
             throw new ArgumentException($"where expected condition to be a boolean tensor, but got a tensor with dtype {ScalarName(condition.DType)}");
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, x.Dims), y.Dims);
         var dtype = DTypes.Promote(x.DType, y.DType);
-        var mask = ExpandedCopy(condition, shape).Span<long>();
+        var mask = ExpandedCopy(condition, shape).Span<bool>();
         Tensor a = ExpandedCopy(Kernels.Cast(x, dtype), shape), b = ExpandedCopy(Kernels.Cast(y, dtype), shape);
         var result = Tensor.Empty(dtype, shape);
         switch (dtype)
         {
             case DType.Float32: Select<float>(mask, a, b, result); break;
             case DType.Float64: Select<double>(mask, a, b, result); break;
-            default: Select<long>(mask, a, b, result); break;
+            case DType.Int64: Select<long>(mask, a, b, result); break;
+            default: Select<bool>(mask, a, b, result); break;
         }
         if (Graph.NeedsGrad(x, y))
         {
@@ -78,7 +79,7 @@ public static class Comparisons
         return result;
     }
 
-    internal static string ScalarName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => "Long" };
+    internal static string ScalarName(DType dtype) => dtype.ScalarName();
 
     /// <summary>A broadcast copy, or the tensor itself when it already has the shape.</summary>
     internal static Tensor ExpandedCopy(Tensor t, int[] shape) => t.Dims.AsSpan().SequenceEqual(shape) ? t : Kernels.Expand(t, shape);
@@ -95,18 +96,19 @@ public static class Comparisons
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a.DType, b.DType);
         Tensor x = ExpandedCopy(Kernels.Cast(a, dtype), shape), y = ExpandedCopy(Kernels.Cast(b, dtype), shape);
-        var mask = Tensor.Empty(DType.Int64, shape);
+        var mask = Tensor.Empty(DType.Bool, shape);
         switch (dtype)
         {
-            case DType.Float32: Fill<float>(x.Span<float>(), y.Span<float>(), mask.Span<long>(), op); break;
-            case DType.Float64: Fill<double>(x.Span<double>(), y.Span<double>(), mask.Span<long>(), op); break;
-            default: Fill<long>(x.Span<long>(), y.Span<long>(), mask.Span<long>(), op); break;
+            case DType.Float32: Fill<float>(x.Span<float>(), y.Span<float>(), mask.Span<bool>(), op); break;
+            case DType.Float64: Fill<double>(x.Span<double>(), y.Span<double>(), mask.Span<bool>(), op); break;
+            case DType.Int64: Fill<long>(x.Span<long>(), y.Span<long>(), mask.Span<bool>(), op); break;
+            default: Fill<long>(Kernels.Cast(x, DType.Int64).Span<long>(), Kernels.Cast(y, DType.Int64).Span<long>(), mask.Span<bool>(), op); break;
         }
         return mask;
     }
 
     /// <summary>IEEE comparisons: anything against NaN is false, except not-equal.</summary>
-    private static void Fill<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<long> mask, Comparison op) where T : INumber<T>
+    private static void Fill<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<bool> mask, Comparison op) where T : INumber<T>
     {
         for (int i = 0; i < mask.Length; i++)
         {
@@ -119,14 +121,14 @@ public static class Comparisons
                 Comparison.Greater => x[i] > y[i],
                 _ => x[i] >= y[i],
             };
-            mask[i] = holds ? 1 : 0;
+            mask[i] = holds;
         }
     }
 
-    private static void Select<T>(ReadOnlySpan<long> mask, Tensor a, Tensor b, Tensor result) where T : unmanaged
+    private static void Select<T>(ReadOnlySpan<bool> mask, Tensor a, Tensor b, Tensor result) where T : unmanaged
     {
         ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
         var d = result.Span<T>();
-        for (int i = 0; i < d.Length; i++) d[i] = mask[i] != 0 ? x[i] : y[i];
+        for (int i = 0; i < d.Length; i++) d[i] = mask[i] ? x[i] : y[i];
     }
 }

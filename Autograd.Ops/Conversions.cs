@@ -1,12 +1,30 @@
 namespace Autograd;
 
-/// <summary>dtype conversions as <c>tensor.float()</c>, <c>.double()</c>, <c>.long()</c>: the tensor itself when it already has the dtype.</summary>
+/// <summary>dtype conversions as <c>tensor.to(dtype)</c>, <c>.float()</c>, <c>.double()</c>, <c>.long()</c>, <c>.bool()</c>: the tensor itself when it already has the dtype.</summary>
 public static class Conversions
 {
     extension(Tensor self)
     {
+        /// <summary>A copy converted to <paramref name="dtype"/> (self when it has it), as <c>tensor.to(dtype)</c>; differentiable between floating dtypes.</summary>
+        public Tensor To(DType dtype)
+        {
+            dtype.Validate();
+            if (self.DType == dtype) return self;
+            var result = Kernels.Cast(self, dtype);
+            if (Graph.NeedsGrad(self) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [self], g => [g.To(self.DType)], saved: []);
+            return result;
+        }
+
+        /// <summary><c>tensor.float()</c>.</summary>
         public Tensor Float() => self.To(DType.Float32);
+
+        /// <summary><c>tensor.double()</c>.</summary>
         public Tensor Double() => self.To(DType.Float64);
+
+        /// <summary><c>tensor.long()</c>.</summary>
         public Tensor Long() => self.To(DType.Int64);
+
+        /// <summary><c>tensor.bool()</c>: nonzero elements are true.</summary>
+        public Tensor Bool() => self.To(DType.Bool);
     }
 }

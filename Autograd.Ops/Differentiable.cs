@@ -22,11 +22,4 @@ internal static class Differentiable
         return result;
     }
 
-    public static Tensor To(this Tensor t, DType dtype)
-    {
-        if (t.DType == dtype) return t;
-        var result = Kernels.Cast(t, dtype);
-        if (Graph.NeedsGrad(t) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [t], g => [g.To(t.DType)], saved: []);
-        return result;
-    }
 }

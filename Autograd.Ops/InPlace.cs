@@ -43,23 +43,41 @@ public static class InPlace
     private static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)
     {
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
-        if (records && self.IsLeaf && self.RequiresGrad)
-            throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
         if (records && self.Base is { IsLeaf: true, RequiresGrad: true })
             throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
-        if (records && self.Storage.HasViews)
+        if (records && self.IsLeaf && self.RequiresGrad)
+            throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
+        if (records && self.MultiOutputOf is { } producer)
             throw new InvalidOperationException(
-                "an in-place operation on a view, or on a tensor that has views, cannot be recorded: AutogradMini does not rebase the other views' histories as PyTorch does. Use the out-of-place form, or Clone() first.");
+                $"Output 0 of {producer} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.");
         var result = op(records ? Snapshot(self) : self);
         if (!result.Dims.AsSpan().SequenceEqual(self.Dims))
             throw new ArgumentException($"output with shape {Shapes.Format(self.Dims)} doesn't match the broadcast shape {Shapes.Format(result.Dims)}");
         if (!self.DType.IsFloating() && result.DType.IsFloating())
-            throw new ArgumentException($"result type {Comparisons.ScalarName(result.DType)} can't be cast to the desired output type Long");
+            throw new ArgumentException($"result type {result.DType.ScalarName()} can't be cast to the desired output type {self.DType.ScalarName()}");
         var converted = result.To(self.DType);
         self.SetValues(converted.Values);
         self.Storage.BumpVersion();
-        if (converted.GradFn is { } node) self.SetGradFn(node);
+        if (converted.GradFn is null) return self;
+        if (self.Base is { } root) Rebase(root, self, converted);
+        else self.SetGradFn(converted.GradFn);
         return self;
+    }
+
+    /// <summary>
+    /// PyTorch's rebase of history after an in-place write to a view: the base becomes the output of CopySlices, which
+    /// passes its gradient through outside the view's elements and into the write's result inside them; the view (and
+    /// every other view of the base) then reads its history as AsStridedBackward0 of the base.
+    /// </summary>
+    private static void Rebase(Tensor root, Tensor view, Tensor written)
+    {
+        var rootGeometry = StridedGeometry.Of(root);
+        var viewGeometry = StridedGeometry.Of(view);
+        root.SetGradFn(Graph.Node("CopySlices", root.Dims, [root, written], g =>
+        {
+            var inside = StridedGeometry.Pick(g, rootGeometry, viewGeometry);
+            return [g - StridedGeometry.Embed(inside, rootGeometry, viewGeometry), inside];
+        }, saved: []));
     }
 
     /// <summary>
@@ -68,7 +86,7 @@ public static class InPlace
     /// </summary>
     private static bool AddedInPlace(Tensor self, Tensor other, double alpha)
     {
-        if (GradMode.IsEnabled && (self.RequiresGrad || other.RequiresGrad) || self.Transposed || other.DType != self.DType || !other.Dims.AsSpan().SequenceEqual(self.Dims))
+        if (GradMode.IsEnabled && (self.RequiresGrad || other.RequiresGrad) || !self.IsDense || other.DType != self.DType || !other.Dims.AsSpan().SequenceEqual(self.Dims))
             return false;
         switch (self.DType)
         {

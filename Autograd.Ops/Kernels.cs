@@ -13,7 +13,8 @@ internal static class Kernels
     {
         if (t.DType == dtype) return t;
         var result = Tensor.Uninitialized(dtype, t.Dims);
-        switch (t.Values, result.Storage.Data)
+        var source = t.Values;
+        switch (source, result.Storage.Data)
         {
             case (float[] s, double[] d): TensorPrimitives.ConvertTruncating<float, double>(s, d); break;
             case (float[] s, long[] d): TensorPrimitives.ConvertTruncating<float, long>(s, d); break;
@@ -21,20 +22,48 @@ internal static class Kernels
             case (double[] s, long[] d): TensorPrimitives.ConvertTruncating<double, long>(s, d); break;
             case (long[] s, float[] d): TensorPrimitives.ConvertTruncating<long, float>(s, d); break;
             case (long[] s, double[] d): TensorPrimitives.ConvertTruncating<long, double>(s, d); break;
+            case (_, bool[] d): for (int i = 0; i < d.Length; i++) d[i] = ElementAsDouble(source, i) != 0; break;
+            case (bool[] s, _): DTypes.Dispatch(dtype, new FromBool(s, result.Storage.Data)); break;
         }
         return result;
     }
 
+    private static double ElementAsDouble(Array data, int i) => data switch
+    {
+        float[] f => f[i],
+        double[] d => d[i],
+        long[] l => l[i],
+        bool[] b => b[i] ? 1 : 0,
+        _ => throw new InvalidOperationException(),
+    };
+
+    private readonly struct FromBool(bool[] source, Array destination) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
+        {
+            var d = (T[])destination;
+            T one = Number<T>(1), zero = Number<T>(0);
+            for (int i = 0; i < d.Length; i++) d[i] = source[i] ? one : zero;
+        }
+    }
+
+    /// <summary>A number as element type <typeparamref name="T"/>, converted as PyTorch converts a Python scalar.</summary>
+    public static T Number<T>(double value) where T : unmanaged =>
+        typeof(T) == typeof(float) ? (T)(object)(float)value
+        : typeof(T) == typeof(double) ? (T)(object)value
+        : typeof(T) == typeof(long) ? (T)(object)(long)value
+        : (T)(object)(value != 0);
+
     public static Tensor Full(DType dtype, int[] shape, double value)
     {
         var t = Tensor.Uninitialized(dtype, shape);
-        switch (t.Storage.Data)
-        {
-            case float[] f: f.AsSpan().Fill((float)value); break;
-            case double[] d: d.AsSpan().Fill(value); break;
-            case long[] l: l.AsSpan().Fill((long)value); break;
-        }
+        DTypes.Dispatch(dtype, new Fill(t.Storage.Data, value));
         return t;
+    }
+
+    private readonly struct Fill(Array data, double value) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged => ((T[])data).AsSpan().Fill(Number<T>(value));
     }
 
     /// <summary>Elementwise <paramref name="op"/> with PyTorch's broadcasting and type promotion.</summary>
@@ -42,7 +71,14 @@ internal static class Kernels
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a, b);
-        if (op == BinaryOp.Divide && dtype == DType.Int64) dtype = DType.Float32; // true division
+        if (dtype == DType.Bool && op != BinaryOp.Divide)
+        {
+            // Bool + Bool is logical or and Bool * Bool logical and, as in PyTorch: computed in integers, then cast back.
+            if (op == BinaryOp.Subtract)
+                throw new ArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+            return Cast(Binary(Cast(a, DType.Int64), Cast(b, DType.Int64), op), DType.Bool);
+        }
+        if (op == BinaryOp.Divide && !dtype.IsFloating()) dtype = DType.Float32; // true division
         a = Cast(a, dtype);
         b = Cast(b, dtype);
         var result = Tensor.Uninitialized(dtype, shape);
@@ -178,8 +214,11 @@ internal static class Kernels
     /// <summary>Copies <paramref name="t"/> broadcast to <paramref name="shape"/>.</summary>
     public static Tensor Expand(Tensor t, int[] shape)
     {
-        var zeros = Full(t.DType, shape, 0);
-        return Binary(zeros, t, BinaryOp.Add);
+        var strides = new int[shape.Length];
+        for (int i = shape.Length - 1, d = t.Rank - 1; d >= 0; i--, d--) strides[i] = t.Dims[d] == shape[i] ? t.StrideArray[d] : 0;
+        var result = Tensor.Uninitialized(t.DType, shape);
+        Strided.Copy(t.Storage.Data, t.Offset, strides, result.Storage.Data, 0, Strided.ContiguousStrides(shape), shape);
+        return result;
     }
 
     private static void AddInto<T>(Tensor source, Tensor target) where T : unmanaged, INumber<T>
@@ -207,24 +246,5 @@ internal static class Kernels
                 index[dim] = 0;
             }
         }
-    }
-
-    /// <summary>A contiguous copy with dims <paramref name="a"/> and <paramref name="b"/> swapped.</summary>
-    public static Tensor Transpose(Tensor t, int a, int b)
-    {
-        int[] shape = (int[])t.Dims.Clone();
-        (shape[a], shape[b]) = (shape[b], shape[a]);
-        var result = Tensor.Uninitialized(t.DType, shape);
-        if (a == b || t.Count == 0)
-        {
-            Array.Copy(t.Values, result.Storage.Data, t.Count);
-            return result;
-        }
-        if (a > b) (a, b) = (b, a);
-        var (outer, rows, _) = Shapes.SplitAt(t.Dims, a);
-        int columns = t.Rank == 0 ? 1 : t.Dims[b], inner = Shapes.SplitAt(t.Dims, b).Inner;
-        int middle = t.Count / (outer * rows * columns * inner);
-        Transposition.Transpose(t.Values, result.Storage.Data, new Transposition.TransposeLayout(outer, rows, middle, columns, inner));
-        return result;
     }
 }

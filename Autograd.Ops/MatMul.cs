@@ -21,7 +21,7 @@ public static class MatMulOps
         }
     }
 
-    private static string ScalarName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => "Long" };
+    private static string ScalarName(DType dtype) => dtype.ScalarName();
 
     /// <summary>
     /// op(a) · op(b) of two matrices, op transposing where asked; a transpose is read in place, never copied. Recorded as
@@ -34,12 +34,13 @@ public static class MatMulOps
         {
             case DType.Float32: Gemm.Multiply(Operand<float>(a, transposeA), Operand<float>(b, transposeB), result.Data<float>()); break;
             case DType.Float64: Gemm.Multiply(Operand<double>(a, transposeA), Operand<double>(b, transposeB), result.Data<double>()); break;
-            default: Gemm.Multiply(Operand<long>(a, transposeA), Operand<long>(b, transposeB), result.Data<long>()); break;
+            case DType.Int64: Gemm.Multiply(Operand<long>(a, transposeA), Operand<long>(b, transposeB), result.Data<long>()); break;
+            default: throw new ArgumentException($"\"addmm_impl_cpu_\" not implemented for '{a.DType.ScalarName()}'");
         }
         if (Graph.NeedsGrad(a, b))
         {
             Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
-            bool aTransposed = a.Transposed, bTransposed = b.Transposed;
+            bool aTransposed = IsColumnMajor(a), bTransposed = IsColumnMajor(b);
             // With C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back where op transposed.
             Graph.Record(result, "MmBackward0", [a, b], g =>
             [
@@ -58,10 +59,13 @@ public static class MatMulOps
     internal static Tensor GradientProduct(bool operandTransposed, Tensor a, bool transposeA, Tensor b, bool transposeB) =>
         operandTransposed ? Product(b, !transposeB, a, !transposeA).T() : Product(a, transposeA, b, transposeB);
 
-    /// <summary>The matrix of <paramref name="t"/>, transposed if asked; a transposed view is its storage read with the strides swapped.</summary>
+    /// <summary>A matrix stored column by column (a transposed view): its gradient is computed in that layout.</summary>
+    internal static bool IsColumnMajor(Tensor t) => t.Rank == 2 && t.Dims[0] > 1 && t.Dims[1] > 1 && t.StrideArray[0] == 1;
+
+    /// <summary>The matrix of <paramref name="t"/>, transposed if asked, read in place through its strides whatever its layout.</summary>
     private static Matrix<T> Operand<T>(Tensor t, bool transpose) where T : unmanaged
     {
-        var matrix = t.Transposed ? Matrix<T>.RowMajor((T[])t.Storage.Data, t.Dims[1], t.Dims[0]).Transposed : Matrix<T>.RowMajor(t.Data<T>(), t.Dims[0], t.Dims[1]);
+        var matrix = new Matrix<T>((T[])t.Storage.Data, t.Offset, t.Dims[0], t.Dims[1], t.StrideArray[0], t.StrideArray[1]);
         return transpose ? matrix.Transposed : matrix;
     }
 }

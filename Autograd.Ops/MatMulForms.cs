@@ -26,7 +26,7 @@ public static class MatMulForms
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(mat1, mat2))
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
-                bool transposed1 = mat1.Transposed, transposed2 = mat2.Transposed;
+                bool transposed1 = MatMulOps.IsColumnMajor(mat1), transposed2 = MatMulOps.IsColumnMajor(mat2);
                 Graph.Record(result, "AddmmBackward0", [self, mat1, mat2], g =>
                     [
                         GradFor(g, self),
@@ -52,7 +52,7 @@ public static class MatMulForms
             {
                 for (int i = 0; i < batches; i++)
                 {
-                    var product = Matrix(self, i).MatMul(Matrix(mat2, i));
+                    var product = self.Select(0, i).MatMul(mat2.Select(0, i));
                     Array.Copy(product.Storage.Data, 0, result.Storage.Data, i * n * p, n * p);
                 }
             }
@@ -155,22 +155,12 @@ public static class MatMulForms
     private static Tensor FoldBatch(Tensor t, int[] expanded, int[] folded)
     {
         bool replicates = Shapes.NumElements(expanded) != t.Count;
-        var result = replicates ? Kernels.Expand(t, expanded) : t.ViewAs(expanded);
-        if (Graph.NeedsGrad(t)) Graph.Record(result, "ExpandBackward0", [t], g => [SumTo(g, t.Dims)], saved: []);
+        var result = t.Expand(expanded);
         // PyTorch's reshape copies a replicated (non-contiguous) expansion and views one that is not.
         return replicates ? UnsafeView(result.Clone(), folded) : result.Reshape(folded);
     }
 
     private static Tensor UnsafeView(Tensor t, int[] shape) => ShapeOps.Alias(t, shape, "UnsafeViewBackward0");
-
-    /// <summary>A copy of matrix <paramref name="index"/> of a 3-D tensor.</summary>
-    private static Tensor Matrix(Tensor t, int index)
-    {
-        int size = t.Dims[1] * t.Dims[2];
-        var data = DTypes.Allocate(t.DType, size);
-        Array.Copy(t.Storage.Data, index * size, data, 0, size);
-        return new Tensor(data, [t.Dims[1], t.Dims[2]]);
-    }
 
     private static void RequireRank(Tensor t, int rank, string message)
     {

@@ -202,6 +202,6 @@ public static class Pointwise
     {
         var positive = t.Gt(0);
         var negative = t.Lt(0);
-        return Kernels.Cast(Kernels.Binary(positive, negative, BinaryOp.Subtract), t.DType);
+        return Kernels.Binary(Kernels.Cast(positive, t.DType), Kernels.Cast(negative, t.DType), BinaryOp.Subtract);
     }
 }

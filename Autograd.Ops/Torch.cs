@@ -35,6 +35,13 @@ public static partial class Torch
     /// <summary>A 1-D float64 tensor holding a copy of <paramref name="data"/>.</summary>
     public static Tensor Tensor(double[] data, bool requiresGrad = false) => Leaf((double[])data.Clone(), [data.Length], requiresGrad);
 
+    /// <summary>A 1-D Bool tensor, as <c>torch.tensor([True, False])</c>.</summary>
+    public static Tensor Tensor(bool[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new((bool[])data.Clone(), [data.Length]);
+    }
+
     /// <summary>A 1-D int64 tensor, as torch.LongTensor.</summary>
     public static Tensor Tensor(long[] data) => new((long[])data.Clone(), [data.Length]);
 
@@ -84,6 +91,12 @@ public static partial class Torch
     public static Tensor Gt(Tensor x, Tensor other) => x.Gt(other);
     public static Tensor Ge(Tensor x, Tensor other) => x.Ge(other);
     public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Comparisons.Where(condition, x, y);
+
+    /// <summary>torch.cat: joins tensors along an existing dim.</summary>
+    public static Tensor Cat(Tensor[] tensors, int dim = 0) => Joining.Cat(tensors, dim);
+
+    /// <summary>torch.stack: joins equally shaped tensors along a new dim.</summary>
+    public static Tensor Stack(Tensor[] tensors, int dim = 0) => Joining.Stack(tensors, dim);
 
     /// <summary>Zeroes each element with probability <paramref name="p"/> and scales the rest by 1 / (1 - p) when <paramref name="train"/>.</summary>
     public static Tensor Dropout(Tensor input, double p = 0.5, bool train = true) => NN.Dropout.Apply(input, p, train);

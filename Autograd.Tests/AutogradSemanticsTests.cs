@@ -179,18 +179,41 @@ public class AutogradSemanticsTests
     }
 
     [Test]
-    public void NoGrad_IsPerThread()
+    public void NoGrad_ReachesNoThreadStartedOutsideIt_AndFlowsIntoWorkStartedInsideIt()
     {
         var x = Leaf(1, 2);
-        bool otherThreadRecorded = false;
+        bool outsideRecorded = false, insideRecorded = true;
+        using var entered = new ManualResetEventSlim();
+        var outside = new Thread(() =>
+        {
+            entered.Wait();
+            outsideRecorded = (x * 2.0).GradFn is not null;
+        });
+        outside.Start();
         using (Torch.NoGrad())
         {
-            var other = new Thread(() => otherThreadRecorded = (x * 2.0).GradFn is not null);
-            other.Start();
-            other.Join();
+            entered.Set();
+            outside.Join();
+            // Work started inside the scope inherits it, as .NET's execution context flows (Task.Run, new threads).
+            Task.Run(() => insideRecorded = (x * 2.0).GradFn is not null).Wait();
             (x * 2.0).RequiresGrad.ShouldBeFalse();
         }
-        otherThreadRecorded.ShouldBeTrue();
+        (outsideRecorded, insideRecorded).ShouldBe((true, false));
+        (x * 2.0).RequiresGrad.ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task NoGrad_SurvivesAnAwaitThatResumesOnAnotherThread_AndLeavesNoThreadWrong()
+    {
+        var x = Leaf(1, 2);
+        using (Torch.NoGrad())
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+            (x * 2.0).RequiresGrad.ShouldBeFalse();
+        }
+        (x * 2.0).RequiresGrad.ShouldBeTrue();
+        var pooled = await Task.Run(() => (x * 2.0).RequiresGrad);
+        pooled.ShouldBeTrue();
     }
 
     [Test]

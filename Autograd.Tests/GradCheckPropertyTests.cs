@@ -71,6 +71,7 @@ public partial class GradCheckPropertyTests
         ["Addcmul"] = Ternary("Addcmul", Any, (x, t1, t2, value) => x.Addcmul(t1, t2, value)),
         ["Addcdiv"] = Ternary("Addcdiv", AwayFromZero, (x, t1, t2, value) => x.Addcdiv(t1, t2, value)),
         ["Float"] = Conversion("Float", DType.Float64, x => x.Float()),
+        ["To"] = Conversion("To", DType.Float32, x => x.To(DType.Float64)),
         ["Double"] = Conversion("Double", DType.Float32, x => x.Double()),
         ["Sum()"] = Unary("Sum()", Shape, Any, x => x.Sum()),
         ["Sum(dim)"] = AlongDim("Sum", Any, (x, dim, keepDim) => x.Sum(dim, keepDim)),
@@ -120,7 +121,7 @@ public partial class GradCheckPropertyTests
     /// The tables of every op family, merged; each family's table lives beside its other tests (partial class files).
     /// A lazy property, since static field initializers of partial class files run in no defined order.
     /// </summary>
-    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps }.SelectMany(table => table).ToDictionary();
+    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps, ViewOps }.SelectMany(table => table).ToDictionary();
     private static Dictionary<string, Gen<Case>>? ops;
 
     public static IEnumerable<string> OpNames => Ops.Keys;
@@ -132,7 +133,7 @@ public partial class GradCheckPropertyTests
     /// <summary>Ops without a gradient (comparisons, indices, integer conversion) and in-place random initializers.</summary>
     private static readonly string[] NotDifferentiable =
         ["Eq", "Ne", "Lt", "Le", "Gt", "Ge", "operator <", "operator >", "operator <=", "operator >=", "Argmax", "Long", "OneHot",
-         "Uniform_", "KaimingUniform_"];
+         "Uniform_", "KaimingUniform_", "Bool", "Any", "All"];
 
     private static readonly Dictionary<string, string> OperatorNames = new()
     {
@@ -252,7 +253,7 @@ public partial class GradCheckPropertyTests
         from x in Values(shapes[1], Any)
         from y in Values(shapes[2], Any)
         from requiring in Gen.Int[1, 3]
-        let mask = Torch.Tensor([.. condition.Select(c => c ? 1L : 0L)]).Reshape(shapes[0])
+        let mask = Torch.Tensor(condition).Reshape(shapes[0])
         select new Case($"Where({Describe(mask)})", a => Torch.Where(mask, a[0], a[1]), RequiringSome(requiring, x, y));
 
     private static Gen<Case> Addmm() =>

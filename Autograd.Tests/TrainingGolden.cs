@@ -24,6 +24,7 @@ internal static class TrainingGolden
         Array data = json.GetProperty("dtype").GetString() switch
         {
             "int64" => values.Select(v => v.GetInt64()).ToArray(),
+            "bool" => values.Select(v => v.GetBoolean()).ToArray(),
             "float64" => values.Select(ParseFloat).ToArray(),
             _ => values.Select(v => (float)ParseFloat(v)).ToArray(),
         };
@@ -33,6 +34,7 @@ internal static class TrainingGolden
     public static DType DTypeOf(JsonElement json) => json.GetProperty("dtype").GetString() switch
     {
         "int64" => DType.Int64,
+        "bool" => DType.Bool,
         "float64" => DType.Float64,
         _ => DType.Float32,
     };

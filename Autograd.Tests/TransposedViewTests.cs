@@ -76,7 +76,7 @@ public class TransposedViewTests
         ga.ShouldBe(Left(ca.Grad!).Clone().ToArray<float>(), tolerance: 1e-5);
         gb.ShouldBe(Right(cb.Grad!).Clone().ToArray<float>(), tolerance: 1e-5);
         // A leaf's gradient is its own row-major tensor, whatever layout flowed back.
-        (a.Grad.Transposed, b.Grad.Transposed).ShouldBe((false, false));
+        (a.Grad.IsContiguous, b.Grad.IsContiguous).ShouldBe((true, true));
     }
 
     [Test]
@@ -89,7 +89,7 @@ public class TransposedViewTests
         output.GradFn.NextFunctions.Select(f => f?.Name).ShouldBe([null, null, "TBackward0"]);
         output.Sum().Backward();
         layer.Weight.Grad!.Shape.ShouldBe([3, 4]);
-        layer.Weight.Grad.Transposed.ShouldBeFalse();
+        layer.Weight.Grad.IsContiguous.ShouldBeTrue();
     }
 
     [Test]
@@ -102,7 +102,7 @@ public class TransposedViewTests
         // The same values as a leaf stored transposed, so the check perturbs it through its layout.
         var stored = a.T().Detach().Clone().T().Detach();
         stored.RequiresGrad = true;
-        stored.Transposed.ShouldBeTrue();
+        stored.IsContiguous.ShouldBeFalse();
         Gradients.GradCheck(inputs => inputs[0].T().MatMul(inputs[1]).Tanh(), [stored, b]).ShouldBeTrue();
     }
 

@@ -125,7 +125,7 @@ internal static class TensorFormatter
         }
     }
 
-    private enum Notation { Integer, IntegralFloat, Fixed, Scientific }
+    private enum Notation { Boolean, Integer, IntegralFloat, Fixed, Scientific }
 
     /// <summary>Picks one notation and width for all elements, from the printed elements only, as PyTorch's _Formatter does.</summary>
     private sealed class ElementFormatter
@@ -136,9 +136,9 @@ internal static class TensorFormatter
         public ElementFormatter(Tensor t, List<int> shown)
         {
             data = t.Values;
-            if (data is long[])
+            if (data is long[] or bool[])
             {
-                notation = Notation.Integer;
+                notation = data is bool[] ? Notation.Boolean : Notation.Integer;
                 Width = shown.Max(i => Unpadded(i).Length);
                 return;
             }
@@ -168,6 +168,7 @@ internal static class TensorFormatter
 
         private string Unpadded(int index)
         {
+            if (notation == Notation.Boolean) return ((bool[])data)[index] ? "True" : "False";
             if (notation == Notation.Integer) return ((long[])data)[index].ToString(CultureInfo.InvariantCulture);
             double value = FloatAt(index);
             if (double.IsNaN(value)) return "nan";

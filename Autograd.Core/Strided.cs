@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+
+namespace Autograd;
+
+/// <summary>
+/// The strided layout: contiguity, bounds, and the one strided copy that every kernel's strided path goes through
+/// (a non-dense input is gathered into row-major order at kernel entry; an in-place write scatters back through the strides).
+/// </summary>
+internal static class Strided
+{
+    public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
+    {
+        var strides = new int[shape.Length];
+        long stride = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            strides[d] = (int)Math.Min(stride, int.MaxValue);
+            stride *= Math.Max(shape[d], 1);
+        }
+        return strides;
+    }
+
+    /// <summary>PyTorch's is_contiguous: row-major strides for every dim of size above 1.</summary>
+    public static bool IsContiguous(int[] shape, int[] strides)
+    {
+        long expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] == 0) return true;
+            if (shape[d] == 1) continue;
+            if (strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /// <summary>Throws unless every element of the geometry lies inside a storage of <paramref name="length"/> elements.</summary>
+    public static void CheckInBounds(int[] shape, int[] strides, long offset, int length)
+    {
+        if (offset < 0) throw new ArgumentException($"Tensor: invalid storage offset {offset}");
+        long low = offset, high = offset;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] < 0) throw new ArgumentException($"Trying to create tensor with negative dimension {shape[d]}: {Shapes.Format(shape)}");
+            if (shape[d] == 0) return;
+            long reach = (long)(shape[d] - 1) * strides[d];
+            if (reach < 0) low += reach;
+            else high += reach;
+        }
+        if (low < 0 || high >= length)
+            throw new ArgumentException(
+                $"setStorage: sizes {Shapes.Format(shape)}, strides {Shapes.Format(strides)}, storage offset {offset}, and itemsize requiring a storage size of {high + 1} are out of bounds for storage of size {length}");
+    }
+
+    /// <summary>The elements of <paramref name="t"/> in row-major order, as a new array.</summary>
+    public static Array Gather(Tensor t)
+    {
+        var result = DTypes.AllocateUninitialized(t.DType, t.Count);
+        Copy(t.Storage.Data, t.Offset, t.StrideArray, result, 0, ContiguousStrides(t.Dims), t.Dims);
+        return result;
+    }
+
+    /// <summary>Writes row-major <paramref name="values"/> through <paramref name="t"/>'s strides into its storage.</summary>
+    public static void Scatter(Array values, Tensor t) =>
+        Copy(values, 0, ContiguousStrides(t.Dims), t.Storage.Data, t.Offset, t.StrideArray, t.Dims);
+
+    /// <summary>Copies every element of <paramref name="shape"/> from one strided layout to another (both arrays of one element type).</summary>
+    public static void Copy(Array source, int sourceOffset, int[] sourceStrides, Array destination, int destinationOffset, int[] destinationStrides, int[] shape)
+    {
+        if (Shapes.NumElements(shape) == 0) return;
+        var layout = Coalesce(shape, sourceStrides, destinationStrides);
+        DTypes.Dispatch(DTypes.OfStorage(source), new CopyAction(source, sourceOffset, destination, destinationOffset, layout));
+    }
+
+    /// <summary>Dims of size 1 dropped and neighbours merged where both layouts step through them as one dim.</summary>
+    private static (int[] Shape, int[] Source, int[] Destination) Coalesce(int[] shape, int[] source, int[] destination)
+    {
+        var sizes = new List<int>(shape.Length);
+        var a = new List<int>(shape.Length);
+        var b = new List<int>(shape.Length);
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
+            int last = sizes.Count - 1;
+            if (last >= 0 && a[last] == (long)source[d] * shape[d] && b[last] == (long)destination[d] * shape[d])
+            {
+                sizes[last] *= shape[d];
+                a[last] = source[d];
+                b[last] = destination[d];
+            }
+            else
+            {
+                sizes.Add(shape[d]);
+                a.Add(source[d]);
+                b.Add(destination[d]);
+            }
+        }
+        return ([.. sizes], [.. a], [.. b]);
+    }
+
+    private readonly struct CopyAction(Array source, int sourceOffset, Array destination, int destinationOffset, (int[] Shape, int[] Source, int[] Destination) layout) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged => Copy((T[])source, sourceOffset, (T[])destination, destinationOffset, layout.Shape, layout.Source, layout.Destination);
+    }
+
+    private static void Copy<T>(T[] source, int sourceOffset, T[] destination, int destinationOffset, int[] shape, int[] a, int[] b) where T : unmanaged
+    {
+        int rank = shape.Length;
+        if (rank == 0)
+        {
+            destination[destinationOffset] = source[sourceOffset];
+            return;
+        }
+        int inner = shape[rank - 1], innerA = a[rank - 1], innerB = b[rank - 1];
+        // A matrix stored transposed into row-major order: the register-blocked transpose (T() of a weight, say).
+        if (rank == 2 && innerB == 1 && a[0] == 1 && innerA > 0)
+        {
+            TransposeBlock.Run(ref source[sourceOffset], innerA, ref destination[destinationOffset], b[0], inner, shape[0]);
+            return;
+        }
+        int outer = Shapes.NumElements(shape.AsSpan(0, rank - 1));
+        var index = new int[rank - 1];
+        int from = sourceOffset, to = destinationOffset;
+        for (int row = 0; row < outer; row++)
+        {
+            if (innerA == 1 && innerB == 1) source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
+            else
+            {
+                ref T s = ref source[0];
+                ref T dst = ref destination[0];
+                for (int i = 0, p = from, q = to; i < inner; i++, p += innerA, q += innerB) Unsafe.Add(ref dst, q) = Unsafe.Add(ref s, p);
+            }
+            // Odometer over the outer dims.
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                from += a[d];
+                to += b[d];
+                if (++index[d] < shape[d]) break;
+                from -= a[d] * shape[d];
+                to -= b[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Autograd;
+
+/// <summary>
+/// A view's place in its storage (sizes, strides, offset), and the two differentiable maps between a tensor laid out
+/// with one geometry and the elements a view geometry picks from the same storage: <see cref="Pick"/> (as_strided
+/// relative to the input's layout) and its adjoint <see cref="Embed"/>, the gradient of every view that drops or
+/// repeats elements (Select, Narrow, Diagonal, Unfold, AsStrided, Split, indexing, a view rebased after an in-place write).
+/// </summary>
+internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int Offset)
+{
+    public static StridedGeometry Of(Tensor t) => new(t.Dims, t.StrideArray, t.Offset);
+
+    // The core library cannot reference the ops, so the ops register the rebased history of views when they load.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterViewHistory() =>
+        Tensor.ViewHistory = (root, view) =>
+        {
+            var input = Of(root);
+            var geometry = Of(view);
+            return Graph.Node("AsStridedBackward0", view.Dims, [root], g => [Embed(g, input, geometry)], saved: []);
+        };
+
+    /// <summary>Storage positions of every element, row-major.</summary>
+    private int[] Positions(int shift)
+    {
+        var positions = new int[Shapes.NumElements(Shape)];
+        if (positions.Length == 0) return positions;
+        int rank = Shape.Length;
+        var index = new int[rank];
+        int position = Offset - shift;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            positions[i] = position;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                position += Strides[d];
+                if (++index[d] < Shape[d]) break;
+                position -= Strides[d] * Shape[d];
+                index[d] = 0;
+            }
+        }
+        return positions;
+    }
+
+    /// <summary>The lowest storage position the geometry reaches, and one past its highest.</summary>
+    private (int Low, int High) Extent()
+    {
+        long low = Offset, high = Offset;
+        foreach (var (size, stride) in Shape.Zip(Strides))
+        {
+            if (size == 0) return (Offset, Offset);
+            long reach = (long)(size - 1) * stride;
+            if (reach < 0) low += reach;
+            else high += reach;
+        }
+        return ((int)low, (int)high + 1);
+    }
+
+    private static (int Shift, int Length) Window(StridedGeometry a, StridedGeometry b)
+    {
+        var (lowA, highA) = a.Extent();
+        var (lowB, highB) = b.Extent();
+        int low = Math.Min(lowA, lowB);
+        return (low, Math.Max(highA, highB) - low);
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> (shaped as the view) added into zeros laid out as <paramref name="input"/> at the view's
+    /// elements (repeated elements accumulate), read back in the input's shape.
+    /// </summary>
+    public static Tensor Embed(Tensor g, StridedGeometry input, StridedGeometry view)
+    {
+        var (shift, length) = Window(input, view);
+        var storage = DTypes.Allocate(g.DType, length);
+        DTypes.Dispatch(g.DType, new Accumulate(g.Values, storage, view.Positions(shift)));
+        var result = new Tensor(Read(storage, input.Positions(shift)), input.Shape);
+        if (Graph.NeedsGrad(g)) Graph.Record(result, "AsStridedScatterBackward0", [g], gg => [Pick(gg, input, view)], saved: []);
+        return result;
+    }
+
+    /// <summary>The elements the view geometry picks from <paramref name="x"/>, placed in a storage laid out as <paramref name="input"/>.</summary>
+    public static Tensor Pick(Tensor x, StridedGeometry input, StridedGeometry view)
+    {
+        var (shift, length) = Window(input, view);
+        var storage = DTypes.Allocate(x.DType, length);
+        var values = x.Values;
+        var positions = input.Positions(shift);
+        DTypes.Dispatch(x.DType, new Write(values, storage, positions));
+        var result = new Tensor(Read(storage, view.Positions(shift)), view.Shape);
+        if (Graph.NeedsGrad(x)) Graph.Record(result, "AsStridedBackward0", [x], g => [Embed(g, input, view)], saved: []);
+        return result;
+    }
+
+    private static Array Read(Array storage, int[] positions)
+    {
+        var result = Array.CreateInstance(storage.GetType().GetElementType()!, positions.Length);
+        for (int i = 0; i < positions.Length; i++) Array.Copy(storage, positions[i], result, i, 1);
+        return result;
+    }
+
+    private readonly struct Write(Array values, Array storage, int[] positions) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
+        {
+            T[] from = (T[])values, to = (T[])storage;
+            for (int i = 0; i < positions.Length; i++) to[positions[i]] = from[i];
+        }
+    }
+
+    private readonly struct Accumulate(Array values, Array storage, int[] positions) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
+        {
+            if (values is float[] f) Add(f, (float[])storage);
+            else if (values is double[] d) Add(d, (double[])storage);
+            else throw new InvalidOperationException("Only floating tensors carry gradients.");
+        }
+
+        private void Add<TNumber>(TNumber[] from, TNumber[] to) where TNumber : INumber<TNumber>
+        {
+            for (int i = 0; i < positions.Length; i++) to[positions[i]] += from[i];
+        }
+    }
+}
