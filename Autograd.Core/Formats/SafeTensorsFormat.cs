@@ -74,10 +74,14 @@ internal static class SafeTensorsFormat
         FileIO.ReadExactly(stream, header, source, "the header");
         if (header.Length == 0 || header[0] != (byte)'{') throw FileIO.Invalid(source, "the header does not start with '{'");
 
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(header); }
+        catch (DecoderFallbackException e) { throw FileIO.Invalid(source, "the header is not valid UTF-8", e); }
+
         var entries = new List<(string Name, ElementType Type, int[] Shape, long Begin, long End)>();
         try
         {
-            using var document = JsonDocument.Parse(header);
+            using var document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw FileIO.Invalid(source, "the header is not a JSON object");
             var names = new HashSet<string>();
             foreach (var property in document.RootElement.EnumerateObject())
@@ -88,7 +92,6 @@ internal static class SafeTensorsFormat
             }
         }
         catch (JsonException e) { throw FileIO.Invalid(source, $"the header is not valid JSON: {e.Message}", e); }
-        catch (ArgumentException e) { throw FileIO.Invalid(source, $"the header is not valid UTF-8 JSON: {e.Message}", e); }
 
         // The package reads tensors in offset order and requires them to tile the data exactly.
         entries.Sort((a, b) => (a.Begin, a.End).CompareTo((b.Begin, b.End)));
