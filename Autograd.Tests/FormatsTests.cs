@@ -340,6 +340,44 @@ public class FormatsTests
         }
     }
 
+    /// <summary>
+    /// samples/from_pytorch.cs runs the model PyTorch trained with PyTorch's outputs, and saves its fine-tuned model in a
+    /// file whose state dict reproduces the outputs saved next to it (tools/check_torch_files.py checks it with PyTorch).
+    /// </summary>
+    [Test]
+    public void FromPyTorchSample_MatchesPyTorch_AndSavesItsModel()
+    {
+        string root = TestContext.CurrentContext.TestDirectory;
+        while (!File.Exists(Path.Combine(root, "AutogradMini.sln"))) root = Path.GetDirectoryName(root)!;
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["run", Path.Combine("samples", "from_pytorch.cs"), "--", folder])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(TimeSpan.FromMinutes(5)).ShouldBeTrue("the sample did not finish");
+        process.ExitCode.ShouldBe(0, stderr.Result);
+
+        string Block(string label) => System.Text.RegularExpressions.Regex.Match(stdout, label + @":\n(tensor\(.*?\]\]\))", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        Block("outputs here").ShouldNotBeEmpty(stdout);
+        Block("outputs here").ShouldBe(Block("outputs in PyTorch"));
+        double difference = double.Parse(System.Text.RegularExpressions.Regex.Match(stdout, @"largest difference: (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        difference.ShouldBeLessThan(1e-5);
+
+        var saved = Torch.Load<Dictionary<string, object>>(InFolder("mlp_finetuned.pt"));
+        var stateDict = (OrderedDictionary<string, object?>)saved["state_dict"];
+        stateDict.Keys.ShouldBe(["0.weight", "0.bias", "2.weight", "2.bias"]);
+        var model = new NN.Sequential(new NN.Linear(4, 8), new NN.ReLU(), new NN.Linear(8, 3));
+        using (Torch.NoGrad())
+        {
+            foreach (var (name, parameter) in model.NamedParameters()) parameter.Copy_((Tensor)stateDict[name]!);
+            model.Forward((Tensor)saved["inputs"]).ToArray<float>().ShouldBe(((Tensor)saved["outputs"]).ToArray<float>());
+        }
+    }
+
     /// <summary>Compares what Load&lt;object&gt; gave with the generator's description of what PyTorch loaded.</summary>
     private static void ShouldMatch(object? actual, JsonElement expected, string where)
     {
