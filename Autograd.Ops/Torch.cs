@@ -101,20 +101,6 @@ public static partial class Torch
     /// <summary>Zeroes each element with probability <paramref name="p"/> and scales the rest by 1 / (1 - p) when <paramref name="train"/>.</summary>
     public static Tensor Dropout(Tensor input, double p = 0.5, bool train = true) => NN.Dropout.Apply(input, p, train);
 
-    /// <summary>Writes <paramref name="tensor"/> to <paramref name="path"/> in NumPy's .npy format (np.load reads it).</summary>
-    public static void Save(Tensor tensor, string path)
-    {
-        using var file = File.Create(path);
-        Npy.Write(tensor, file);
-    }
-
-    /// <summary>Reads a .npy file of float32, float64 or int64 elements (as written by np.save) into a new tensor.</summary>
-    public static Tensor Load(string path)
-    {
-        using var file = File.OpenRead(path);
-        return Npy.Read(file);
-    }
-
     private static Tensor Random(int[] shape, DType dtype, bool requiresGrad, string kernel, SpanFill<float> single, SpanFill<double> dbl)
     {
         if (dtype == DType.Int64) throw new ArgumentException($"\"{kernel}_kernel_cpu\" not implemented for 'Long'");

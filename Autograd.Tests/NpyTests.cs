@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Autograd.Tests;
 
-/// <summary>Torch.Save / Torch.Load in NumPy's .npy format, against files np.save wrote (Golden/npy, tools/gen_training_golden.py).</summary>
+/// <summary>Numpy.Save / Numpy.Load in NumPy's .npy format, against files np.save wrote (Golden/npy, tools/gen_training_golden.py).</summary>
 public class NpyTests
 {
     private static string Fixture(string file) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "npy", file);
@@ -12,7 +12,7 @@ public class NpyTests
     [TestCaseSource(nameof(NumPyFiles))]
     public void Load_ReadsWhatNumPyWrote(JsonElement golden)
     {
-        var tensor = Torch.Load(Fixture(golden.GetProperty("file").GetString()!));
+        var tensor = Numpy.Load(Fixture(golden.GetProperty("file").GetString()!));
 
         TrainingGolden.ShouldBeExact(tensor, golden, "loaded");
         tensor.RequiresGrad.ShouldBeFalse();
@@ -29,7 +29,7 @@ public class NpyTests
         string path = Path.Combine(Path.GetTempPath(), $"autograd-{Guid.NewGuid():N}.npy");
         try
         {
-            Torch.Save(TrainingGolden.ToTensor(golden), path);
+            Numpy.Save(TrainingGolden.ToTensor(golden), path);
             File.ReadAllBytes(path).ShouldBe(File.ReadAllBytes(Fixture(golden.GetProperty("file").GetString()!)));
         }
         finally { File.Delete(path); }
@@ -45,8 +45,8 @@ public class NpyTests
         string path = Path.Combine(Path.GetTempPath(), $"autograd-{Guid.NewGuid():N}.npy");
         try
         {
-            Torch.Save(original, path);
-            var loaded = Torch.Load(path);
+            Numpy.Save(original, path);
+            var loaded = Numpy.Load(path);
             loaded.DType.ShouldBe(dtype);
             loaded.Shape.ShouldBe([3, 4, 5]);
             loaded.ToArray<double>().ShouldBe(original.ToArray<double>());
@@ -60,10 +60,10 @@ public class NpyTests
         string path = Path.Combine(Path.GetTempPath(), $"autograd-{Guid.NewGuid():N}.npy");
         try
         {
-            Torch.Save(Torch.Tensor([float.NaN, float.NegativeInfinity, -0f]), path);
-            Torch.Load(path).ToArray<float>().Select(BitConverter.SingleToInt32Bits).ShouldBe(new[] { float.NaN, float.NegativeInfinity, -0f }.Select(BitConverter.SingleToInt32Bits));
-            Torch.Save(Torch.Scalar(2.5, DType.Float64), path);
-            var scalar = Torch.Load(path);
+            Numpy.Save(Torch.Tensor([float.NaN, float.NegativeInfinity, -0f]), path);
+            Numpy.Load(path).ToArray<float>().Select(BitConverter.SingleToInt32Bits).ShouldBe(new[] { float.NaN, float.NegativeInfinity, -0f }.Select(BitConverter.SingleToInt32Bits));
+            Numpy.Save(Torch.Scalar(2.5, DType.Float64), path);
+            var scalar = Numpy.Load(path);
             scalar.Shape.ShouldBeEmpty();
             scalar.Item<double>().ShouldBe(2.5);
         }
@@ -77,12 +77,12 @@ public class NpyTests
         try
         {
             File.WriteAllText(path, "not numpy at all");
-            Should.Throw<ArgumentException>(() => Torch.Load(path)).Message.ShouldContain("the magic string is not correct");
-            Torch.Save(Torch.Zeros(2), path);
+            Should.Throw<InvalidDataException>(() => Numpy.Load(path)).Message.ShouldContain("the magic string is not correct");
+            Numpy.Save(Torch.Zeros(2), path);
             var bytes = File.ReadAllBytes(path);
             var text = System.Text.Encoding.Latin1.GetString(bytes).Replace("'<f4'", "'<i4'");
             File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes(text));
-            Should.Throw<ArgumentException>(() => Torch.Load(path)).Message.ShouldStartWith("unsupported .npy dtype '<i4'");
+            Should.Throw<InvalidDataException>(() => Numpy.Load(path)).Message.ShouldStartWith(path + ": unsupported .npy dtype '<i4'");
         }
         finally { File.Delete(path); }
     }

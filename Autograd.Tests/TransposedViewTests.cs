@@ -113,8 +113,8 @@ public class TransposedViewTests
         var path = Path.GetTempFileName();
         try
         {
-            Torch.Save(t, path);
-            Torch.Load(path).ToArray<float>().ShouldBe([0f, 3f, 1f, 4f, 2f, 5f]);
+            Numpy.Save(t, path);
+            Numpy.Load(path).ToArray<float>().ShouldBe([0f, 3f, 1f, 4f, 2f, 5f]);
         }
         finally
         {
