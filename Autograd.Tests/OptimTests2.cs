@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Autograd.Optim;
+
+namespace Autograd.Tests;
+
+/// <summary>Reads Golden/optim.json (tools/gen_optim_golden.py).</summary>
+internal static class OptimGolden
+{
+    private static readonly Lazy<JsonElement> Root = new(() =>
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "optim.json")));
+        return json.RootElement.Clone();
+    });
+
+    public static JsonElement Section(string name) => Root.Value.GetProperty(name);
+
+    public static IEnumerable<TestCaseData> Cases(string section, string prefix) =>
+        Section(section).EnumerateArray().Select(c => new TestCaseData(c).SetName($"{prefix}_{c.GetProperty("name").GetString()}"));
+}
+
+/// <summary>
+/// Every optimizer and option combination against 22 steps of PyTorch 1.13's for-loop implementation, bit for bit:
+/// the parameters after each step, the final state_dict, and a run resumed from a state dict halfway.
+/// </summary>
+public class OptimTests2
+{
+    private static readonly Dictionary<string, Func<Tensor[], Optimizer>> Optimizers = new()
+    {
+        ["sgd_dampening"] = ps => new SGD(ps, lr: 0.05, momentum: 0.9, dampening: 0.3),
+        ["sgd_maximize_decay"] = ps => new SGD(ps, lr: 0.1, momentum: 0.5, weightDecay: 0.01, maximize: true),
+        ["sgd_plain_f64"] = ps => new SGD(ps, lr: 0.07),
+        ["sgd_nesterov"] = ps => new SGD(ps, lr: 0.03, momentum: 0.7, nesterov: true),
+        ["adam_amsgrad"] = ps => new Adam(ps, lr: 0.01, amsgrad: true),
+        ["adam_maximize_decay"] = ps => new Adam(ps, lr: 0.02, weightDecay: 0.05, maximize: true),
+        ["adam_amsgrad_f64"] = ps => new Adam(ps, lr: 0.003, beta1: 0.8, beta2: 0.9, amsgrad: true),
+        ["adamw"] = ps => new AdamW(ps),
+        ["adamw_tuned"] = ps => new AdamW(ps, lr: 0.01, beta1: 0.85, beta2: 0.98, eps: 1e-6, weightDecay: 0.1),
+        ["adamw_amsgrad_maximize"] = ps => new AdamW(ps, lr: 0.005, amsgrad: true, maximize: true),
+        ["adamw_f64"] = ps => new AdamW(ps, lr: 0.02, weightDecay: 0.03),
+        ["rmsprop"] = ps => new RMSprop(ps),
+        ["rmsprop_centered"] = ps => new RMSprop(ps, lr: 0.005, centered: true),
+        ["rmsprop_momentum"] = ps => new RMSprop(ps, lr: 0.002, momentum: 0.9, alpha: 0.9),
+        ["rmsprop_all"] = ps => new RMSprop(ps, lr: 0.003, alpha: 0.95, eps: 1e-6, weightDecay: 0.02, momentum: 0.5, centered: true, maximize: true),
+        ["rmsprop_f64"] = ps => new RMSprop(ps, lr: 0.01, centered: true, momentum: 0.3),
+        ["adagrad"] = ps => new Adagrad(ps),
+        ["adagrad_tuned"] = ps => new Adagrad(ps, lr: 0.05, lrDecay: 0.01, weightDecay: 0.1, initialAccumulatorValue: 0.2, eps: 1e-8),
+        ["adagrad_maximize_f64"] = ps => new Adagrad(ps, lr: 0.1, lrDecay: 0.5, maximize: true),
+        ["adadelta"] = ps => new Adadelta(ps),
+        ["adadelta_tuned"] = ps => new Adadelta(ps, lr: 0.5, rho: 0.95, eps: 1e-5, weightDecay: 0.01),
+        ["adadelta_maximize_f64"] = ps => new Adadelta(ps, rho: 0.8, maximize: true),
+        ["sgd_groups"] = ps => new SGD(
+            [new ParamGroup(ps[..2]), new ParamGroup(ps[2..]) { Lr = 0.01, ["momentum"] = 0.5, ["nesterov"] = true }], lr: 0.1, momentum: 0.9),
+        ["adam_groups"] = ps => new Adam(
+            [new ParamGroup(ps[..2]) { ["amsgrad"] = true }, new ParamGroup(ps[2..]) { Lr = 0.05, ["betas"] = (0.7, 0.95), ["weight_decay"] = 0.1 }], lr: 0.01),
+        ["rmsprop_groups"] = ps => new RMSprop(
+            [new ParamGroup(ps[..1]) { ["centered"] = true }, new ParamGroup(ps[1..]) { ["momentum"] = 0.8, Lr = 0.001 }]),
+    };
+
+    public static IEnumerable<TestCaseData> GoldenCases() => OptimGolden.Cases("optimizers", "Optim2");
+
+    [Test]
+    public void EveryGoldenCase_HasAnOptimizer() =>
+        OptimGolden.Section("optimizers").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order().ShouldBe(Optimizers.Keys.Order());
+
+    [TestCaseSource(nameof(GoldenCases))]
+    public void Trajectory_MatchesPyTorchBitForBit(JsonElement golden)
+    {
+        var parameters = Start(golden);
+        var optimizer = Optimizers[golden.GetProperty("name").GetString()!](parameters);
+        var steps = golden.GetProperty("steps").EnumerateArray().ToArray();
+        steps.Length.ShouldBeGreaterThanOrEqualTo(20);
+        RunSteps(optimizer, parameters, steps, 0);
+        ShouldMatch(optimizer.StateDict(), golden.GetProperty("state_dict"));
+    }
+
+    [TestCaseSource(nameof(GoldenCases))]
+    public void ResumedFromStateDict_ContinuesTheSameTrajectory(JsonElement golden)
+    {
+        var make = Optimizers[golden.GetProperty("name").GetString()!];
+        var steps = golden.GetProperty("steps").EnumerateArray().ToArray();
+        var parameters = Start(golden);
+        var first = make(parameters);
+        int half = steps.Length / 2;
+        RunSteps(first, parameters, steps[..half], 0);
+        var saved = first.StateDict();
+
+        Tensor[] resumed;
+        using (Torch.NoGrad()) resumed = [.. parameters.Select(p => p.Detach().Clone())];
+        foreach (var p in resumed) p.RequiresGrad = true;
+        var second = make(resumed);
+        second.LoadStateDict(saved);
+        // The loaded state is a copy: stepping the first optimizer again must not move the second's state.
+        foreach (var p in parameters) p.Grad = Torch.Ones([.. p.Shape], p.DType);
+        first.Step();
+        RunSteps(second, resumed, steps[half..], half);
+        ShouldMatch(second.StateDict(), golden.GetProperty("state_dict"));
+    }
+
+    private static Tensor[] Start(JsonElement golden) =>
+        [.. golden.GetProperty("start").EnumerateArray().Select(p => TrainingGolden.ToTensor(p, requiresGrad: true))];
+
+    private static void RunSteps(Optimizer optimizer, Tensor[] parameters, JsonElement[] steps, int offset)
+    {
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var grads = steps[s].GetProperty("grads").EnumerateArray().ToArray();
+            for (int i = 0; i < parameters.Length; i++)
+                parameters[i].Grad = grads[i].ValueKind == JsonValueKind.Null ? null : TrainingGolden.ToTensor(grads[i]);
+            optimizer.Step();
+            var after = steps[s].GetProperty("params").EnumerateArray().ToArray();
+            for (int i = 0; i < parameters.Length; i++) TrainingGolden.ShouldBeExact(parameters[i], after[i], $"step {s + offset}, parameter {i}");
+        }
+    }
+
+    private static void ShouldMatch(OptimizerStateDict actual, JsonElement expected)
+    {
+        var state = expected.GetProperty("state");
+        actual.State.Keys.Select(k => k.ToString()).ShouldBe(state.EnumerateObject().Select(p => p.Name));
+        foreach (var entry in state.EnumerateObject())
+        {
+            var mine = actual.State[int.Parse(entry.Name)];
+            mine.Keys.ShouldBe(entry.Value.EnumerateObject().Select(p => p.Name), $"state {entry.Name} keys");
+            foreach (var item in entry.Value.EnumerateObject()) ShouldMatch(mine[item.Name], item.Value, $"state {entry.Name} {item.Name}");
+        }
+        var groups = expected.GetProperty("param_groups").EnumerateArray().ToArray();
+        actual.ParamGroups.Count.ShouldBe(groups.Length);
+        for (int g = 0; g < groups.Length; g++)
+        {
+            actual.ParamGroups[g].Keys.ShouldBe(groups[g].EnumerateObject().Select(p => p.Name), $"group {g} keys");
+            foreach (var item in groups[g].EnumerateObject()) ShouldMatch(actual.ParamGroups[g][item.Name], item.Value, $"group {g} {item.Name}");
+        }
+    }
+
+    private static void ShouldMatch(object? actual, JsonElement expected, string what)
+    {
+        switch (expected.ValueKind)
+        {
+            case JsonValueKind.Null: actual.ShouldBeNull(what); break;
+            case JsonValueKind.True or JsonValueKind.False: actual.ShouldBe(expected.GetBoolean(), what); break;
+            case JsonValueKind.Number when actual is int count: count.ShouldBe(expected.GetInt32(), what); break;
+            case JsonValueKind.Number: Convert.ToDouble(actual).ShouldBe(expected.GetDouble(), what); break;
+            case JsonValueKind.Object: TrainingGolden.ShouldBeExact((Tensor)actual!, expected.GetProperty("tensor"), what); break;
+            case JsonValueKind.Array when actual is List<int> ids: ids.ShouldBe(expected.EnumerateArray().Select(e => e.GetInt32()), what); break;
+            case JsonValueKind.Array:
+                var pair = (ITuple)actual!;
+                Enumerable.Range(0, pair.Length).Select(i => Convert.ToDouble(pair[i])).ShouldBe(expected.EnumerateArray().Select(e => e.GetDouble()), what);
+                break;
+            default: throw new InvalidOperationException($"{what}: unexpected JSON {expected}");
+        }
+    }
+}
