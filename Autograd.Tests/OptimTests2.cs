@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Autograd.NN;
 using Autograd.Optim;
 
 namespace Autograd.Tests;
@@ -148,5 +149,46 @@ public class OptimTests2
                 break;
             default: throw new InvalidOperationException($"{what}: unexpected JSON {expected}");
         }
+    }
+}
+
+/// <summary>Utils.ClipGradNorm_ and ClipGradValue_ against torch.nn.utils on the same gradients.</summary>
+public class ClipGradTests
+{
+    public static IEnumerable<TestCaseData> GoldenCases() => OptimGolden.Cases("clip", "ClipGrad");
+
+    [TestCaseSource(nameof(GoldenCases))]
+    public void Clipping_MatchesPyTorch(JsonElement golden)
+    {
+        var grads = golden.GetProperty("grads").EnumerateArray().Select(g => TrainingGolden.ToTensor(g)).ToArray();
+        var parameters = grads.Select(g => Torch.Zeros([.. g.Shape], g.DType, requiresGrad: true)).ToList();
+        for (int i = 0; i < grads.Length; i++) parameters[i].Grad = grads[i];
+        parameters.Add(Torch.Zeros([2], grads[0].DType, requiresGrad: true));   // no gradient: skipped
+        var expected = golden.GetProperty("clipped").EnumerateArray().ToArray();
+        if (golden.GetProperty("name").GetString() == "value")
+        {
+            Utils.ClipGradValue_(parameters, golden.GetProperty("clip_value").GetDouble());
+            TrainingGolden.ShouldBeExact(parameters[0].Grad!, expected[0], "clipped gradient");
+            return;
+        }
+        var normType = golden.GetProperty("norm_type");
+        double p = normType.ValueKind == JsonValueKind.String ? double.PositiveInfinity : normType.GetDouble();
+        var total = Utils.ClipGradNorm_(parameters, golden.GetProperty("max_norm").GetDouble(), p);
+        // The norms are a reduction (PyTorch sums in float32 lanes, this library in double): equal up to rounding.
+        double rtol = grads[0].DType == DType.Float32 ? 1e-6 : 1e-14;
+        TrainingGolden.ShouldBeClose(total, golden.GetProperty("total"), rtol, 0, "total norm");
+        for (int i = 0; i < grads.Length; i++) TrainingGolden.ShouldBeClose(parameters[i].Grad!, expected[i], rtol, 0, $"clipped gradient {i}");
+        parameters[^1].Grad.ShouldBeNull();
+    }
+
+    [Test]
+    public void WithinTheLimit_GradientsAreUntouched_AndTheInfinityNormIsExact()
+    {
+        var p = Torch.Zeros([3], requiresGrad: true);
+        p.Grad = Torch.Tensor([0.1f, -0.2f, 0.05f]);
+        Utils.ClipGradNorm_([p], 10).Item<float>().ShouldBe(MathF.Sqrt(0.1f * 0.1f + 0.2f * 0.2f + 0.05f * 0.05f), 1e-7f);
+        p.Grad.ToArray<float>().ShouldBe([0.1f, -0.2f, 0.05f]);
+        Utils.ClipGradNorm_([p], 10, double.PositiveInfinity).Item<float>().ShouldBe(0.2f);
+        Utils.ClipGradNorm_([Torch.Zeros([1], requiresGrad: true)], 1).Item<float>().ShouldBe(0f);
     }
 }
