@@ -98,6 +98,42 @@ public class OptimTests2
         ShouldMatch(second.StateDict(), golden.GetProperty("state_dict"));
     }
 
+    [Test]
+    public void BadOptions_ThrowPyTorchsMessages()
+    {
+        Tensor[] ps = [Torch.Zeros([1], requiresGrad: true)];
+        Should.Throw<ArgumentException>(() => new RMSprop(ps, alpha: -0.5)).Message.ShouldBe("Invalid alpha value: -0.5");
+        Should.Throw<ArgumentException>(() => new Adagrad(ps, lrDecay: -1e-5)).Message.ShouldBe("Invalid lr_decay value: -1e-05");
+        Should.Throw<ArgumentException>(() => new Adagrad(ps, initialAccumulatorValue: -2.5)).Message.ShouldBe("Invalid initial_accumulator_value value: -2.5");
+        Should.Throw<ArgumentException>(() => new Adadelta(ps, rho: 1.5)).Message.ShouldBe("Invalid rho value: 1.5");
+        Should.Throw<ArgumentException>(() => new AdamW(ps, weightDecay: -1e20)).Message.ShouldBe("Invalid weight_decay value: -1e+20");
+        Should.Throw<ArgumentException>(() => new SGD(ps, lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true)).Message
+            .ShouldBe("Nesterov momentum requires a momentum and zero dampening");
+        Should.Throw<ArgumentException>(() => new SGD([new ParamGroup(ps)])).Message
+            .ShouldBe("parameter group didn't specify a value of required optimization parameter lr");
+        Should.Throw<ArgumentException>(() => new SGD([new ParamGroup(ps), new ParamGroup(ps)], lr: 1)).Message
+            .ShouldBe("some parameters appear in more than one parameter group");
+    }
+
+    [Test]
+    public void ParamGroups_HoldPerGroupOptions_AndLrIsSettable()
+    {
+        var a = Torch.Tensor([1f], requiresGrad: true);
+        var b = Torch.Tensor([1f], requiresGrad: true);
+        var optimizer = new SGD([new ParamGroup([a]), new ParamGroup([b]) { Lr = 0.5 }], lr: 0.1);
+        optimizer.ParamGroups[1].Lr.ShouldBe(0.5);
+        optimizer.ParamGroups[0].Keys.ShouldBe(["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"]);
+        optimizer.ParamGroups[0].Lr = 0.25;
+        a.Grad = Torch.Tensor([1f]);
+        b.Grad = Torch.Tensor([1f]);
+        optimizer.Step();
+        a.Item<float>().ShouldBe(0.75f);
+        b.Item<float>().ShouldBe(0.5f);
+        optimizer.StateDict().ParamGroups.Select(g => (List<int>)g["params"]).ShouldBe([[0], [1]]);
+        var adagrad = new Adagrad([a]);
+        adagrad.StateDict().State[0].Keys.ShouldBe(["step", "sum"]);   // created with the optimizer, as PyTorch's
+    }
+
     private static Tensor[] Start(JsonElement golden) =>
         [.. golden.GetProperty("start").EnumerateArray().Select(p => TrainingGolden.ToTensor(p, requiresGrad: true))];
 

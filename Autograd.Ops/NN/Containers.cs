@@ -51,6 +51,7 @@ public sealed class ModuleList : Module, IEnumerable<Module>
     /// <summary>A ModuleList has no forward: calling it throws PyTorch's NotImplementedError text.</summary>
     public override Tensor Forward(Tensor input) => throw new NotImplementedException("Module [ModuleList] is missing the required \"forward\" function");
 
+    /// <summary>The modules in order.</summary>
     public IEnumerator<Module> GetEnumerator() => modules.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -106,6 +107,7 @@ public sealed class ModuleDict : Module, IEnumerable<KeyValuePair<string, Module
     /// <summary>A ModuleDict has no forward: calling it throws PyTorch's NotImplementedError text.</summary>
     public override Tensor Forward(Tensor input) => throw new NotImplementedException("Module [ModuleDict] is missing the required \"forward\" function");
 
+    /// <summary>The (key, module) pairs in insertion order.</summary>
     public IEnumerator<KeyValuePair<string, Module>> GetEnumerator() => modules.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

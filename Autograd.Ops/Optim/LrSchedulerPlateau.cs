@@ -32,14 +32,31 @@ public sealed class ReduceLROnPlateau
         lastLr = [.. optimizer.ParamGroups.Select(g => g.Lr)];
     }
 
+    /// <summary>The optimizer whose learning rates are reduced.</summary>
     public Optimizer Optimizer { get; }
+
+    /// <summary>"min": lower metrics are better; "max": higher ones.</summary>
     public string Mode { get; }
+
+    /// <summary>The factor a reduction multiplies the learning rates by.</summary>
     public double Factor { get; }
+
+    /// <summary>Steps without improvement tolerated before a reduction.</summary>
     public int Patience { get; }
+
+    /// <summary>How much better a metric must be to count as an improvement.</summary>
     public double Threshold { get; }
+
+    /// <summary>"rel" (relative to the best) or "abs".</summary>
     public string ThresholdMode { get; }
+
+    /// <summary>Steps after a reduction during which bad steps are not counted.</summary>
     public int Cooldown { get; }
+
+    /// <summary>The floor of every group's learning rate.</summary>
     public double MinLr { get; }
+
+    /// <summary>Reductions smaller than this are skipped.</summary>
     public double Eps { get; }
 
     /// <summary>The best metric so far (infinitely bad before the first step).</summary>
