@@ -19,7 +19,7 @@ public sealed class Dropout : Module
 
     public override Tensor Forward(Tensor input) => Apply(input, P, Training);
 
-    protected override string ExtraRepr() => $"p={P.ToString(CultureInfo.InvariantCulture)}, inplace=False";
+    protected override string ExtraRepr() => $"p={PythonText.Float(P)}, inplace=False";
 
     internal static Tensor Apply(Tensor input, double p, bool train)
     {

@@ -7,19 +7,26 @@ namespace Autograd.NN;
 /// </summary>
 public sealed class Linear : Module
 {
+    private readonly bool hasBias;
+
     public Linear(int inFeatures, int outFeatures, bool bias = true)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = RegisterParameter("weight", Torch.Zeros(outFeatures, inFeatures));
-        Bias = bias ? RegisterParameter("bias", Torch.Zeros(outFeatures)) : null;
+        RegisterParameter("weight", Torch.Zeros(outFeatures, inFeatures));
+        if (bias) RegisterParameter("bias", Torch.Zeros(outFeatures));
+        hasBias = bias;
         ResetParameters();
     }
 
     public int InFeatures { get; }
     public int OutFeatures { get; }
-    public Tensor Weight { get; }
-    public Tensor? Bias { get; }
+
+    /// <summary>The (out, in) weight, read from the registry so that <see cref="Module.To"/> and LoadStateDict apply.</summary>
+    public Tensor Weight => GetParameter("weight");
+
+    /// <summary>The bias, or null without one.</summary>
+    public Tensor? Bias => hasBias ? GetParameter("bias") : null;
 
     /// <summary>Draws new weights and bias as the constructor does.</summary>
     public void ResetParameters()
@@ -33,15 +40,17 @@ public sealed class Linear : Module
     /// <summary>F.linear as PyTorch 1.13 computes it: addmm for a batch of rows, else matmul then the bias.</summary>
     public override Tensor Forward(Tensor input)
     {
-        if (Bias is not null && input.Rank == 2) return Bias.Addmm(input, Weight.T());
-        if (Bias is not null && input.Rank == 3)
+        Tensor weight = Weight;
+        var bias = Bias;
+        if (bias is not null && input.Rank == 2) return bias.Addmm(input, weight.T());
+        if (bias is not null && input.Rank == 3)
         {
             var rows = input.View(input.Shape[0] * input.Shape[1], input.Shape[2]);
-            return Bias.Addmm(rows, Weight.T()).View(input.Shape[0], input.Shape[1], OutFeatures);
+            return bias.Addmm(rows, weight.T()).View(input.Shape[0], input.Shape[1], OutFeatures);
         }
-        var output = input.MatMul(Weight.T());
-        return Bias is null ? output : output + Bias;
+        var output = input.MatMul(weight.T());
+        return bias is null ? output : output + bias;
     }
 
-    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
+    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={PythonText.Bool(hasBias)}";
 }
