@@ -2,8 +2,10 @@ namespace Autograd;
 
 /// <summary>
 /// PyTorch 1.13's CPU arange and linspace kernels, value for value. Both fill in vectorized blocks (8 float32 or
-/// 4 float64/int64 lanes, two blocks per step), each block computed from its own base, and the elements after the
-/// last pair of blocks one by one; GCC fuses their multiply-adds, which the FusedMultiplyAdd calls reproduce. PyTorch
+/// 4 float64/int64 lanes, two blocks per step), each block computed from its own base as base + lane * step,
+/// and the elements after the last pair of blocks one by one. GCC fuses the multiply-adds of the bases and
+/// of the one-by-one elements, and of the lanes in arange's float64 kernel only, which the FusedMultiplyAdd calls
+/// reproduce (found by experiment against PyTorch 1.13: every other choice fails some golden case). PyTorch
 /// splits outputs over 32768 elements between its threads, each part starting its own blocks: the results here are a
 /// single-threaded PyTorch's (what the Debian build runs), for larger outputs too.
 /// </summary>
@@ -40,31 +42,31 @@ internal static class RangeFactories
 
     /// <summary>
     /// torch.arange's float32 kernel: start and step stay double; each block's base fma(step, index, start) is rounded to
-    /// float32 and its lanes are base + lane * step computed in double, then rounded.
+    /// float32 and its lanes are base + lane * step computed in double, then rounded to float32.
     /// </summary>
     public static Tensor ArangeSingle(double start, double step, int count)
     {
         var result = Tensor.Uninitialized(DType.Float32, [count]);
         var values = result.Span<float>();
         int i = 0;
-        for (; i <= count - 16; i += 8)
+        for (; i < count / 16 * 16; i += 8)
         {
             float b = (float)Math.FusedMultiplyAdd(step, i, start);
             values[i] = b;
             values[i + 1] = (float)(b + step);
-            for (int lane = 2; lane < 8; lane++) values[i + lane] = (float)Math.FusedMultiplyAdd(lane, step, b);
+            for (int lane = 2; lane < 8; lane++) values[i + lane] = (float)(b + lane * step);
         }
         for (; i < count; i++) values[i] = (float)Math.FusedMultiplyAdd(step, i, start);
         return result;
     }
 
-    /// <summary>torch.arange's float64 kernel: blocks of 4 from base fma(step, index, start), lanes base + lane * step.</summary>
+    /// <summary>torch.arange's float64 kernel: blocks of 4 from base fma(step, index, start), lanes fma(lane, step, base).</summary>
     public static Tensor ArangeDouble(double start, double step, int count)
     {
         var result = Tensor.Uninitialized(DType.Float64, [count]);
         var values = result.Span<double>();
         int i = 0;
-        for (; i <= count - 8; i += 4)
+        for (; i < count / 8 * 8; i += 4)
         {
             double b = Math.FusedMultiplyAdd(step, i, start);
             values[i] = b;
@@ -89,12 +91,12 @@ internal static class RangeFactories
             ? MathF.FusedMultiplyAdd(step, index, start)
             : MathF.FusedMultiplyAdd(-step, steps - index - 1, end);
         int i = 0;
-        for (; i <= steps - 16; i += 8)
+        for (; i < steps / 16 * 16; i += 8)
         {
             float b = At(i);
             values[i] = b;
             values[i + 1] = b + step;
-            for (int lane = 2; lane < 8; lane++) values[i + lane] = MathF.FusedMultiplyAdd(lane, step, b);
+            for (int lane = 2; lane < 8; lane++) values[i + lane] = b + lane * step;
         }
         for (; i < steps; i++) values[i] = At(i);
         return result;
@@ -111,12 +113,12 @@ internal static class RangeFactories
             ? Math.FusedMultiplyAdd(step, index, start)
             : Math.FusedMultiplyAdd(-step, steps - index - 1, end);
         int i = 0;
-        for (; i <= steps - 8; i += 4)
+        for (; i < steps / 8 * 8; i += 4)
         {
             double b = At(i);
             values[i] = b;
             values[i + 1] = b + step;
-            for (int lane = 2; lane < 4; lane++) values[i + lane] = Math.FusedMultiplyAdd(lane, step, b);
+            for (int lane = 2; lane < 4; lane++) values[i + lane] = b + lane * step;
         }
         for (; i < steps; i++) values[i] = At(i);
         return result;
@@ -136,12 +138,12 @@ internal static class RangeFactories
             ? Math.FusedMultiplyAdd(step, index, start)
             : Math.FusedMultiplyAdd(-step, steps - index - 1, end));
         int i = 0;
-        for (; i <= steps - 8; i += 4)
+        for (; i < steps / 8 * 8; i += 4)
         {
             long b = At(i);
             values[i] = b;
             values[i + 1] = (long)(b + step);
-            for (int lane = 2; lane < 4; lane++) values[i + lane] = (long)Math.FusedMultiplyAdd(lane, step, b);
+            for (int lane = 2; lane < 4; lane++) values[i + lane] = (long)(b + lane * step);
         }
         for (; i < steps; i++) values[i] = At(i);
         return result;
