@@ -72,7 +72,7 @@ public class FactoryTests
         Torch.Arange(2, 11, 3).ToArray<long>().ShouldBe([2L, 5, 8]);
         Torch.Arange(10, 0, -4).ToArray<long>().ShouldBe([10L, 6, 2]);
         Torch.Arange(0.0, 1.0, 0.3).DType.ShouldBe(DType.Float32);
-        Torch.Arange(0.0, 1.0, 0.3).ToArray<float>().ShouldBe([0f, 0.3f, 0.6f, 0.90000004f]);
+        Torch.Arange(0.0, 1.0, 0.3).ToArray<float>().ShouldBe([0f, 0.3f, 0.6f, 0.9f]);
         Torch.Arange(0.5, 5, 1.5, DType.Int64).ToArray<long>().ShouldBe([0L, 1, 2, 3, 4]);
     }
 
