@@ -38,6 +38,14 @@ public static class InPlace
                 throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={from} > to={to}");
             return Update(self, [], t => Constant(t, Uniform(t, from, to, generator ?? Generator.Default), "UniformBackward0"));
         }
+
+        /// <summary>Fills with samples of N(mean, std²), drawn as PyTorch's <c>normal_</c> fills a contiguous tensor.</summary>
+        public Tensor Normal_(double mean = 0, double std = 1, Generator? generator = null)
+        {
+            RandomSampling.CheckStd(std);
+            if (!self.DType.IsFloating()) throw new ArgumentException("\"normal_kernel_cpu\" not implemented for 'Long'");
+            return Update(self, [], t => Constant(t, RandomSampling.Normal(t.DType, t.Dims, mean, std, generator ?? Generator.Default), "NormalBackward0"));
+        }
     }
 
     private static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)

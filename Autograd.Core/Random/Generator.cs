@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Autograd;
 
 /// <summary>
@@ -12,12 +14,23 @@ public sealed class Generator
     /// <summary>PyTorch switches to its block algorithm for normal samples from this many elements on.</summary>
     private const int NormalBlockSize = 16;
 
+    /// <summary>The size in bytes of PyTorch's <c>CPUGeneratorImplState</c>, what <see cref="GetState"/> returns.</summary>
+    public const int StateSize = 5056;
+
+    /// <summary>The size of PyTorch's older <c>CPUGeneratorImplStateLegacy</c>, which <see cref="SetState"/> also accepts.</summary>
+    private const int LegacyStateSize = 5048;
+
     private readonly Lock gate = new();
     private readonly MersenneTwister engine = new();
-    private long initialSeed;
 
     /// <summary>The second Box–Muller sample of the scalar algorithm, kept for the next normal draw, as PyTorch does.</summary>
     private double? cachedNormal;
+
+    /// <summary>
+    /// PyTorch's cache of a float normal sample. None of the CPU kernels here draws float normals one by one, so only
+    /// <see cref="SetState"/> sets it; it is kept so that <see cref="GetState"/> gives back the state it was given.
+    /// </summary>
+    private float? cachedFloatNormal;
 
     public Generator(long seed = DefaultSeed) => ManualSeed(seed);
 
@@ -27,20 +40,125 @@ public sealed class Generator
     /// </summary>
     public static Generator Default { get; } = new();
 
-    /// <summary>The last seed given; PyTorch reports a negative seed as the same 64 bits read unsigned.</summary>
+    /// <summary>
+    /// <c>Generator.initial_seed()</c>: the last seed given (or set through <see cref="SetState"/>); PyTorch reports a
+    /// negative seed as the same 64 bits read unsigned.
+    /// </summary>
     public long InitialSeed
     {
-        get { lock (gate) return initialSeed; }
+        get { lock (gate) return (long)engine.InitialSeed; }
     }
 
-    /// <summary>Like <c>manual_seed</c>: MT19937 is seeded with the low 32 bits, and the cached normal is dropped.</summary>
+    /// <summary>Like <c>manual_seed</c>: MT19937 is seeded with the low 32 bits, and the cached normals are dropped.</summary>
     public void ManualSeed(long seed)
+    {
+        lock (gate) SeedUnlocked((ulong)seed);
+    }
+
+    /// <summary>
+    /// <c>Generator.seed()</c>: seeds with 64 nondeterministic bits (from the operating system, as PyTorch reads
+    /// /dev/urandom) and returns them; Python shows the same bits as an unsigned number.
+    /// </summary>
+    public long Seed()
+    {
+        long seed = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sizeof(long)));
+        ManualSeed(seed);
+        return seed;
+    }
+
+    private void SeedUnlocked(ulong seed)
+    {
+        engine.Seed(seed);
+        cachedNormal = null;
+        cachedFloatNormal = null;
+    }
+
+    /// <summary>
+    /// <c>Generator.get_state()</c>: the bytes of PyTorch's <c>CPUGeneratorImplState</c> (little-endian, 5056 bytes):
+    /// the seed, MT19937's position and its 624 words (each widened to 64 bits), the cached double normal and the
+    /// cached float normal. <c>torch.Generator().set_state(torch.tensor(list(bytes), dtype=torch.uint8))</c> reads it.
+    /// </summary>
+    public byte[] GetState()
+    {
+        var state = new byte[StateSize];
+        var span = state.AsSpan();
+        lock (gate)
+        {
+            engine.Write(span);
+            if (cachedNormal is { } normal)
+            {
+                BinaryPrimitives.WriteDoubleLittleEndian(span[NormalYOffset..], normal);
+                BinaryPrimitives.WriteInt32LittleEndian(span[NormalValidOffset..], 1);
+            }
+            if (cachedFloatNormal is { } floatNormal)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(span[FloatNormalOffset..], floatNormal);
+                span[FloatNormalValidOffset] = 1;
+            }
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// <c>Generator.set_state(state)</c>: takes the bytes <see cref="GetState"/> or PyTorch's <c>get_state()</c> gives,
+    /// or PyTorch's legacy 5048-byte layout (whose cached normal is stored as Box–Muller's radius and angle).
+    /// </summary>
+    public void SetState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Length != StateSize && state.Length != LegacyStateSize)
+            throw new ArgumentException(
+                $"Expected either a CPUGeneratorImplStateLegacy of size {LegacyStateSize} or a CPUGeneratorImplState of size {StateSize} but found the input RNG state size to be {state.Length}");
+        var span = (ReadOnlySpan<byte>)state;
+        var engineState = MersenneTwister.Read(span) ?? throw new ArgumentException("Invalid mt19937 state");
+        double? normal = null;
+        float? floatNormal = null;
+        bool normalValid = BinaryPrimitives.ReadInt32LittleEndian(span[NormalValidOffset..]) != 0;
+        if (state.Length == LegacyStateSize)
+        {
+            if (normalValid)
+            {
+                double rho = BinaryPrimitives.ReadDoubleLittleEndian(span[NormalRhoOffset..]);
+                double x = BinaryPrimitives.ReadDoubleLittleEndian(span[NormalXOffset..]);
+                normal = rho * Math.Sin(2.0 * Math.PI * x);
+            }
+        }
+        else
+        {
+            if (normalValid) normal = BinaryPrimitives.ReadDoubleLittleEndian(span[NormalYOffset..]);
+            if (span[FloatNormalValidOffset] != 0) floatNormal = BinaryPrimitives.ReadSingleLittleEndian(span[FloatNormalOffset..]);
+        }
+        lock (gate)
+        {
+            engine.CopyFrom(engineState);
+            cachedNormal = normal;
+            cachedFloatNormal = floatNormal;
+        }
+    }
+
+    // Offsets in CPUGeneratorImplState after the engine's words (seed, left, seeded, next, state[624] as uint64).
+    private const int NormalXOffset = 5016;
+    private const int NormalYOffset = 5024;
+    private const int NormalRhoOffset = 5032;
+    private const int NormalValidOffset = 5040;
+    private const int FloatNormalOffset = 5048;
+    private const int FloatNormalValidOffset = 5052;
+
+    /// <summary>PyTorch's <c>random()</c>: one 32-bit draw per element.</summary>
+    internal void FillBits(Span<uint> destination)
     {
         lock (gate)
         {
-            initialSeed = seed;
-            engine.Seed((uint)seed);
-            cachedNormal = null;
+            for (int i = 0; i < destination.Length; i++) destination[i] = engine.Next();
+        }
+    }
+
+    /// <summary>PyTorch's <c>random64()</c>: two 32-bit draws per element, the first one the high word.</summary>
+    internal void FillBits(Span<ulong> destination)
+    {
+        lock (gate)
+        {
+            for (int i = 0; i < destination.Length; i++) destination[i] = NextBits64();
         }
     }
 
@@ -57,30 +175,37 @@ public sealed class Generator
     }
 
     /// <summary><c>torch.randn</c> for float32.</summary>
-    internal void FillNormal(Span<float> destination)
+    internal void FillNormal(Span<float> destination) => FillNormal(destination, 0, 1);
+
+    /// <summary><c>torch.randn</c> for float64.</summary>
+    internal void FillNormal(Span<double> destination) => FillNormal(destination, 0, 1);
+
+    /// <summary><c>normal_(mean, std)</c> for float32.</summary>
+    internal void FillNormal(Span<float> destination, double mean, double std)
     {
         lock (gate)
         {
             if (destination.Length >= NormalBlockSize)
             {
-                FillNormalBlocks(destination, FillUniformUnlocked, TransformBlock);
+                float m = (float)mean, s = (float)std;
+                FillNormalBlocks(destination, FillUniformUnlocked, block => TransformBlock(block, m, s));
                 return;
             }
-            for (int i = 0; i < destination.Length; i++) destination[i] = (float)NextNormal();
+            for (int i = 0; i < destination.Length; i++) destination[i] = (float)NextNormal(mean, std);
         }
     }
 
-    /// <summary><c>torch.randn</c> for float64.</summary>
-    internal void FillNormal(Span<double> destination)
+    /// <summary><c>normal_(mean, std)</c> for float64.</summary>
+    internal void FillNormal(Span<double> destination, double mean, double std)
     {
         lock (gate)
         {
             if (destination.Length >= NormalBlockSize)
             {
-                FillNormalBlocks(destination, FillUniformUnlocked, TransformBlock);
+                FillNormalBlocks(destination, FillUniformUnlocked, block => TransformBlock(block, mean, std));
                 return;
             }
-            for (int i = 0; i < destination.Length; i++) destination[i] = NextNormal();
+            for (int i = 0; i < destination.Length; i++) destination[i] = NextNormal(mean, std);
         }
     }
 
@@ -96,29 +221,33 @@ public sealed class Generator
         for (int i = 0; i < destination.Length; i++) destination[i] = NextDouble();
     }
 
-    /// <summary>53 random bits from two draws, the first one the high word, as PyTorch's <c>random64</c>.</summary>
-    private double NextDouble()
+    private ulong NextBits64()
     {
         ulong high = engine.Next();
         ulong low = engine.Next();
-        return ((high << 32 | low) & ((1UL << 53) - 1)) * (1.0 / (1UL << 53));
+        return high << 32 | low;
     }
 
-    /// <summary>PyTorch's scalar <c>normal_distribution&lt;double&gt;</c>: Box–Muller, one sample returned and one cached.</summary>
-    private double NextNormal()
+    /// <summary>53 random bits from PyTorch's <c>random64</c>.</summary>
+    private double NextDouble() => (NextBits64() & ((1UL << 53) - 1)) * (1.0 / (1UL << 53));
+
+    /// <summary>
+    /// PyTorch's scalar <c>normal_distribution&lt;double&gt;</c>: Box–Muller, one sample returned and one cached; the
+    /// sample is scaled as <c>sample * std + mean</c>, fused (which also turns a -0 into +0 for mean 0).
+    /// </summary>
+    private double NextNormal(double mean, double std)
     {
         if (cachedNormal is { } cached)
         {
             cachedNormal = null;
-            return cached + 0.0;
+            return Math.FusedMultiplyAdd(cached, std, mean);
         }
         double u1 = NextDouble();
         double u2 = NextDouble();
         double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - u2));
         double theta = 2.0 * Math.PI * u1;
         cachedNormal = radius * Math.Sin(theta);
-        // PyTorch adds the mean (0) to every sample, which turns a -0 into +0.
-        return radius * Math.Cos(theta) + 0.0;
+        return Math.FusedMultiplyAdd(radius * Math.Cos(theta), std, mean);
     }
 
     /// <summary>
@@ -139,7 +268,7 @@ public sealed class Generator
     }
 
     /// <summary>The float64 block: double math through the C library, as PyTorch's scalar <c>normal_fill_16</c>.</summary>
-    private static void TransformBlock(Span<double> block)
+    private static void TransformBlock(Span<double> block, double mean, double std)
     {
         for (int j = 0; j < NormalBlockSize / 2; j++)
         {
@@ -147,13 +276,13 @@ public sealed class Generator
             double u2 = block[j + NormalBlockSize / 2];
             double radius = Math.Sqrt(-2 * Math.Log(u1));
             double theta = 2.0 * Math.PI * u2;
-            block[j] = radius * Math.Cos(theta) + 0.0;
-            block[j + NormalBlockSize / 2] = radius * Math.Sin(theta) + 0.0;
+            block[j] = Math.FusedMultiplyAdd(radius * Math.Cos(theta), std, mean);
+            block[j + NormalBlockSize / 2] = Math.FusedMultiplyAdd(radius * Math.Sin(theta), std, mean);
         }
     }
 
     /// <summary>The float32 block: float math with the polynomials of PyTorch's AVX2 kernel <c>normal_fill_16_AVX2</c>.</summary>
-    private static void TransformBlock(Span<float> block)
+    private static void TransformBlock(Span<float> block, float mean, float std)
     {
         for (int j = 0; j < NormalBlockSize / 2; j++)
         {
@@ -161,8 +290,8 @@ public sealed class Generator
             float u2 = block[j + NormalBlockSize / 2];
             float radius = MathF.Sqrt(-2f * AvxMath.Log(u1));
             var (sin, cos) = AvxMath.SinCos(AvxMath.TwoPi * u2);
-            block[j] = radius * cos + 0f;
-            block[j + NormalBlockSize / 2] = radius * sin + 0f;
+            block[j] = MathF.FusedMultiplyAdd(radius * cos, std, mean);
+            block[j + NormalBlockSize / 2] = MathF.FusedMultiplyAdd(radius * sin, std, mean);
         }
     }
 
@@ -245,30 +374,73 @@ public sealed class Generator
         }
     }
 
-    /// <summary>The 32-bit Mersenne Twister MT19937 with its reference seeding (<c>init_genrand</c>).</summary>
+    /// <summary>
+    /// The 32-bit Mersenne Twister MT19937 with its reference seeding (<c>init_genrand</c>), holding its position as
+    /// PyTorch's <c>at::mt19937</c> does (<c>left</c> counts down to the next regeneration, <c>next</c> indexes the words),
+    /// so that its state reads and writes as PyTorch's bytes.
+    /// </summary>
     private sealed class MersenneTwister
     {
         private const int N = 624;
         private const int M = 397;
+        private const int SeedOffset = 0, LeftOffset = 8, SeededOffset = 12, NextOffset = 16, WordsOffset = 24;
         private readonly uint[] state = new uint[N];
-        private int index;
+        private ulong seed;
+        private int left;
+        private bool seeded;
+        private uint next;
 
-        public void Seed(uint seed)
+        public ulong InitialSeed => seed;
+
+        public void Seed(ulong value)
         {
-            state[0] = seed;
+            seed = value;
+            seeded = true;
+            state[0] = (uint)value;
             for (int i = 1; i < N; i++)
                 state[i] = 1812433253u * (state[i - 1] ^ (state[i - 1] >> 30)) + (uint)i;
-            index = N;
+            left = 1;
+            next = 0;
         }
 
         public uint Next()
         {
-            if (index == N) Twist();
-            uint y = state[index++];
+            if (--left == 0) Twist();
+            uint y = state[next++];
             y ^= y >> 11;
             y ^= (y << 7) & 0x9D2C5680u;
             y ^= (y << 15) & 0xEFC60000u;
             return y ^ (y >> 18);
+        }
+
+        /// <summary>Writes the engine's part of PyTorch's state struct; the rest of <paramref name="bytes"/> is untouched.</summary>
+        public void Write(Span<byte> bytes)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[SeedOffset..], seed);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes[LeftOffset..], left);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes[SeededOffset..], seeded ? 1 : 0);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[NextOffset..], next);
+            for (int i = 0; i < N; i++) BinaryPrimitives.WriteUInt64LittleEndian(bytes[(WordsOffset + 8 * i)..], state[i]);
+        }
+
+        /// <summary>The engine stored in PyTorch's state bytes, or null where PyTorch finds it invalid.</summary>
+        public static MersenneTwister? Read(ReadOnlySpan<byte> bytes)
+        {
+            var engine = new MersenneTwister
+            {
+                seed = BinaryPrimitives.ReadUInt64LittleEndian(bytes[SeedOffset..]),
+                left = BinaryPrimitives.ReadInt32LittleEndian(bytes[LeftOffset..]),
+                seeded = BinaryPrimitives.ReadInt32LittleEndian(bytes[SeededOffset..]) != 0,
+                next = (uint)BinaryPrimitives.ReadUInt64LittleEndian(bytes[NextOffset..]),
+            };
+            for (int i = 0; i < N; i++) engine.state[i] = (uint)BinaryPrimitives.ReadUInt64LittleEndian(bytes[(WordsOffset + 8 * i)..]);
+            return engine is { seeded: true, left: > 0 and <= N, next: <= N } ? engine : null;
+        }
+
+        public void CopyFrom(MersenneTwister other)
+        {
+            other.state.CopyTo(state, 0);
+            (seed, left, seeded, next) = (other.seed, other.left, other.seeded, other.next);
         }
 
         /// <summary>Regenerates all N words in place; later words read the already regenerated ones, as the reference does.</summary>
@@ -279,7 +451,8 @@ public sealed class Generator
                 uint y = (state[i] & 0x80000000u) | (state[(i + 1) % N] & 0x7FFFFFFFu);
                 state[i] = state[(i + M) % N] ^ (y >> 1) ^ ((y & 1) != 0 ? 0x9908B0DFu : 0u);
             }
-            index = 0;
+            left = N;
+            next = 0;
         }
     }
 }
