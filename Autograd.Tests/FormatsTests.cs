@@ -73,6 +73,17 @@ public class FormatsTests
         var shared = Torch.Load<Dictionary<string, Tensor>>(Fixture("shared.pt"));
         shared["tail"].ToArray<long>().ShouldBe([4L, 5, 6, 7, 8, 9]);
         shared["same"].ToArray<long>().ShouldBe(shared["whole"].ToArray<long>());
+        // As torch.load gives them: views of one storage, with PyTorch's strides and offsets, writing through.
+        views[0].Strides.ShouldBe([1, 6]);
+        views[2].Strides.ShouldBe([6, 2]);
+        views[2].StorageOffset.ShouldBe(1);
+        (views[3].StorageOffset, views[4].StorageOffset).ShouldBe((15, 12));
+        views[1].Fill_(-1);
+        views[0].ToArray<float>()[1].ShouldBe(-1f);
+        views[0].Version.ShouldBe(1);
+        shared["tail"].StorageOffset.ShouldBe(4);
+        shared["whole"].Add_(Torch.Ones([10], DType.Int64));
+        shared["tail"].ToArray<long>().ShouldBe([5L, 6, 7, 8, 9, 10]);
     }
 
     [Test]

@@ -4,41 +4,20 @@ namespace Autograd.Formats;
 internal static class StoredTensors
 {
     /// <summary>
-    /// The tensor of <paramref name="size"/> whose element [i0, i1, ...] is storage[offset + Σ ik·stride[k]]: every
-    /// loaded tensor is made here, after <see cref="CheckExtent"/>. For now a gather copy into a new contiguous tensor;
-    /// with strided tensors this becomes a view that shares <paramref name="storage"/>.
+    /// The tensor of <paramref name="size"/> whose element [i0, i1, ...] is storage[offset + Σ ik·stride[k]], sharing
+    /// <paramref name="storage"/> (and its version counter) with every other tensor loaded from the same storage, as
+    /// torch.load gives views of one storage. Called after <see cref="CheckExtent"/>.
     /// </summary>
     public static Tensor FromStorage(Array storage, int[] size, long[] stride, long offset)
     {
-        var type = ElementTypes.OfArray(storage);
-        var result = Tensor.Empty(type.DType, size);
-        var target = result.Storage.Data;
-        int count = target.Length;
-        if (count == 0) return result;
-        if (stride.AsSpan().SequenceEqual(ContiguousStrides(size)))
-        {
-            Array.Copy(storage, offset, target, 0, count);
-            return result;
-        }
-        // Runs along the last dim are copied whole when they are contiguous in the storage.
-        int rank = size.Length;
-        int run = rank > 0 && stride[^1] == 1 ? size[^1] : 1;
-        int outerRank = run > 1 ? rank - 1 : rank;
-        var index = new int[outerRank];
-        long position = offset;
-        for (int written = 0; written < count; written += run)
-        {
-            Array.Copy(storage, position, target, written, run);
-            for (int d = outerRank - 1; d >= 0; d--)
-            {
-                position += stride[d];
-                if (++index[d] < size[d]) break;
-                position -= (long)stride[d] * size[d];
-                index[d] = 0;
-            }
-        }
-        return result;
+        var shared = Storages.GetValue(storage, data => new Storage(data));
+        // A dim of size 0 or 1 never steps, so its stride only has to fit.
+        var strides = stride.Select((s, d) => size[d] <= 1 ? (int)Math.Min(s, int.MaxValue) : checked((int)s)).ToArray();
+        return new Tensor(shared, size, strides, checked((int)offset));
     }
+
+    /// <summary>One storage object per loaded array, so tensors over one file storage share it.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Array, Storage> Storages = [];
 
     /// <summary>
     /// Checks that a view of <paramref name="size"/>, <paramref name="stride"/> and <paramref name="offset"/> stays
