@@ -58,7 +58,7 @@ internal static class NormOps
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank < 2) throw new ArgumentException($"Expected 2D or higher input to batch_norm (got {input.Rank}D input)");
         int n = input.Dims[0], channels = input.Dims[1], l = Shapes.NumElements(input.Dims.AsSpan(2));
-        foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias"), (runningMean, "running_mean"), (runningVar, "running_var") })
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
         {
             if (t is not null && t.Count != channels) throw new ArgumentException($"{name} should contain {channels} elements not {t.Count}");
         }
@@ -227,7 +227,7 @@ public abstract class BatchNorm : Module
         double factor = Momentum ?? 0.0;
         if (Training && TrackRunningStats)
         {
-            using (GradMode.Disable()) NumBatchesTracked!.Add_(1);
+            using (GradMode.Disable()) NumBatchesTracked!.Add_(Torch.Tensor([1L]).View());
             if (Momentum is null) factor = 1.0 / NumBatchesTracked!.Item<long>();
         }
         // Statistics of the batch while training, or whenever no running statistics are kept.

@@ -16,11 +16,16 @@ internal sealed record PoolWindows(int H, int W, int[] RowStart, int[] RowEnd, i
     /// <summary>avg_pool2d's and max_pool2d's windows: stride s, padding p, kernel k; the divisor counts the padding (count_include_pad).</summary>
     public static PoolWindows Sliding(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
     {
-        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        int oh = FloorDiv(h + 2 * ph - kh, sh) + 1, ow = FloorDiv(w + 2 * pw - kw, sw) + 1;
         var (rowStart, rowEnd, rowDivisor) = Slide(h, kh, sh, ph, oh);
         var (columnStart, columnEnd, columnDivisor) = Slide(w, kw, sw, pw, ow);
         return new(h, w, rowStart, rowEnd, columnStart, columnEnd, rowDivisor, columnDivisor, DividesInTurn: false);
     }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>One window over the whole plane, divided once by its size: a mean over the last two dims.</summary>
+    public static PoolWindows Whole(int h, int w) => new(h, w, [0], [h], [0], [w], [h], [w], DividesInTurn: false);
 
     private static (int[] Start, int[] End, int[] Divisor) Slide(int size, int k, int s, int p, int outputs)
     {

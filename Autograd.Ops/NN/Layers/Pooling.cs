@@ -43,6 +43,8 @@ internal static class PoolOps
                 throw new ArgumentException($"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes {Shapes.Format(input.Dims)} with dimension {i} being empty");
         }
         if (outputH < 0 || outputW < 0) throw new ArgumentException($"Trying to create tensor with negative dimension {Math.Min(outputH, outputW)}: [{outputH}, {outputW}]");
+        // As PyTorch: a 1 x 1 output is the mean over the last two dims (MeanBackward1).
+        if (outputH == 1 && outputW == 1) return Average(input, PoolWindows.Whole(input.Dims[^2], input.Dims[^1]), "MeanBackward1", "DivBackward0");
         var p = PoolWindows.Adaptive(input.Dims[^2], input.Dims[^1], outputH, outputW);
         return Average(input, p, "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0");
     }
