@@ -25,6 +25,9 @@ public class LayersTests
     public static IEnumerable<TestCaseData> FunctionalCases() =>
         Root.Value.GetProperty("functional").EnumerateArray().Select(c => new TestCaseData(c).SetArgDisplayNames(c.GetProperty("name").GetString()!));
 
+    public static IEnumerable<TestCaseData> AttentionCases() =>
+        Root.Value.GetProperty("attention").EnumerateArray().Select(c => new TestCaseData(c).SetArgDisplayNames(c.GetProperty("name").GetString()!));
+
     public static IEnumerable<TestCaseData> ErrorCases() =>
         Root.Value.GetProperty("errors").EnumerateObject().Select(e => new TestCaseData(e.Name, e.Value.GetString()).SetArgDisplayNames(e.Name));
 
@@ -106,6 +109,43 @@ public class LayersTests
         y.Backward(Tensor(c.GetProperty("grad_output")));
         var grads = c.GetProperty("grads").EnumerateArray().ToArray();
         for (int i = 0; i < inputs.Length; i++) ShouldMatch(inputs[i].Grad.ShouldNotBeNull(), grads[i], exact: false, $"grad {i}");
+    }
+
+    [TestCaseSource(nameof(AttentionCases))]
+    public void MultiheadAttention_MatchesPyTorch(JsonElement c)
+    {
+        var a = c.GetProperty("args");
+        Torch.ManualSeed(c.GetProperty("seed").GetInt64());
+        var attention = new MultiheadAttention(a.GetProperty("embed").GetInt32(), a.GetProperty("heads").GetInt32(),
+            batchFirst: a.TryGetProperty("batch_first", out var bf) && bf.GetBoolean());
+        attention.ToString().ShouldBe(c.GetProperty("repr").GetString());
+        var parameters = attention.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        parameters.Keys.ShouldBe(c.GetProperty("init").EnumerateObject().Select(p => p.Name));
+        foreach (var expected in c.GetProperty("init").EnumerateObject())
+            parameters[expected.Name].ToArray<float>().ShouldBe(Tensor(expected.Value).ToArray<float>(), $"{expected.Name} at init");
+        foreach (var set in c.GetProperty("params").EnumerateObject())
+        {
+            using (Torch.NoGrad()) parameters[set.Name].Copy_(Tensor(set.Value));
+        }
+        var xs = c.GetProperty("inputs").EnumerateArray().Select(Tensor).ToArray();
+        foreach (var x in xs) x.RequiresGrad = true;
+        var (q, k, v) = c.GetProperty("form").GetString() switch
+        {
+            "self" => (xs[0], xs[0], xs[0]),
+            "kv" => (xs[0], xs[1], xs[1]),
+            _ => (xs[0], xs[1], xs[2]),
+        };
+        var mask = c.GetProperty("mask").ValueKind == JsonValueKind.Null ? null : Tensor(c.GetProperty("mask"));
+        var (output, weights) = attention.Forward(q, k, v, mask);
+        output.GradFn!.Name.ShouldBe(c.GetProperty("output_grad_fn").GetString());
+        weights!.GradFn!.Name.ShouldBe(c.GetProperty("weights_grad_fn").GetString());
+        ShouldMatch(output, c.GetProperty("output"), exact: false, "output");
+        ShouldMatch(weights, c.GetProperty("weights"), exact: false, "weights");
+        (output * Tensor(c.GetProperty("grad_output"))).Sum().Backward();
+        var inputGrads = c.GetProperty("input_grads").EnumerateArray().ToArray();
+        for (int i = 0; i < xs.Length; i++) ShouldMatch(xs[i].Grad.ShouldNotBeNull(), inputGrads[i], exact: false, $"input {i} grad");
+        foreach (var expected in c.GetProperty("param_grads").EnumerateObject())
+            ShouldMatch(parameters[expected.Name].Grad.ShouldNotBeNull(), expected.Value, exact: false, $"{expected.Name} grad");
     }
 
     [TestCaseSource(nameof(ErrorCases))]
@@ -230,12 +270,21 @@ public class LayersTests
         var values = spec.GetProperty("values").EnumerateArray();
         return spec.GetProperty("dtype").GetString() switch
         {
-            "float32" => Torch.Tensor([.. values.Select(e => (float)e.GetDouble())]).Reshape(shape),
-            "float64" => Torch.Tensor([.. values.Select(e => e.GetDouble())]).Reshape(shape),
+            "float32" => Torch.Tensor([.. values.Select(e => (float)Number(e))]).Reshape(shape),
+            "float64" => Torch.Tensor([.. values.Select(Number)]).Reshape(shape),
             "int64" => Torch.Tensor([.. values.Select(e => e.GetInt64())]).Reshape(shape),
             var other => throw new InvalidOperationException($"unknown dtype {other}"),
         };
     }
+
+    /// <summary>A JSON number, or one of the strings "inf", "-inf", "nan" that stand for the values JSON lacks.</summary>
+    private static double Number(JsonElement e) => e.ValueKind != JsonValueKind.String ? e.GetDouble() : e.GetString() switch
+    {
+        "inf" => double.PositiveInfinity,
+        "-inf" => double.NegativeInfinity,
+        "nan" => double.NaN,
+        var other => throw new InvalidOperationException($"not a number: {other}"),
+    };
 
     /// <summary>Same shape and dtype; values bit for bit when <paramref name="exact"/>, else within float32 (or float64) rounding of sums.</summary>
     private static void ShouldMatch(Tensor actual, JsonElement expectedSpec, bool exact, string what)

@@ -2,6 +2,7 @@
 fixed inputs: initial parameters after torch.manual_seed, outputs, grad_fn names, input and parameter gradients,
 running statistics, module reprs and error messages. Run with /usr/bin/python3 from the repository root."""
 import json
+import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -13,8 +14,9 @@ DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int6
 def spec(t):
     t = t.detach()
     values = t.reshape(-1).tolist()
-    if t.dtype == torch.float32:
-        values = [float(v) for v in values]
+    if t.dtype.is_floating_point:
+        # JSON has no infinities: non-finite values are written as the strings "inf", "-inf", "nan".
+        values = [float(v) if math.isfinite(v) else str(float(v)) for v in values]
     return {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "values": values}
 
 
@@ -105,6 +107,37 @@ module_case("embedding_padding", lambda: nn.Embedding(6, 4, padding_idx=2), {"nu
 module_case("embedding_padding_negative", lambda: nn.Embedding(5, 2, padding_idx=-1), {"num": 5, "dim": 2, "padding": -1}, 53,
             lambda step: torch.tensor([[4], [3]]))
 
+# MultiheadAttention: (output, head-averaged weights), gradients of the inputs and parameters from output.backward.
+ATTENTION = []
+
+
+def attention_case(name, args, seed, shapes, form, mask=None):
+    torch.manual_seed(seed)
+    module = nn.MultiheadAttention(args["embed"], args["heads"], batch_first=args.get("batch_first", False))
+    init = {k: spec(v) for k, v in module.named_parameters()}
+    with torch.no_grad():
+        for k, v in module.named_parameters():
+            if "bias" in k:
+                v.copy_(data(list(v.shape), seed + 100 + len(k)))
+    xs = [data(shape, seed + 10 + i).requires_grad_(True) for i, shape in enumerate(shapes)]
+    q, k, v = {"self": lambda: (xs[0], xs[0], xs[0]), "kv": lambda: (xs[0], xs[1], xs[1]), "separate": lambda: tuple(xs)}[form]()
+    out, weights = module(q, k, v, attn_mask=mask)
+    gy = data(list(out.shape), seed + 1000)
+    (out * gy).sum().add(weights.sum() * 0).backward()
+    ATTENTION.append({"name": name, "args": args, "seed": seed, "form": form, "repr": repr(module), "init": init,
+                      "params": {k: spec(v) for k, v in module.named_parameters()},
+                      "inputs": [spec(x) for x in xs], "mask": spec(mask) if mask is not None else None,
+                      "output": spec(out), "weights": spec(weights), "grad_output": spec(gy),
+                      "output_grad_fn": type(out.grad_fn).__name__, "weights_grad_fn": type(weights.grad_fn).__name__,
+                      "input_grads": [spec(x.grad) for x in xs],
+                      "param_grads": {k: spec(v.grad) for k, v in module.named_parameters()}})
+
+
+attention_case("self_attention", {"embed": 8, "heads": 2}, 61, [[3, 2, 8]], "self")
+attention_case("batch_first_kv_causal_mask", {"embed": 8, "heads": 4, "batch_first": True}, 62, [[2, 3, 8], [2, 4, 8]], "kv",
+               mask=torch.triu(torch.full((3, 4), float("-inf")), diagonal=2))
+attention_case("unbatched_separate", {"embed": 6, "heads": 3}, 63, [[4, 6], [5, 6], [5, 6]], "separate")
+
 # Float64 functional cases: tight tolerance.
 FUNCTIONAL = []
 
@@ -185,4 +218,4 @@ REPRS = {
 }
 
 with open("Autograd.Tests/Golden/layers.json", "w") as f:
-    json.dump({"modules": CASES, "functional": FUNCTIONAL, "errors": ERRORS, "reprs": REPRS}, f)
+    json.dump({"modules": CASES, "attention": ATTENTION, "functional": FUNCTIONAL, "errors": ERRORS, "reprs": REPRS}, f)
