@@ -121,3 +121,121 @@ internal static class NormKernels
         }
     }
 }
+
+/// <summary>
+/// First-order backward kernels of the normalizations, one pass per row or channel with statistics in double; the
+/// backward closures use them when no graph of the gradient is recorded (the differentiable composite otherwise).
+/// </summary>
+internal static class NormBackwardKernels
+{
+    /// <summary>Layer norm's (dx, dgamma, dbeta) over rows of <paramref name="size"/>; dgamma and dbeta only when gamma is given / asked.</summary>
+    public static (Tensor? Dx, Tensor? DGamma, Tensor? DBeta) LayerNorm(Tensor x, Tensor dy, int rows, int size, Tensor? gamma, double eps,
+        bool needDx, bool needDGamma, bool needDBeta) => x.DType switch
+    {
+        DType.Float32 => LayerNorm<float>(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta),
+        DType.Float64 => LayerNorm<double>(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta),
+        _ => throw new ArgumentException($"\"LayerNormBackwardKernelImpl\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
+    };
+
+    private static (Tensor?, Tensor?, Tensor?) LayerNorm<T>(Tensor x, Tensor dy, int rows, int size, Tensor? gamma, double eps,
+        bool needDx, bool needDGamma, bool needDBeta) where T : unmanaged, INumber<T>
+    {
+        T[] xs = x.Data<T>(), g = dy.Data<T>();
+        T[]? w = gamma?.Data<T>();
+        var dx = needDx ? Tensor.Uninitialized(x.DType, x.Dims) : null;
+        double[] dGamma = new double[needDGamma ? size : 0], dBeta = new double[needDBeta ? size : 0];
+        var xhat = new double[size];
+        for (int row = 0; row < rows; row++)
+        {
+            var input = xs.AsSpan(row * size, size);
+            var grad = g.AsSpan(row * size, size);
+            double sum = 0;
+            foreach (var v in input) sum += double.CreateTruncating(v);
+            double mean = sum / size, squares = 0;
+            foreach (var v in input) { double d = double.CreateTruncating(v) - mean; squares += d * d; }
+            double rstd = 1 / Math.Sqrt(squares / size + eps), meanDxhat = 0, meanDxhatXhat = 0;
+            for (int i = 0; i < size; i++)
+            {
+                xhat[i] = (double.CreateTruncating(input[i]) - mean) * rstd;
+                double gi = double.CreateTruncating(grad[i]);
+                double dxhat = w is null ? gi : gi * double.CreateTruncating(w[i]);
+                meanDxhat += dxhat;
+                meanDxhatXhat += dxhat * xhat[i];
+                if (needDGamma) dGamma[i] += gi * xhat[i];
+                if (needDBeta) dBeta[i] += gi;
+            }
+            if (dx is null) continue;
+            meanDxhat /= size;
+            meanDxhatXhat /= size;
+            var output = dx.Data<T>().AsSpan(row * size, size);
+            for (int i = 0; i < size; i++)
+            {
+                double gi = double.CreateTruncating(grad[i]);
+                double dxhat = w is null ? gi : gi * double.CreateTruncating(w[i]);
+                output[i] = T.CreateTruncating(rstd * (dxhat - meanDxhat - xhat[i] * meanDxhatXhat));
+            }
+        }
+        return (dx, needDGamma ? Vector<T>(dGamma, gamma!.Dims) : null, needDBeta ? Vector<T>(dBeta, gamma?.Dims ?? [size]) : null);
+    }
+
+    /// <summary>
+    /// Batch norm's (dx, dweight, dbias) over x viewed as (N, C, L): with the batch's statistics (training), or with
+    /// the given <paramref name="invstd"/> as constants (evaluation).
+    /// </summary>
+    public static (Tensor? Dx, Tensor? DWeight, Tensor? DBias) BatchNorm(Tensor x, Tensor dy, int n, int channels, int l, double[] mean, double[] invstd,
+        Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) => x.DType switch
+    {
+        DType.Float32 => BatchNorm<float>(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias),
+        DType.Float64 => BatchNorm<double>(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias),
+        _ => throw new ArgumentException($"\"batch_norm_backward\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
+    };
+
+    private static (Tensor?, Tensor?, Tensor?) BatchNorm<T>(Tensor x, Tensor dy, int n, int channels, int l, double[] mean, double[] invstd,
+        Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) where T : unmanaged, INumber<T>
+    {
+        T[] xs = x.Data<T>(), g = dy.Data<T>();
+        double[] w = weight?.ToArray<double>() ?? [.. Enumerable.Repeat(1.0, channels)];
+        var dx = needDx ? Tensor.Uninitialized(x.DType, x.Dims) : null;
+        double[] dWeight = new double[channels], dBias = new double[channels];
+        double count = (double)n * l;
+        for (int c = 0; c < channels; c++)
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int b = 0; b < n; b++)
+            {
+                int offset = (b * channels + c) * l;
+                for (int i = 0; i < l; i++)
+                {
+                    double gi = double.CreateTruncating(g[offset + i]);
+                    sumDy += gi;
+                    sumDyXhat += gi * (double.CreateTruncating(xs[offset + i]) - mean[c]) * invstd[c];
+                }
+            }
+            dWeight[c] = sumDyXhat;
+            dBias[c] = sumDy;
+            if (dx is null) continue;
+            var output = dx.Data<T>();
+            double scale = w[c] * invstd[c];
+            for (int b = 0; b < n; b++)
+            {
+                int offset = (b * channels + c) * l;
+                for (int i = 0; i < l; i++)
+                {
+                    double gi = double.CreateTruncating(g[offset + i]);
+                    output[offset + i] = T.CreateTruncating(training
+                        ? scale * (gi - sumDy / count - (double.CreateTruncating(xs[offset + i]) - mean[c]) * invstd[c] * sumDyXhat / count)
+                        : scale * gi);
+                }
+            }
+        }
+        return (dx, needDWeight ? Vector<T>(dWeight, weight!.Dims) : null, needDBias ? Vector<T>(dBias, [channels]) : null);
+    }
+
+    private static Tensor Vector<T>(double[] values, int[] shape) where T : unmanaged, INumber<T>
+    {
+        var result = Tensor.Uninitialized(typeof(T) == typeof(float) ? DType.Float32 : DType.Float64, shape);
+        var data = result.Data<T>();
+        for (int i = 0; i < values.Length; i++) data[i] = T.CreateTruncating(values[i]);
+        return result;
+    }
+}

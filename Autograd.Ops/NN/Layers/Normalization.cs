@@ -1,8 +1,9 @@
 namespace Autograd.NN;
 
 /// <summary>
-/// Layer and batch normalization: a fused forward, and a backward written with differentiable ops that recompute the
-/// normalized input from the input, so second derivatives include how the statistics depend on it.
+/// Layer and batch normalization: a fused forward; a fused first-order backward, and under createGraph a backward
+/// written with differentiable ops that recompute the normalized input from the input, so second derivatives include
+/// how the statistics depend on it.
 /// </summary>
 internal static class NormOps
 {
@@ -30,6 +31,12 @@ internal static class NormOps
             Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
             Graph.Record(result, "NativeLayerNormBackward0", inputs, g =>
             {
+                if (!GradMode.IsEnabled)
+                {
+                    var (fusedDx, fusedDGamma, fusedDBeta) = NormBackwardKernels.LayerNorm(input, g, rows, size, weight, eps,
+                        input.RequiresGrad, weight?.RequiresGrad ?? false, bias?.RequiresGrad ?? false);
+                    return [fusedDx, .. weight is null ? Array.Empty<Tensor?>() : [fusedDGamma], .. bias is null ? Array.Empty<Tensor?>() : [fusedDBeta]];
+                }
                 var x = input.Reshape(rows, size);
                 var dy = g.Reshape(rows, size);
                 var xc = x - x.Mean(1, keepDim: true);
@@ -95,6 +102,12 @@ internal static class NormOps
             var fixedInvstd = training ? null : new Tensor(invstd, [1, channels, 1]);
             Graph.Record(result, "NativeBatchNormBackward0", inputs, g =>
             {
+                if (!GradMode.IsEnabled)
+                {
+                    var (fusedDx, fusedDWeight, fusedDBias) = NormBackwardKernels.BatchNorm(input, g, n, channels, l, mean, invstd, weight, training,
+                        input.RequiresGrad, weight?.RequiresGrad ?? false, bias?.RequiresGrad ?? false);
+                    return [fusedDx, .. weight is null ? Array.Empty<Tensor?>() : [fusedDWeight], .. bias is null ? Array.Empty<Tensor?>() : [fusedDBias]];
+                }
                 var x = input.Reshape(n, channels, l);
                 var dy = g.Reshape(n, channels, l);
                 Tensor xhat, rstd;
