@@ -6,7 +6,7 @@ namespace Autograd.NN;
 public enum Reduction { None, Mean, Sum }
 
 /// <summary>torch.nn.functional.</summary>
-public static class Functional
+public static partial class Functional
 {
     /// <summary>
     /// Cross-entropy of logits against class indices (Int64, the input's shape without the class dim) or against class

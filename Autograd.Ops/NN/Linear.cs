@@ -5,7 +5,7 @@ namespace Autograd.NN;
 /// default generator in the same order (kaiming_uniform_ with a = sqrt(5), then a uniform bias in ±1/sqrt(in)), so
 /// <c>Torch.ManualSeed(s); new Linear(i, o)</c> holds PyTorch's values.
 /// </summary>
-public sealed class Linear : Module
+public class Linear : Module
 {
     private readonly bool hasBias;
 

@@ -1,0 +1,123 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.NN;
+
+/// <summary>Embedding lookup and its gradient, each the other's adjoint, so both are differentiable to any order.</summary>
+internal static class EmbeddingOps
+{
+    /// <summary>F.embedding: rows <paramref name="indices"/> of <paramref name="weight"/>, shaped indices.Shape + [dim] (EmbeddingBackward0).</summary>
+    public static Tensor Lookup(Tensor indices, Tensor weight, int? paddingIdx)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (indices.DType != DType.Int64)
+            throw new ArgumentException($"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.{TypeName(indices.DType)}Tensor instead (while checking arguments for embedding)");
+        if (weight.Rank != 2) throw new ArgumentException("'weight' must be 2-D");
+        int rows = weight.Dims[0];
+        foreach (long index in indices.Span<long>())
+        {
+            if (index < 0 || index >= rows) throw new ArgumentOutOfRangeException(null, "index out of range in self");
+        }
+        int? padding = paddingIdx is { } p && p < 0 ? p + rows : paddingIdx;
+        return Gather(weight, indices, padding);
+    }
+
+    private static string TypeName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => dtype.ToString() };
+
+    private static Tensor Gather(Tensor weight, Tensor indices, int? paddingIdx)
+    {
+        int dim = weight.Dims[1];
+        var result = Tensor.Uninitialized(weight.DType, [.. indices.Dims, dim]);
+        var idx = indices.Span<long>();
+        switch (weight.DType)
+        {
+            case DType.Float32: GatherRows(weight.Data<float>(), idx, result.Data<float>(), dim); break;
+            case DType.Float64: GatherRows(weight.Data<double>(), idx, result.Data<double>(), dim); break;
+            default: throw new ArgumentException($"\"embedding\" not implemented for '{Comparisons.ScalarName(weight.DType)}'");
+        }
+        if (Graph.NeedsGrad(weight))
+            Graph.Record(result, "EmbeddingBackward0", [weight], g => [ScatterRows(g, indices, weight.Dims[0], paddingIdx)], saved: [indices]);
+        return result;
+    }
+
+    /// <summary>The weight's gradient: each row of g added into its index's row, in order; the padding row gets none.</summary>
+    private static Tensor ScatterRows(Tensor g, Tensor indices, int rows, int? paddingIdx)
+    {
+        int dim = g.Dims[^1];
+        var result = Tensor.Empty(g.DType, [rows, dim]);
+        var idx = indices.Span<long>();
+        switch (g.DType)
+        {
+            case DType.Float32: AddRows(g.Data<float>(), idx, result.Data<float>(), dim, paddingIdx); break;
+            case DType.Float64: AddRows(g.Data<double>(), idx, result.Data<double>(), dim, paddingIdx); break;
+            default: throw new ArgumentException($"\"embedding_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
+        }
+        if (Graph.NeedsGrad(g))
+            Graph.Record(result, "EmbeddingDenseBackwardBackward0", [g], u => [PaddingMasked(Gather(u, indices, paddingIdx), indices, paddingIdx)], saved: [indices]);
+        return result;
+    }
+
+    /// <summary>Zeroes the rows looked up at the padding index (the adjoint of the gradient, which skips them).</summary>
+    private static Tensor PaddingMasked(Tensor rows, Tensor indices, int? paddingIdx)
+    {
+        if (paddingIdx is not { } p || !indices.Span<long>().Contains(p)) return rows;
+        var keep = Tensor.Uninitialized(rows.DType, [.. indices.Dims, 1]);
+        var idx = indices.Span<long>();
+        for (int i = 0; i < idx.Length; i++)
+        {
+            if (rows.DType == DType.Float32) keep.Data<float>()[i] = idx[i] == p ? 0 : 1;
+            else keep.Data<double>()[i] = idx[i] == p ? 0 : 1;
+        }
+        return rows * keep;
+    }
+
+    private static void GatherRows<T>(T[] weight, ReadOnlySpan<long> idx, T[] result, int dim)
+    {
+        for (int i = 0; i < idx.Length; i++) weight.AsSpan((int)idx[i] * dim, dim).CopyTo(result.AsSpan(i * dim, dim));
+    }
+
+    private static void AddRows<T>(T[] g, ReadOnlySpan<long> idx, T[] result, int dim, int? paddingIdx) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < idx.Length; i++)
+        {
+            if (idx[i] == paddingIdx) continue;
+            var row = result.AsSpan((int)idx[i] * dim, dim);
+            TensorPrimitives.Add(row, g.AsSpan(i * dim, dim), row);
+        }
+    }
+}
+
+/// <summary>
+/// torch.nn.Embedding: a table of numEmbeddings vectors of embeddingDim, looked up by Int64 indices. The weight is
+/// drawn standard normal from the default generator (as PyTorch's normal_), its paddingIdx row zeroed; that row
+/// gets no gradient.
+/// </summary>
+public sealed class Embedding : Module
+{
+    public Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx = null)
+    {
+        if (paddingIdx is { } p && (p >= numEmbeddings || p < -numEmbeddings))
+            throw new ArgumentException("Padding_idx must be within num_embeddings");
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+        PaddingIdx = paddingIdx is { } q && q < 0 ? q + numEmbeddings : paddingIdx;
+        Weight = RegisterParameter("weight", Torch.Randn(numEmbeddings, embeddingDim));
+        if (PaddingIdx is { } row)
+        {
+            // fill_(0) of the row, as PyTorch: +0, whatever the sign of the drawn value.
+            var values = Weight.ToArray<float>();
+            Array.Clear(values, row * embeddingDim, embeddingDim);
+            using (Torch.NoGrad()) Weight.Copy_(new Tensor(values, [numEmbeddings, embeddingDim]));
+        }
+    }
+
+    public int NumEmbeddings { get; }
+    public int EmbeddingDim { get; }
+    public int? PaddingIdx { get; }
+    public Tensor Weight { get; }
+
+    public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);
+
+    protected override string ExtraRepr() => $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "");
+}

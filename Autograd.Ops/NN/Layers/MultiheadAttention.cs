@@ -1,0 +1,192 @@
+namespace Autograd.NN;
+
+/// <summary>
+/// torch.nn.MultiheadAttention: scaled dot-product attention over numHeads heads, computed as PyTorch 1.13's
+/// F.multi_head_attention_forward composes it (packed in-projection, q / sqrt(head_dim), bmm, softmax, bmm, out_proj),
+/// so its gradients are those of the ops. Inputs are (L, N, E), or (N, L, E) with batchFirst, or unbatched (L, E).
+/// </summary>
+public sealed class MultiheadAttention : Module
+{
+    public MultiheadAttention(int embedDim, int numHeads, bool batchFirst = false, double dropout = 0.0, bool bias = true)
+    {
+        if (numHeads <= 0 || embedDim % numHeads != 0) throw new ArgumentException("embed_dim must be divisible by num_heads");
+        EmbedDim = embedDim;
+        NumHeads = numHeads;
+        BatchFirst = batchFirst;
+        Dropout = dropout;
+        InProjWeight = RegisterParameter("in_proj_weight", Torch.Zeros(3 * embedDim, embedDim));
+        InProjBias = bias ? RegisterParameter("in_proj_bias", Torch.Zeros(3 * embedDim)) : null;
+        // PyTorch draws out_proj's Linear initialization first, then in_proj_weight's, then zeroes the biases.
+        OutProj = RegisterModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias));
+        XavierUniform(InProjWeight);
+        using (Torch.NoGrad())
+        {
+            InProjBias?.Zero_();
+            OutProj.Bias?.Zero_();
+        }
+    }
+
+    public int EmbedDim { get; }
+    public int NumHeads { get; }
+    public bool BatchFirst { get; }
+    public double Dropout { get; }
+    /// <summary>The query, key and value projections stacked: (3 x embedDim, embedDim).</summary>
+    public Tensor InProjWeight { get; }
+    public Tensor? InProjBias { get; }
+    public Linear OutProj { get; }
+
+    /// <summary>Self-attention: the output of <c>Forward(input, input, input)</c>.</summary>
+    public override Tensor Forward(Tensor input) => Forward(input, input, input, needWeights: false).Output;
+
+    /// <summary>
+    /// Attention of query over key/value. <paramref name="attnMask"/>, floating, (L, S) or (N·numHeads, L, S), is added
+    /// to the attention logits (-inf forbids a position). Returns the output and, when <paramref name="needWeights"/>,
+    /// the attention weights averaged over the heads: (N, L, S), or (L, S) unbatched.
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null, bool needWeights = true)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        bool batched = query.Rank == 3;
+        if (query.Rank is not (2 or 3) || key.Rank != query.Rank || value.Rank != query.Rank)
+            throw new ArgumentException($"query should be unbatched 2D or batched 3D tensor but received {query.Rank}-D query tensor");
+        if (BatchFirst && batched)
+        {
+            // As PyTorch, the same tensor passed twice is transposed once, so the projection stays packed.
+            if (ReferenceEquals(key, value))
+            {
+                if (ReferenceEquals(query, key)) query = key = value = query.Transpose(1, 0);
+                else { query = query.Transpose(1, 0); key = value = key.Transpose(1, 0); }
+            }
+            else (query, key, value) = (query.Transpose(1, 0), key.Transpose(1, 0), value.Transpose(1, 0));
+        }
+        var (output, weights) = Attend(query, key, value, attnMask, needWeights, batched);
+        return (BatchFirst && batched ? output.Transpose(1, 0) : output, weights);
+    }
+
+    private (Tensor Output, Tensor? Weights) Attend(Tensor query, Tensor key, Tensor value, Tensor? attnMask, bool needWeights, bool batched)
+    {
+        if (!batched)
+        {
+            bool selfAttention = ReferenceEquals(query, key) && ReferenceEquals(key, value), sameKeyValue = ReferenceEquals(key, value);
+            query = query.Unsqueeze(1);
+            key = selfAttention ? query : key.Unsqueeze(1);
+            value = sameKeyValue ? key : value.Unsqueeze(1);
+        }
+        int tgtLen = query.Shape[0], bsz = query.Shape[1], embed = query.Shape[2], srcLen = key.Shape[0];
+        if (embed != EmbedDim) throw new ArgumentException($"was expecting embedding dimension of {EmbedDim}, but got {embed}");
+        if (!key.Shape.SequenceEqual(value.Shape))
+            throw new ArgumentException($"key shape {Shapes.Format(key.Dims)} does not match value shape {Shapes.Format(value.Dims)}");
+        int heads = NumHeads, headDim = embed / heads;
+        var (q, k, v) = Project(query, key, value);
+        if (attnMask is not null)
+        {
+            if (!attnMask.DType.IsFloating()) throw new ArgumentException($"Only float, byte, and bool types are supported for attn_mask, not {attnMask.DType}");
+            if (attnMask.Rank == 2)
+            {
+                if (attnMask.Shape[0] != tgtLen || attnMask.Shape[1] != srcLen)
+                    throw new ArgumentException($"The shape of the 2D attn_mask is torch.Size({Shapes.Format(attnMask.Dims)}), but should be ({tgtLen}, {srcLen}).");
+                attnMask = attnMask.Unsqueeze(0);
+            }
+            else if (attnMask.Rank == 3)
+            {
+                if (attnMask.Shape[0] != bsz * heads || attnMask.Shape[1] != tgtLen || attnMask.Shape[2] != srcLen)
+                    throw new ArgumentException($"The shape of the 3D attn_mask is torch.Size({Shapes.Format(attnMask.Dims)}), but should be ({bsz * heads}, {tgtLen}, {srcLen}).");
+            }
+            else throw new ArgumentException($"attn_mask's dimension {attnMask.Rank} is not supported");
+        }
+        q = q.View(tgtLen, bsz * heads, headDim).Transpose(0, 1);
+        k = k.View(srcLen, bsz * heads, headDim).Transpose(0, 1);
+        v = v.View(srcLen, bsz * heads, headDim).Transpose(0, 1);
+        var scores = (q / Math.Sqrt(headDim)).Bmm(k.Transpose(-2, -1));
+        if (attnMask is not null) scores = attnMask + scores;
+        var weights = scores.Softmax(-1);
+        if (Training && Dropout > 0) weights = NN.Dropout.Apply(weights, Dropout, train: true);
+        var output = weights.Bmm(v).Transpose(0, 1).View(tgtLen * bsz, embed);
+        output = OutProj.Forward(output).View(tgtLen, bsz, embed);
+        Tensor? averaged = needWeights ? weights.View(bsz, heads, tgtLen, srcLen).Sum(1) / heads : null;
+        if (!batched)
+        {
+            output = output.Squeeze(1);
+            averaged = averaged?.Squeeze(0);
+        }
+        return (output, averaged);
+    }
+
+    /// <summary>The in-projection as PyTorch packs it: one product for self-attention, two when key is value, else three.</summary>
+    private (Tensor Q, Tensor K, Tensor V) Project(Tensor query, Tensor key, Tensor value)
+    {
+        int e = EmbedDim;
+        if (ReferenceEquals(key, value))
+        {
+            if (ReferenceEquals(query, key))
+            {
+                var qkv = Linear3(query, InProjWeight, InProjBias);
+                return (Columns(qkv, 0, e), Columns(qkv, e, e), Columns(qkv, 2 * e, e));
+            }
+            var qProjected = Linear3(query, Rows(InProjWeight, 0, e), InProjBias is null ? null : Rows(InProjBias, 0, e));
+            var kv = Linear3(key, Rows(InProjWeight, e, 2 * e), InProjBias is null ? null : Rows(InProjBias, e, 2 * e));
+            return (qProjected, Columns(kv, 0, e), Columns(kv, e, e));
+        }
+        return (Linear3(query, Rows(InProjWeight, 0, e), InProjBias is null ? null : Rows(InProjBias, 0, e)),
+            Linear3(key, Rows(InProjWeight, e, e), InProjBias is null ? null : Rows(InProjBias, e, e)),
+            Linear3(value, Rows(InProjWeight, 2 * e, e), InProjBias is null ? null : Rows(InProjBias, 2 * e, e)));
+    }
+
+    /// <summary>F.linear of a (L, N, E) input: addmm over its rows.</summary>
+    private static Tensor Linear3(Tensor x, Tensor weight, Tensor? bias)
+    {
+        var rows = x.Reshape(x.Shape[0] * x.Shape[1], x.Shape[2]);
+        var product = bias is null ? rows.MatMul(weight.T()) : bias.Addmm(rows, weight.T());
+        return product.View(x.Shape[0], x.Shape[1], weight.Shape[0]);
+    }
+
+    /// <summary>Rows [start, start + count) of a matrix or vector (PyTorch's split/chunk along dim 0).</summary>
+    private static Tensor Rows(Tensor t, int start, int count) => Slices.Narrow(t, 0, start, count);
+
+    /// <summary>Columns [start, start + count) along the last dim (PyTorch's chunk along dim -1).</summary>
+    private static Tensor Columns(Tensor t, int start, int count) => Slices.Narrow(t, t.Rank - 1, start, count);
+
+    /// <summary>nn.init.xavier_uniform_: uniform in ±sqrt(3) x sqrt(2 / (fan_in + fan_out)), in PyTorch's order of operations.</summary>
+    private static void XavierUniform(Tensor weight)
+    {
+        int fanIn = weight.Shape[1], fanOut = weight.Shape[0];
+        double std = 1.0 * Math.Sqrt(2.0 / (fanIn + fanOut));
+        double a = Math.Sqrt(3.0) * std;
+        Init.Uniform_(weight, -a, a);
+    }
+
+    protected override string ExtraRepr() => "";
+}
+
+/// <summary>torch.nn.modules.linear.NonDynamicallyQuantizableLinear: MultiheadAttention's out_proj, a Linear by another name.</summary>
+public sealed class NonDynamicallyQuantizableLinear(int inFeatures, int outFeatures, bool bias = true) : Linear(inFeatures, outFeatures, bias);
+
+/// <summary>A copy of a contiguous block along one dim, differentiable to any order (its adjoint pads with zeros).</summary>
+internal static class Slices
+{
+    public static Tensor Narrow(Tensor t, int dim, int start, int length)
+    {
+        var (outer, size, inner) = Shapes.SplitAt(t.Dims, dim);
+        int[] shape = (int[])t.Dims.Clone();
+        shape[dim] = length;
+        var result = Tensor.Uninitialized(t.DType, shape);
+        var (from, to) = (t.Values, result.Storage.Data);
+        for (int o = 0; o < outer; o++) Array.Copy(from, (o * size + start) * inner, to, o * length * inner, length * inner);
+        if (Graph.NeedsGrad(t)) Graph.Record(result, "SplitBackward0", [t], g => [Pad(g, dim, start, size)], saved: []);
+        return result;
+    }
+
+    private static Tensor Pad(Tensor g, int dim, int start, int size)
+    {
+        var (outer, length, inner) = Shapes.SplitAt(g.Dims, dim);
+        int[] shape = (int[])g.Dims.Clone();
+        shape[dim] = size;
+        var result = Tensor.Empty(g.DType, shape);
+        var (from, to) = (g.Values, result.Storage.Data);
+        for (int o = 0; o < outer; o++) Array.Copy(from, o * length * inner, to, (o * size + start) * inner, length * inner);
+        if (Graph.NeedsGrad(g)) Graph.Record(result, "SplitBackwardBackward0", [g], u => [Narrow(u, dim, start, length)], saved: []);
+        return result;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>
+/// The windows of a 2-d pooling over planes of H x W: output row i reads input rows [RowStart[i], RowEnd[i]) and
+/// column j columns [ColumnStart[j], ColumnEnd[j]), already clipped to the image. An average divides the window's sum
+/// by RowDivisor[i] x ColumnDivisor[j] (avg_pool2d: one division by that product) or by each in turn (adaptive_avg_pool2d).
+/// </summary>
+internal sealed record PoolWindows(int H, int W, int[] RowStart, int[] RowEnd, int[] ColumnStart, int[] ColumnEnd,
+    int[] RowDivisor, int[] ColumnDivisor, bool DividesInTurn)
+{
+    public int OH => RowStart.Length;
+    public int OW => ColumnStart.Length;
+
+    /// <summary>avg_pool2d's and max_pool2d's windows: stride s, padding p, kernel k; the divisor counts the padding (count_include_pad).</summary>
+    public static PoolWindows Sliding(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+    {
+        int oh = FloorDiv(h + 2 * ph - kh, sh) + 1, ow = FloorDiv(w + 2 * pw - kw, sw) + 1;
+        var (rowStart, rowEnd, rowDivisor) = Slide(h, kh, sh, ph, oh);
+        var (columnStart, columnEnd, columnDivisor) = Slide(w, kw, sw, pw, ow);
+        return new(h, w, rowStart, rowEnd, columnStart, columnEnd, rowDivisor, columnDivisor, DividesInTurn: false);
+    }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>One window over the whole plane, divided once by its size: a mean over the last two dims.</summary>
+    public static PoolWindows Whole(int h, int w) => new(h, w, [0], [h], [0], [w], [h], [w], DividesInTurn: false);
+
+    private static (int[] Start, int[] End, int[] Divisor) Slide(int size, int k, int s, int p, int outputs)
+    {
+        int[] start = new int[outputs], end = new int[outputs], divisor = new int[outputs];
+        for (int i = 0; i < outputs; i++)
+        {
+            int from = i * s - p, to = Math.Min(from + k, size + p);
+            divisor[i] = to - from;
+            start[i] = Math.Max(from, 0);
+            end[i] = Math.Min(to, size);
+        }
+        return (start, end, divisor);
+    }
+
+    /// <summary>adaptive_avg_pool2d's windows: output i of n reads [floor(i·size/n), ceil((i+1)·size/n)).</summary>
+    public static PoolWindows Adaptive(int h, int w, int oh, int ow)
+    {
+        var (rowStart, rowEnd) = Adapt(h, oh);
+        var (columnStart, columnEnd) = Adapt(w, ow);
+        return new(h, w, rowStart, rowEnd, columnStart, columnEnd,
+            [.. rowStart.Select((s, i) => rowEnd[i] - s)], [.. columnStart.Select((s, j) => columnEnd[j] - s)], DividesInTurn: true);
+    }
+
+    private static (int[] Start, int[] End) Adapt(int size, int outputs)
+    {
+        int[] start = new int[outputs], end = new int[outputs];
+        for (int i = 0; i < outputs; i++)
+        {
+            start[i] = (int)((long)i * size / outputs);
+            end[i] = (int)(((long)(i + 1) * size + outputs - 1) / outputs);
+        }
+        return (start, end);
+    }
+}
+
+/// <summary>Pooling over the last two dims of a contiguous tensor, plane by plane (in parallel over planes).</summary>
+internal static class PoolKernels
+{
+    /// <summary>Window maxima and their flat indices (row x W + column) in the plane; NaN wins, ties keep the first.</summary>
+    public static (Tensor Values, Tensor Indices) Max(Tensor x, PoolWindows p)
+    {
+        int[] shape = [.. x.Dims[..^2], p.OH, p.OW];
+        var values = Tensor.Uninitialized(x.DType, shape);
+        var indices = Tensor.Uninitialized(DType.Int64, shape);
+        int planes = x.Count / (p.H * p.W);
+        switch (x.DType)
+        {
+            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<float>(x.Data<float>(), values.Data<float>(), indices.Data<long>(), p)); break;
+            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<double>(x.Data<double>(), values.Data<double>(), indices.Data<long>(), p)); break;
+            default: throw new ArgumentException($"\"max_pool2d\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
+        }
+        return (values, indices);
+    }
+
+    /// <summary>Adds each element of g (pooled shape) into position indices of its plane of a zero tensor of <paramref name="shape"/>.</summary>
+    public static Tensor ScatterAdd(Tensor g, Tensor indices, int[] shape)
+    {
+        var result = Tensor.Empty(g.DType, shape);
+        int planeSize = shape[^1] * shape[^2], pooled = g.Dims[^1] * g.Dims[^2], planes = g.Count / Math.Max(pooled, 1);
+        switch (g.DType)
+        {
+            case DType.Float32: Parallelism.ForRanges(planes, pooled, new ScatterPlanes<float>(g.Data<float>(), indices.Data<long>(), result.Data<float>(), pooled, planeSize)); break;
+            case DType.Float64: Parallelism.ForRanges(planes, pooled, new ScatterPlanes<double>(g.Data<double>(), indices.Data<long>(), result.Data<double>(), pooled, planeSize)); break;
+            default: throw new ArgumentException($"\"max_pool2d_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
+        }
+        return result;
+    }
+
+    /// <summary>The adjoint of <see cref="ScatterAdd"/>: element indices[k] of each plane of x, in the pooled shape.</summary>
+    public static Tensor Gather(Tensor x, Tensor indices)
+    {
+        var result = Tensor.Uninitialized(x.DType, indices.Dims);
+        int planeSize = x.Dims[^1] * x.Dims[^2], pooled = indices.Dims[^1] * indices.Dims[^2];
+        var idx = indices.Data<long>();
+        switch (x.DType)
+        {
+            case DType.Float32: GatherPlanes(x.Data<float>(), idx, result.Data<float>(), pooled, planeSize); break;
+            case DType.Float64: GatherPlanes(x.Data<double>(), idx, result.Data<double>(), pooled, planeSize); break;
+            default: throw new ArgumentException($"\"gather\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
+        }
+        return result;
+    }
+
+    private static void GatherPlanes<T>(T[] x, long[] idx, T[] y, int pooled, int planeSize)
+    {
+        for (int k = 0; k < y.Length; k++) y[k] = x[k / pooled * planeSize + (int)idx[k]];
+    }
+
+    /// <summary>Window averages of each plane.</summary>
+    public static Tensor Average(Tensor x, PoolWindows p)
+    {
+        var result = Tensor.Uninitialized(x.DType, [.. x.Dims[..^2], p.OH, p.OW]);
+        int planes = x.Count / (p.H * p.W);
+        switch (x.DType)
+        {
+            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<float>(x.Data<float>(), result.Data<float>(), p, adjoint: false)); break;
+            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<double>(x.Data<double>(), result.Data<double>(), p, adjoint: false)); break;
+            default: throw new ArgumentException($"\"avg_pool2d\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
+        }
+        return result;
+    }
+
+    /// <summary>The adjoint of <see cref="Average"/> (its backward): each pooled gradient divided as the average divides, added over its window.</summary>
+    public static Tensor AverageAdjoint(Tensor g, PoolWindows p, int[] shape)
+    {
+        var result = Tensor.Empty(g.DType, shape);
+        int planes = result.Count / (p.H * p.W);
+        switch (g.DType)
+        {
+            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<float>(g.Data<float>(), result.Data<float>(), p, adjoint: true)); break;
+            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<double>(g.Data<double>(), result.Data<double>(), p, adjoint: true)); break;
+            default: throw new ArgumentException($"\"avg_pool2d_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
+        }
+        return result;
+    }
+
+    private readonly struct MaxPlanes<T>(T[] x, T[] values, long[] indices, PoolWindows p) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            int planeSize = p.H * p.W, pooled = p.OH * p.OW;
+            for (int plane = start; plane < end; plane++)
+            {
+                var input = x.AsSpan(plane * planeSize, planeSize);
+                for (int i = 0; i < p.OH; i++)
+                {
+                    for (int j = 0; j < p.OW; j++)
+                    {
+                        int best = p.RowStart[i] * p.W + p.ColumnStart[j];
+                        T bestValue = T.NegativeInfinity;
+                        for (int r = p.RowStart[i]; r < p.RowEnd[i]; r++)
+                        {
+                            for (int c = p.ColumnStart[j]; c < p.ColumnEnd[j]; c++)
+                            {
+                                T value = input[r * p.W + c];
+                                if (value > bestValue || T.IsNaN(value)) { best = r * p.W + c; bestValue = value; }
+                            }
+                        }
+                        int at = plane * pooled + i * p.OW + j;
+                        values[at] = bestValue;
+                        indices[at] = best;
+                    }
+                }
+            }
+        }
+    }
+
+    private readonly struct ScatterPlanes<T>(T[] g, long[] indices, T[] result, int pooled, int planeSize) : IRangeBody where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            for (int plane = start; plane < end; plane++)
+            {
+                for (int k = plane * pooled; k < (plane + 1) * pooled; k++) result[plane * planeSize + (int)indices[k]] += g[k];
+            }
+        }
+    }
+
+    /// <summary>Averages planes [start, end) of x into y, or (adjoint) spreads y's planes back into x's.</summary>
+    private readonly struct AveragePlanes<T>(T[] from, T[] to, PoolWindows p, bool adjoint) : IRangeBody where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            int planeSize = p.H * p.W, pooled = p.OH * p.OW;
+            for (int plane = start; plane < end; plane++)
+            {
+                for (int i = 0; i < p.OH; i++)
+                {
+                    for (int j = 0; j < p.OW; j++)
+                    {
+                        int at = plane * pooled + i * p.OW + j;
+                        if (adjoint)
+                        {
+                            T share = Divide(from[at], i, j);
+                            for (int r = p.RowStart[i]; r < p.RowEnd[i]; r++)
+                            {
+                                for (int c = p.ColumnStart[j]; c < p.ColumnEnd[j]; c++) to[plane * planeSize + r * p.W + c] += share;
+                            }
+                            continue;
+                        }
+                        T sum = T.Zero;
+                        for (int r = p.RowStart[i]; r < p.RowEnd[i]; r++)
+                        {
+                            for (int c = p.ColumnStart[j]; c < p.ColumnEnd[j]; c++) sum += from[plane * planeSize + r * p.W + c];
+                        }
+                        to[at] = Divide(sum, i, j);
+                    }
+                }
+            }
+        }
+
+        private T Divide(T value, int i, int j) => p.DividesInTurn
+            ? value / T.CreateTruncating(p.RowDivisor[i]) / T.CreateTruncating(p.ColumnDivisor[j])
+            : value / T.CreateTruncating(p.RowDivisor[i] * p.ColumnDivisor[j]);
+    }
+}
