@@ -231,6 +231,13 @@ internal static class Decompositions
                 rb.SetSubMatrix(0, 0, qr.R);
                 rb.SetSubMatrix(0, m, qb.TransposeThisAndMultiply(matrix.SubMatrix(0, m, m, n - m)));
             }
+            if (m <= n)
+            {
+                // LAPACK leaves the last column of a square block unreflected (nothing lies below its diagonal, so its
+                // reflector is the identity); MathNet reflects it, which negates that column of Q and row of R.
+                qb.SetColumn(m - 1, qb.Column(m - 1).Negate());
+                rb.SetRow(m - 1, rb.Row(m - 1).Negate());
+            }
             if (q is not null) Write(qb, q, b, m, rows);
             Write(rb, r, b, rows, n);
         });

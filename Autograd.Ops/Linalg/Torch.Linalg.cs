@@ -233,7 +233,7 @@ public static partial class Torch
 
         /// <summary>
         /// torch.linalg.lstsq(A, B).solution: the X minimizing ||A X - B|| (the minimum-norm one when m &lt; n), for
-        /// A (*, m, n) and B (*, m, k) or (*, m); batch dims broadcast. The gradient, for full-rank A, is computed from
+        /// A (*, m, n) and B (*, m, k), or B (*, m) (one vector per matrix, when B has one dim fewer than A); batch dims broadcast. The gradient, for full-rank A, is computed from
         /// solves with A^T A (or A A^T), without a pseudo-inverse.
         /// </summary>
         public static Tensor Lstsq(Tensor a, Tensor b)
@@ -245,10 +245,12 @@ public static partial class Torch
             if (a.DType is not (DType.Float32 or DType.Float64)) throw new ArgumentException("This function doesn't handle types other than float and double");
             if (a.DType != b.DType)
                 throw new ArgumentException($"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype {ScalarName(a.DType)} and other's dtype {ScalarName(b.DType)}");
+            if (b.Rank > a.Rank || a.Rank - b.Rank > 1)
+                throw new ArgumentException("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1");
             int m = a.Dims[^2], n = a.Dims[^1];
-            bool vector = IsVectorRhs(a, b);
+            bool vector = b.Rank == a.Rank - 1;
             int[] bMatrix = vector ? [.. b.Dims, 1] : b.Dims;
-            if (bMatrix[^2] != m) throw new ArgumentException("torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
+            if (bMatrix[^2] != m) throw new ArgumentException($"torch.linalg.lstsq: input.size(-2) should match other.size({(vector ? -1 : -2)})");
             int k = bMatrix[^1];
             var batch = Shapes.Broadcast(a.Dims[..^2], bMatrix[..^2]);
             var left = Broadcast(a, [.. batch, m, n]);
