@@ -167,6 +167,17 @@ public static partial class Torch
             ArgumentNullException.ThrowIfNull(a);
             RequireMatrices(a, "linalg.svd");
             RequireFloating(a, "linalg.svd");
+            return RecordedSvd(a, fullMatrices);
+        }
+
+        /// <summary>
+        /// torch.linalg.svdvals: the singular values alone, recorded (as PyTorch's) as LinalgSvdBackward0. U and Vh are
+        /// kept in the graph, since the singular values' backward reads them and a second derivative flows through them.
+        /// </summary>
+        internal static Tensor SvdVals(Tensor a) => RecordedSvd(a, fullMatrices: false).S;
+
+        private static (Tensor U, Tensor S, Tensor Vh) RecordedSvd(Tensor a, bool fullMatrices)
+        {
             var (u, s, vh) = SvdForward(a, fullMatrices);
             if (Graph.NeedsGrad(a))
             {
@@ -178,14 +189,6 @@ public static partial class Torch
                 Graph.Record(vh, "LinalgSvdBackward0", [a], g => [LinalgBackward.SvdVh(fullMatrices ? NarrowRows(g, 0, k) : g, Uk(), s, Vhk())], saved: [u, s, vh]);
             }
             return (u, s, vh);
-        }
-
-        /// <summary>torch.linalg.svdvals: the singular values alone, recorded (as PyTorch's) as LinalgSvdBackward0.</summary>
-        internal static Tensor SvdVals(Tensor a)
-        {
-            var (u, s, vh) = SvdForward(a, full: false);
-            if (Graph.NeedsGrad(a)) Graph.Record(s, "LinalgSvdBackward0", [a], g => [LinalgBackward.SvdValues(g, u, vh)], saved: [u, vh]);
-            return s;
         }
 
         private static (Tensor U, Tensor S, Tensor Vh) SvdForward(Tensor a, bool full)
