@@ -210,35 +210,36 @@ def error_cases():
 
 
 def gaussian_process():
-    """samples/gaussian_process.cs in PyTorch: the RBF kernel's log lengthscale, log signal and log noise variances fit
-    by Adam on the negative log marginal likelihood, through a Cholesky factor and triangular solves."""
+    """samples/gaussian_process.cs in PyTorch: an RBF kernel's log lengthscale, log signal variance and log noise
+    variance fit by Adam on the negative log marginal likelihood, through a Cholesky factor L of the kernel matrix K:
+    0.5 |L^-1 y|^2 + sum(log diag L) + n/2 log 2 pi."""
     dtype = torch.float64
-    n = 24
-    x = torch.linspace(-3, 3, n, dtype=dtype)
-    y = torch.sin(1.3 * x) + 0.3 * torch.cos(4.1 * x + 0.5) * torch.sin(2.7 * x)
-    params = torch.tensor([0.0, 0.0, math.log(0.1)], dtype=dtype, requires_grad=True)
-    optimizer = torch.optim.Adam([params], lr=0.05)
+    n, steps, lr = 24, 300, 0.05
+    x = torch.tensor([-3 + 6 * i / (n - 1) for i in range(n)], dtype=dtype)
+    y = torch.tensor([math.sin(1.3 * v) + 0.3 * math.cos(4.1 * v + 0.5) * math.sin(2.7 * v) for v in x.tolist()], dtype=dtype)
+    eye = torch.eye(n, dtype=dtype)
+    log_lengthscale = torch.tensor(0.0, dtype=dtype, requires_grad=True)
+    log_signal = torch.tensor(0.0, dtype=dtype, requires_grad=True)
+    log_noise = torch.tensor(math.log(0.1), dtype=dtype, requires_grad=True)
+    optimizer = torch.optim.Adam([log_lengthscale, log_signal, log_noise], lr=lr)
+    squared_distances = (x.unsqueeze(1) - x.unsqueeze(0)).pow(2)
 
-    def nll(p):
-        lengthscale, signal, noise = p[0].exp(), p[1].exp(), p[2].exp()
-        sq = (x.unsqueeze(1) - x.unsqueeze(0)).pow(2)
-        k = signal * torch.exp(-0.5 * sq / (lengthscale * lengthscale)) + noise * torch.eye(n, dtype=dtype)
+    def nll():
+        lengthscale = log_lengthscale.exp()
+        k = log_signal.exp() * torch.exp(squared_distances * (-0.5) / (lengthscale * lengthscale)) + log_noise.exp() * eye
         chol = torch.linalg.cholesky(k)
-        z = torch.linalg.solve(chol, y.unsqueeze(1))
-        half_log_det = (chol * torch.eye(n, dtype=dtype)).sum(1).log().sum()
-        return 0.5 * (z * z).sum() + half_log_det + 0.5 * n * math.log(2 * math.pi)
+        z = torch.linalg.solve(chol, y)
+        return 0.5 * (z * z).sum() + (chol * eye).sum(1).log().sum() + 0.5 * n * math.log(2 * math.pi)
 
-    for _ in range(300):
+    for _ in range(steps):
         optimizer.zero_grad()
-        loss = nll(params)
+        loss = nll()
         loss.backward()
         optimizer.step()
     with torch.no_grad():
-        final = nll(params)
-    values = params.detach().exp()
-    return {"x": x.tolist(), "y": y.tolist(), "steps": 300, "lr": 0.05,
-            "lengthscale": values[0].item(), "signal_variance": values[1].item(), "noise_variance": values[2].item(),
-            "nll": final.item()}
+        final = nll()
+    return {"steps": steps, "lr": lr, "lengthscale": log_lengthscale.exp().item(), "signal_variance": log_signal.exp().item(),
+            "noise_variance": log_noise.exp().item(), "nll": final.item()}
 
 
 def main():
