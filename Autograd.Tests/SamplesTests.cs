@@ -64,6 +64,28 @@ public class SamplesTests
         finally { Directory.Delete(output, recursive: true); }
     }
 
+    /// <summary>The Gaussian-process fit through Torch.Linalg ends where PyTorch's does, and draws its posterior.</summary>
+    [Test]
+    public void GaussianProcessSample_FitsThePyTorchHyperparameters_AndWritesItsPosterior()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-gp-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "gaussian_process.cs"), output);
+            double[] Row(string name)
+            {
+                var match = Regex.Match(stdout, $@"^{name}\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$", RegexOptions.Multiline);
+                match.Success.ShouldBeTrue(stdout);
+                return [.. match.Groups.Values.Skip(1).Select(g => double.Parse(g.Value, CultureInfo.InvariantCulture))];
+            }
+            var (ours, pytorch) = (Row("AutogradMini"), Row(@"PyTorch 1\.13"));
+            ours.ShouldBe(pytorch, tolerance: 2e-6);
+            pytorch[0].ShouldBeGreaterThan(1);
+            File.ReadAllBytes(Path.Combine(output, "posterior.png"))[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
     private static string Run(string sample, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", ["run", sample, "--", .. args])
