@@ -98,6 +98,13 @@ internal static class PythonRepr
         if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
         string r = value.ToString("R", CultureInfo.InvariantCulture);
         int e = r.IndexOf('E');
+        if (e < 0 && Math.Abs(value) >= 1e16)
+        {
+            // .NET writes the digits out where Python switches to an exponent.
+            string whole = r.TrimStart('-');
+            string tail = whole[1..].TrimEnd('0');
+            return $"{(value < 0 ? "-" : "")}{whole[0]}{(tail.Length > 0 ? "." + tail : "")}e+{whole.Length - 1:00}";
+        }
         if (e < 0) return r.Contains('.') ? r : r + ".0";
         string mantissa = r[..e];
         int exponent = int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);

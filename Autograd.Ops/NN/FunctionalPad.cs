@@ -33,7 +33,7 @@ public static partial class Functional
 /// <summary>Padding kernels: constant padding (whose gradient is the opposite padding), and reflect/replicate as index maps.</summary>
 internal static class Padding
 {
-    /// <summary>PyTorch's constant_pad_nd, with its checks and its narrow-then-clone path when no amount is positive.</summary>
+    /// <summary>PyTorch's constant_pad_nd, with its checks (its narrow's, for negative amounts).</summary>
     public static Tensor Constant(Tensor input, int[] pad, double value)
     {
         int rank = input.Rank, padded = pad.Length / 2, first = rank - padded;
@@ -70,26 +70,11 @@ internal static class Padding
         CopyShifted(input, result, offsets);
         if (Graph.NeedsGrad(input))
         {
+            // The opposite padding takes the gradient back to the input's shape.
             int[] inverse = [.. pad.Select(amount => -amount)];
-            // Only negative amounts: PyTorch narrows and clones.
-            Graph.Record(result, anyPositive ? "ConstantPadNdBackward0" : "CloneBackward0", [input],
-                g => [anyPositive ? Constant(g, inverse, 0) : Embed(g, input.Dims, offsets)], saved: []);
+            Graph.Record(result, "ConstantPadNdBackward0", [input], g => [Constant(g, inverse, 0)], saved: []);
         }
         return result;
-    }
-
-    /// <summary>The gradient of a crop: the cropped gradient placed back at its offsets in zeros of the input's shape.</summary>
-    private static Tensor Embed(Tensor g, int[] shape, int[] offsets)
-    {
-        int rank = shape.Length;
-        var pad = new int[2 * rank];
-        for (int d = 0; d < rank; d++)
-        {
-            int left = -offsets[d];
-            pad[2 * (rank - d - 1)] = left;
-            pad[2 * (rank - d - 1) + 1] = shape[d] - g.Dims[d] - left;
-        }
-        return Constant(g, pad, 0);
     }
 
     private static void Narrow(int[] shape, int dim, int start, int length)

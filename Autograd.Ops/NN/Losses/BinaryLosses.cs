@@ -8,7 +8,15 @@ internal static class Elementwise
 {
     public static T Log<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(Math.Log(double.CreateTruncating(x)));
 
-    public static T Log1p<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(double.LogP1(double.CreateTruncating(x)));
+    public static T Log1p<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(Log1p(double.CreateTruncating(x)));
+
+    /// <summary>log(1 + x), accurate for small x (.NET's LogP1 is log(x + 1), which loses them).</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        // u - 1 is exact, so log(u) x / (u - 1) corrects the rounding of 1 + x.
+        return u == 1 ? x : double.IsInfinity(u) ? Math.Log(u) : Math.Log(u) * x / (u - 1);
+    }
 
     public static T Exp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(Math.Exp(double.CreateTruncating(x)));
 
@@ -19,22 +27,23 @@ internal static class Elementwise
     public static T LogSigmoid<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double v = double.CreateTruncating(x);
-        return T.CreateTruncating(Math.Min(v, 0) - double.LogP1(Math.Exp(-Math.Abs(v))));
+        return T.CreateTruncating(Math.Min(v, 0) - Log1p(Math.Exp(-Math.Abs(v))));
     }
 }
 
 /// <summary>
-/// Binary cross-entropy of probabilities: w (y - 1) max(log(1 - x), -100) - y max(log x, -100), as PyTorch's CPU kernel
+/// Binary cross-entropy of probabilities: w ((y - 1) max(log(1 - x), -100) - y max(log x, -100)), as PyTorch's CPU kernel
 /// (which clamps the logs at -100). The input's gradient is g (x - y) / max((1 - x) x, 1e-12), times w, divided by n under Mean.
 /// </summary>
 internal readonly struct BinaryCrossEntropyKernel : IPointwiseLoss
 {
-    private const double Epsilon = 1e-12;
+    /// <summary>PyTorch's EPSILON is a float, so a float64 loss clamps at (double)1e-12f.</summary>
+    private const double Epsilon = (double)1e-12f;
 
     public T Loss<T>(T x, T y, T w, T pw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T floor = T.CreateTruncating(-100);
-        T loss = (y - T.One) * T.Max(Elementwise.Log1p(-x), floor) - y * T.Max(Elementwise.Log(x), floor);
+        T loss = (y - T.One) * T.Max(Elementwise.Log(T.One - x), floor) - y * T.Max(Elementwise.Log(x), floor);
         return loss * w;
     }
 
@@ -105,7 +114,8 @@ internal readonly struct BinaryCrossEntropyWithLogitsKernel(bool hasPosWeight) :
         if (pw is null) return (NN.Composed.Times((s - y) * gs, w), NN.Composed.Times(-x * gs, w));
         var t = pw * y;
         var dx = ((t + 1.0 - y) * s - t) * gs;
-        var dy = ((1.0 - s).Log() - s.Log() * pw) * gs;
+        // log σ(-x) - pw log σ(x) = pw softplus(-x) - softplus(x), stable at large |x|.
+        var dy = (Functional.Softplus(-x) * pw - Functional.Softplus(x)) * gs;
         return (NN.Composed.Times(dx, w), NN.Composed.Times(dy, w));
     }
 }

@@ -16,7 +16,7 @@ public abstract class Loss : Module
 
     /// <summary>A loss needs a target: PyTorch's TypeError for a call without one.</summary>
     public sealed override Tensor Forward(Tensor input) =>
-        throw new ArgumentException("forward() missing 1 required positional argument: 'target'");
+        throw new ArgumentException($"{GetType().Name}.forward() missing 1 required positional argument: 'target'");
 }
 
 /// <summary>torch.nn.MSELoss: the mean (or sum, or each) of the squared differences.</summary>
