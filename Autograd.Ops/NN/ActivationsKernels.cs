@@ -67,11 +67,7 @@ internal static class ActivationKernels
     /// Φ(x) = 0.5 (1 + erf(x / √2)), differentiable to any order: its gradient exp(-x^2 / 2) / √(2π) is built from ops.
     /// For exact GELU's composed gradient.
     /// </summary>
-    public static Tensor NormalCdf(Tensor x)
-    {
-        var result = Apply(new NormalCdfKernel(), x, "ErfBackward0", "erf_vml_cpu");
-        return result;
-    }
+    public static Tensor NormalCdf(Tensor x) => Apply(new NormalCdfKernel(), x, "ErfBackward0", "erf_vml_cpu");
 
     private readonly struct NormalCdfKernel : IActivation
     {
