@@ -121,7 +121,7 @@ public partial class GradCheckPropertyTests
     /// The tables of every op family, merged; each family's table lives beside its other tests (partial class files).
     /// A lazy property, since static field initializers of partial class files run in no defined order.
     /// </summary>
-    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps, ViewOps, LayerOps, LinalgOps }.SelectMany(table => table).ToDictionary();
+    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps, ViewOps, LayerOps, LinalgOps, LossOps }.SelectMany(table => table).ToDictionary();
     private static Dictionary<string, Gen<Case>>? ops;
 
     public static IEnumerable<string> OpNames => Ops.Keys;

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Autograd.NN;
 
 /// <summary>torch.nn.ReLU.</summary>
@@ -16,4 +18,108 @@ public sealed class Tanh : Module
 public sealed class Sigmoid : Module
 {
     public override Tensor Forward(Tensor input) => input.Sigmoid();
+}
+
+/// <summary>torch.nn.GELU: exact (approximate "none") or the tanh approximation.</summary>
+public sealed class GELU(string approximate = "none") : Module
+{
+    public string Approximate { get; } = approximate;
+
+    public override Tensor Forward(Tensor input) => Functional.Gelu(input, Approximate);
+
+    protected override string ExtraRepr() => $"approximate='{Approximate}'";
+}
+
+/// <summary>torch.nn.SiLU: x σ(x).</summary>
+public sealed class SiLU : Module
+{
+    public override Tensor Forward(Tensor input) => Functional.Silu(input);
+}
+
+/// <summary>torch.nn.LeakyReLU.</summary>
+public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
+{
+    public double NegativeSlope { get; } = negativeSlope;
+
+    public override Tensor Forward(Tensor input) => Functional.LeakyRelu(input, NegativeSlope);
+
+    protected override string ExtraRepr() => $"negative_slope={PythonRepr.Float(NegativeSlope)}";
+}
+
+/// <summary>torch.nn.ELU.</summary>
+public sealed class ELU(double alpha = 1.0) : Module
+{
+    public double Alpha { get; } = alpha;
+
+    public override Tensor Forward(Tensor input) => Functional.Elu(input, Alpha);
+
+    protected override string ExtraRepr() => $"alpha={PythonRepr.Float(Alpha)}";
+}
+
+/// <summary>torch.nn.Softplus. Its repr shows whole numbers as Python ints, as PyTorch's defaults (beta=1, threshold=20) print.</summary>
+public sealed class Softplus(double beta = 1, double threshold = 20) : Module
+{
+    public double Beta { get; } = beta;
+
+    public double Threshold { get; } = threshold;
+
+    public override Tensor Forward(Tensor input) => Functional.Softplus(input, Beta, Threshold);
+
+    protected override string ExtraRepr() => $"beta={PythonRepr.Number(Beta)}, threshold={PythonRepr.Number(Threshold)}";
+}
+
+/// <summary>torch.nn.Softmax along <see cref="Dim"/>.</summary>
+public sealed class Softmax(int dim) : Module
+{
+    public int Dim { get; } = dim;
+
+    public override Tensor Forward(Tensor input) => input.Softmax(Dim);
+
+    protected override string ExtraRepr() => $"dim={Dim}";
+}
+
+/// <summary>torch.nn.LogSoftmax along <see cref="Dim"/>.</summary>
+public sealed class LogSoftmax(int dim) : Module
+{
+    public int Dim { get; } = dim;
+
+    public override Tensor Forward(Tensor input) => input.LogSoftmax(Dim);
+
+    protected override string ExtraRepr() => $"dim={Dim}";
+}
+
+/// <summary>Numbers as Python's repr writes them, for module reprs.</summary>
+internal static class PythonRepr
+{
+    /// <summary>A Python float: the shortest digits that round-trip, fixed from 1e-4 up to 1e16, else 1e-05, 1e+20.</summary>
+    public static string Float(double value)
+    {
+        if (double.IsNaN(value)) return "nan";
+        if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
+        string r = value.ToString("R", CultureInfo.InvariantCulture);
+        int e = r.IndexOf('E');
+        if (e < 0 && Math.Abs(value) >= 1e16)
+        {
+            // .NET writes the digits out where Python switches to an exponent.
+            string whole = r.TrimStart('-');
+            string tail = whole[1..].TrimEnd('0');
+            return $"{(value < 0 ? "-" : "")}{whole[0]}{(tail.Length > 0 ? "." + tail : "")}e+{whole.Length - 1:00}";
+        }
+        if (e < 0) return r.Contains('.') ? r : r + ".0";
+        string mantissa = r[..e];
+        int exponent = int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);
+        if (exponent is < -4 or >= 16) return $"{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+        // .NET chose an exponent where Python writes the digits out: place the point by hand.
+        bool negative = mantissa.StartsWith('-');
+        string digits = mantissa.TrimStart('-').Replace(".", "");
+        string fixedText = exponent >= 0
+            ? digits.PadRight(exponent + 1, '0').Insert(exponent + 1, ".").TrimEnd('.')
+            : "0." + new string('0', -exponent - 1) + digits;
+        if (!fixedText.Contains('.')) fixedText += ".0";
+        return (negative ? "-" : "") + fixedText;
+    }
+
+    /// <summary>A whole number as a Python int, anything else as a Python float.</summary>
+    public static string Number(double value) =>
+        double.IsInteger(value) && Math.Abs(value) < 1e15 ? ((long)value).ToString(CultureInfo.InvariantCulture) : Float(value);
 }

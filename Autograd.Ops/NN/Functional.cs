@@ -2,8 +2,8 @@ using System.Numerics.Tensors;
 
 namespace Autograd.NN;
 
-/// <summary>How a loss combines its per-element values.</summary>
-public enum Reduction { None, Mean, Sum }
+/// <summary>How a loss combines its per-element values; <see cref="BatchMean"/> (the sum divided by the batch size) is KL divergence's only.</summary>
+public enum Reduction { None, Mean, Sum, BatchMean }
 
 /// <summary>torch.nn.functional.</summary>
 public static partial class Functional
@@ -14,16 +14,22 @@ public static partial class Functional
     /// and a backward that writes the closed form (softmax - target) x weights x scale directly.
     /// </summary>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null,
-        long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0) =>
+        long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
+    {
+        LossReduction.RequireStandard(reduction);
         // PyTorch reads a target shaped like the input as probabilities, whatever its dtype.
-        input.Dims.AsSpan().SequenceEqual(target.Dims)
+        return input.Dims.AsSpan().SequenceEqual(target.Dims)
             ? ProbabilityLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing)
             : ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, labelSmoothing, fromLogits: true);
+    }
 
     /// <summary>Negative log-likelihood of log-probabilities against class indices.</summary>
     public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null,
-        long ignoreIndex = -100, Reduction reduction = Reduction.Mean) =>
-        ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, 0.0, fromLogits: false);
+        long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+    {
+        LossReduction.RequireStandard(reduction);
+        return ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, 0.0, fromLogits: false);
+    }
 
     /// <summary>One-hot encoding: an Int64 tensor of shape index.Shape + [numClasses]; -1 infers max + 1.</summary>
     public static Tensor OneHot(Tensor index, int numClasses = -1)
@@ -44,17 +50,4 @@ public static partial class Functional
         for (int i = 0; i < classes.Length; i++) data[i * numClasses + (int)classes[i]] = 1;
         return result;
     }
-}
-
-/// <summary>torch.nn.CrossEntropyLoss.</summary>
-public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100,
-    Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
-{
-    public Tensor? Weight { get; } = weight;
-    public long IgnoreIndex { get; } = ignoreIndex;
-    public Reduction Reduction { get; } = reduction;
-    public double LabelSmoothing { get; } = labelSmoothing;
-
-    public Tensor Forward(Tensor input, Tensor target) =>
-        Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }
