@@ -81,6 +81,12 @@ public static class Comparisons
 
     internal static string ScalarName(DType dtype) => dtype.ScalarName();
 
+    /// <summary>The mask t &gt; value, unrecorded (comparisons have no gradient).</summary>
+    internal static Tensor Greater(Tensor t, double value) => Compare(t, ScalarFor(t, value), Comparison.Greater);
+
+    /// <summary>The mask t &lt; value.</summary>
+    internal static Tensor Less(Tensor t, double value) => Compare(t, ScalarFor(t, value), Comparison.Less);
+
     /// <summary>A broadcast copy, or the tensor itself when it already has the shape.</summary>
     internal static Tensor ExpandedCopy(Tensor t, int[] shape) => t.Dims.AsSpan().SequenceEqual(shape) ? t : Kernels.Expand(t, shape);
 

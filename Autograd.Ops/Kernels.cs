@@ -247,4 +247,7 @@ internal static class Kernels
             }
         }
     }
+
+    /// <summary>-1, 0 or 1 per element (0 for NaN) in the tensor's dtype: a constant, as sign has no gradient.</summary>
+    public static Tensor SignOf(Tensor t) => Binary(Cast(Comparisons.Greater(t, 0), t.DType), Cast(Comparisons.Less(t, 0), t.DType), BinaryOp.Subtract);
 }

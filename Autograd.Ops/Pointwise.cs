@@ -69,7 +69,7 @@ public static class Pointwise
                 case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
                 default: TensorPrimitives.Abs<long>(self.Span<long>(), result.Span<long>()); break;
             }
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Sign(self)], saved: [self]);
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Kernels.SignOf(self)], saved: [self]);
             return result;
         }
 
@@ -195,13 +195,5 @@ public static class Pointwise
             }
             y[i] = power;
         }
-    }
-
-    /// <summary>-1, 0 or 1 per element, in the tensor's dtype (0 for NaN); a constant, as sign has no gradient.</summary>
-    private static Tensor Sign(Tensor t)
-    {
-        var positive = t.Gt(0);
-        var negative = t.Lt(0);
-        return Kernels.Binary(Kernels.Cast(positive, t.DType), Kernels.Cast(negative, t.DType), BinaryOp.Subtract);
     }
 }

@@ -24,16 +24,49 @@ internal sealed class RefTensor(double[] values, int[] shape)
     public bool SrcGradientMisshapen { get; init; }
 
     /// <summary>
-    /// Set on a matrix transposed by T or Transpose (both dims above 1): PyTorch's strided view, which View may only
-    /// reshape by adding or removing dims of 1. Other shapes of it are contiguous copies in this engine.
+    /// Where each element would sit in PyTorch's storage, per dim (null: row-major). Transposes swap them; a reshape
+    /// keeps a layout only where every element's position is still an affine function of its new index (then it is a
+    /// view), else the result is a row-major copy. View requires the former.
     /// </summary>
-    public bool TransposedMatrix { get; init; }
+    public int[]? Layout { get; init; }
+
+    private int[] Strides => Layout ?? RowMajor(Shape);
+
+    private static int[] RowMajor(int[] shape)
+    {
+        var strides = new int[shape.Length];
+        for (int d = shape.Length - 1, stride = 1; d >= 0; d--)
+        {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        return strides;
+    }
+
+    /// <summary>The storage positions of the elements in row-major order.</summary>
+    private int[] StoragePositions() => [.. Positions(Shape).Select(p => p.Select((i, d) => i * Strides[d]).Sum())];
+
+    /// <summary>Strides that show the same storage positions under <paramref name="shape"/>, found by brute force; null if none do.</summary>
+    private int[]? ViewLayout(int[] shape)
+    {
+        var positions = StoragePositions();
+        if (positions.Length == 0) return RowMajor(shape);
+        var candidate = new int[shape.Length];
+        var unit = RowMajor(shape);
+        for (int d = 0; d < shape.Length; d++) candidate[d] = shape[d] > 1 ? positions[unit[d]] - positions[0] : 0;
+        var index = Positions(shape).ToArray();
+        for (int i = 0; i < index.Length; i++)
+        {
+            if (positions[0] + index[i].Select((k, d) => k * candidate[d]).Sum() != positions[i]) return null;
+        }
+        return candidate;
+    }
 
     public int Rank => Shape.Length;
     public int Count => Values.Length;
 
     /// <summary>The same values under <paramref name="shape"/>: still a transposed view only if the shape is unchanged.</summary>
-    private RefTensor WithShape(int[] shape) => new(Values, shape) { TransposedMatrix = TransposedMatrix && shape.SequenceEqual(Shape) };
+    private RefTensor WithShape(int[] shape) => new(Values, shape) { Layout = Layout is null ? null : ViewLayout(shape) };
 
     /// <summary>Differences below this count as ties for Max: a central difference would cross them.</summary>
     private const double TieWidth = 1e-4;
@@ -186,7 +219,7 @@ internal sealed class RefTensor(double[] values, int[] shape)
     public RefTensor? Squeeze(int dim)
     {
         if (Wrap(dim, Rank) is not { } d) return null;
-        return Rank > 0 && Shape[d] == 1 ? new(Values, [.. Shape[..d], .. Shape[(d + 1)..]]) : WithShape(Shape);
+        return Rank > 0 && Shape[d] == 1 ? WithShape([.. Shape[..d], .. Shape[(d + 1)..]]) : WithShape(Shape);
     }
 
     public RefTensor? Flatten(int startDim, int endDim)
@@ -196,7 +229,7 @@ internal sealed class RefTensor(double[] values, int[] shape)
     }
 
     public RefTensor? Unsqueeze(int dim) =>
-        Wrap(dim, Rank + 1) is { } d ? new(Values, [.. Shape[..d], 1, .. Shape[d..]]) : null;
+        Wrap(dim, Rank + 1) is { } d ? WithShape([.. Shape[..d], 1, .. Shape[d..]]) : null;
 
     /// <summary>Reshape: one -1 may be inferred; the sizes must account for every element.</summary>
     public RefTensor? Reshape(int[] shape)
@@ -208,8 +241,8 @@ internal sealed class RefTensor(double[] values, int[] shape)
         return WithShape(Array.ConvertAll(shape, s => s == -1 ? Count / known : s));
     }
 
-    /// <summary>View: Reshape's rules, and a transposed matrix only gains or loses dims of 1.</summary>
-    public RefTensor? View(int[] shape) => Reshape(shape) is { } result && (!TransposedMatrix || result.Shape.Where(s => s != 1).SequenceEqual(Shape)) ? result : null;
+    /// <summary>View: Reshape's rules, and only where the layout allows a view.</summary>
+    public RefTensor? View(int[] shape) => Reshape(shape) is { } result && (Layout is null || ViewLayout(result.Shape) is not null) ? result : null;
 
     public RefTensor? Transpose(int dim0, int dim1)
     {
@@ -221,7 +254,14 @@ internal sealed class RefTensor(double[] values, int[] shape)
         {
             (p[a], p[b]) = (p[b], p[a]);
             return Values[Offset(p, Shape)];
-        })], shape) { TransposedMatrix = Rank == 2 && Shape[0] != 1 && Shape[1] != 1 && (a != b) != TransposedMatrix };
+        })], shape) { Layout = Swapped(Strides, a, b) };
+    }
+
+    private static int[] Swapped(int[] strides, int a, int b)
+    {
+        var result = (int[])strides.Clone();
+        (result[a], result[b]) = (result[b], result[a]);
+        return result;
     }
 
     public RefTensor? T() => Rank > 2 ? null : Rank < 2 ? Copy() : Transpose(0, 1);

@@ -57,7 +57,7 @@ internal static class MatrixOps
     public static Tensor DiagEmbed(Tensor v) => v.Unsqueeze(-2) * Eye(v.DType, v.Dims[^1]);
 
     /// <summary>-1, 0 or 1 per element (torch.sgn), a constant: sign has no gradient.</summary>
-    public static Tensor Sign(Tensor t) => Kernels.Cast(Kernels.Binary(t.Gt(0), t.Lt(0), BinaryOp.Subtract), t.DType);
+    public static Tensor Sign(Tensor t) => Kernels.SignOf(t);
 
     /// <summary>Element-wise 1 where <paramref name="mask"/> is nonzero, as a constant of <paramref name="dtype"/>.</summary>
     public static Tensor AsConstant(Tensor mask, DType dtype) => Kernels.Cast(mask, dtype);

@@ -83,7 +83,7 @@ internal static class Norms
             case double.PositiveInfinity or double.NegativeInfinity:
             {
                 var magnitude = x.Abs();
-                var mask = AsConstant(Kernels.Binary(magnitude.Eq(norm), magnitude.Ne(magnitude), BinaryOp.Add).Gt(0), x.DType);
+                var mask = AsConstant(Kernels.Binary(magnitude.Eq(norm), magnitude.Ne(magnitude), BinaryOp.Add), x.DType);
                 var counts = Kernels.SumTo(mask, norm.Dims);
                 return Sign(x) * (g / counts * mask);
             }

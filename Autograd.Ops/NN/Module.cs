@@ -233,6 +233,12 @@ public abstract class Module
         else buffers.Add((name, tensor, persistent));
     }
 
+    /// <summary>This module's own parameter <paramref name="name"/>, or null if it has none: what a layer's Weight/Bias property reads, so To and LoadStateDict reach it.</summary>
+    protected Tensor? OwnParameter(string name) => parameters.Find(p => p.Name == name).Parameter;
+
+    /// <summary>This module's own buffer <paramref name="name"/>, or null if it has none.</summary>
+    protected Tensor? OwnBuffer(string name) => buffers.Find(b => b.Name == name).Buffer;
+
     /// <summary><c>module.get_parameter(target)</c>: the parameter at a dotted path such as "0.weight".</summary>
     public Tensor GetParameter(string target)
     {

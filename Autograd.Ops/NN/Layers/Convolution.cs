@@ -121,8 +121,8 @@ public abstract class ConvNd : Module
         Padding = padding;
         Dilation = dilation;
         Groups = groups;
-        Weight = RegisterParameter("weight", Torch.Zeros([outChannels, inChannels / groups, .. kernelSize]));
-        Bias = bias ? RegisterParameter("bias", Torch.Zeros(outChannels)) : null;
+        RegisterParameter("weight", Torch.Zeros([outChannels, inChannels / groups, .. kernelSize]));
+        if (bias) RegisterParameter("bias", Torch.Zeros(outChannels));
         ResetParameters();
     }
 
@@ -133,8 +133,8 @@ public abstract class ConvNd : Module
     public IReadOnlyList<int> Padding { get; }
     public IReadOnlyList<int> Dilation { get; }
     public int Groups { get; }
-    public Tensor Weight { get; }
-    public Tensor? Bias { get; }
+    public Tensor Weight => OwnParameter("weight")!;
+    public Tensor? Bias => OwnParameter("bias");
 
     /// <summary>
     /// Draws the weight and bias as PyTorch does, from the default generator in the same order: kaiming_uniform_ with

@@ -102,7 +102,7 @@ public sealed class Embedding : Module
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
         PaddingIdx = paddingIdx is { } q && q < 0 ? q + numEmbeddings : paddingIdx;
-        Weight = RegisterParameter("weight", Torch.Randn(numEmbeddings, embeddingDim));
+        RegisterParameter("weight", Torch.Randn(numEmbeddings, embeddingDim));
         if (PaddingIdx is { } row)
         {
             // fill_(0) of the row, as PyTorch: +0, whatever the sign of the drawn value.
@@ -115,7 +115,7 @@ public sealed class Embedding : Module
     public int NumEmbeddings { get; }
     public int EmbeddingDim { get; }
     public int? PaddingIdx { get; }
-    public Tensor Weight { get; }
+    public Tensor Weight => OwnParameter("weight")!;
 
     public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);
 

@@ -14,8 +14,8 @@ public sealed class MultiheadAttention : Module
         NumHeads = numHeads;
         BatchFirst = batchFirst;
         Dropout = dropout;
-        InProjWeight = RegisterParameter("in_proj_weight", Torch.Zeros(3 * embedDim, embedDim));
-        InProjBias = bias ? RegisterParameter("in_proj_bias", Torch.Zeros(3 * embedDim)) : null;
+        RegisterParameter("in_proj_weight", Torch.Zeros(3 * embedDim, embedDim));
+        if (bias) RegisterParameter("in_proj_bias", Torch.Zeros(3 * embedDim));
         // PyTorch draws out_proj's Linear initialization first, then in_proj_weight's, then zeroes the biases.
         OutProj = RegisterModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias));
         XavierUniform(InProjWeight);
@@ -31,8 +31,8 @@ public sealed class MultiheadAttention : Module
     public bool BatchFirst { get; }
     public double Dropout { get; }
     /// <summary>The query, key and value projections stacked: (3 x embedDim, embedDim).</summary>
-    public Tensor InProjWeight { get; }
-    public Tensor? InProjBias { get; }
+    public Tensor InProjWeight => OwnParameter("in_proj_weight")!;
+    public Tensor? InProjBias => OwnParameter("in_proj_bias");
     public Linear OutProj { get; }
 
     /// <summary>Self-attention: the output of <c>Forward(input, input, input)</c>.</summary>
@@ -96,14 +96,14 @@ public sealed class MultiheadAttention : Module
             }
             else throw new ArgumentException($"attn_mask's dimension {attnMask.Rank} is not supported");
         }
-        q = q.View(tgtLen, bsz * heads, headDim).Transpose(0, 1);
-        k = k.View(srcLen, bsz * heads, headDim).Transpose(0, 1);
-        v = v.View(srcLen, bsz * heads, headDim).Transpose(0, 1);
+        q = q.Contiguous().View(tgtLen, bsz * heads, headDim).Transpose(0, 1);
+        k = k.Contiguous().View(srcLen, bsz * heads, headDim).Transpose(0, 1);
+        v = v.Contiguous().View(srcLen, bsz * heads, headDim).Transpose(0, 1);
         var scores = (q / Math.Sqrt(headDim)).Bmm(k.Transpose(-2, -1));
         if (attnMask is not null) scores = attnMask + scores;
         var weights = scores.Softmax(-1);
         if (Training && Dropout > 0) weights = NN.Dropout.Apply(weights, Dropout, train: true);
-        var output = weights.Bmm(v).Transpose(0, 1).View(tgtLen * bsz, embed);
+        var output = weights.Bmm(v).Transpose(0, 1).Contiguous().View(tgtLen * bsz, embed);
         output = OutProj.Forward(output).View(tgtLen, bsz, embed);
         Tensor? averaged = needWeights ? weights.View(bsz, heads, tgtLen, srcLen).Sum(1) / heads : null;
         if (!batched)
@@ -143,10 +143,10 @@ public sealed class MultiheadAttention : Module
     }
 
     /// <summary>Rows [start, start + count) of a matrix or vector (PyTorch's split/chunk along dim 0).</summary>
-    private static Tensor Rows(Tensor t, int start, int count) => Slices.Narrow(t, 0, start, count);
+    private static Tensor Rows(Tensor t, int start, int count) => t.Narrow(0, start, count);
 
     /// <summary>Columns [start, start + count) along the last dim (PyTorch's chunk along dim -1).</summary>
-    private static Tensor Columns(Tensor t, int start, int count) => Slices.Narrow(t, t.Rank - 1, start, count);
+    private static Tensor Columns(Tensor t, int start, int count) => t.Narrow(-1, start, count);
 
     /// <summary>nn.init.xavier_uniform_: uniform in ±sqrt(3) x sqrt(2 / (fan_in + fan_out)), in PyTorch's order of operations.</summary>
     private static void XavierUniform(Tensor weight)
@@ -162,31 +162,3 @@ public sealed class MultiheadAttention : Module
 
 /// <summary>torch.nn.modules.linear.NonDynamicallyQuantizableLinear: MultiheadAttention's out_proj, a Linear by another name.</summary>
 public sealed class NonDynamicallyQuantizableLinear(int inFeatures, int outFeatures, bool bias = true) : Linear(inFeatures, outFeatures, bias);
-
-/// <summary>A copy of a contiguous block along one dim, differentiable to any order (its adjoint pads with zeros).</summary>
-internal static class Slices
-{
-    public static Tensor Narrow(Tensor t, int dim, int start, int length)
-    {
-        var (outer, size, inner) = Shapes.SplitAt(t.Dims, dim);
-        int[] shape = (int[])t.Dims.Clone();
-        shape[dim] = length;
-        var result = Tensor.Uninitialized(t.DType, shape);
-        var (from, to) = (t.Values, result.Storage.Data);
-        for (int o = 0; o < outer; o++) Array.Copy(from, (o * size + start) * inner, to, o * length * inner, length * inner);
-        if (Graph.NeedsGrad(t)) Graph.Record(result, "SplitBackward0", [t], g => [Pad(g, dim, start, size)], saved: []);
-        return result;
-    }
-
-    private static Tensor Pad(Tensor g, int dim, int start, int size)
-    {
-        var (outer, length, inner) = Shapes.SplitAt(g.Dims, dim);
-        int[] shape = (int[])g.Dims.Clone();
-        shape[dim] = size;
-        var result = Tensor.Empty(g.DType, shape);
-        var (from, to) = (g.Values, result.Storage.Data);
-        for (int o = 0; o < outer; o++) Array.Copy(from, o * length * inner, to, (o * size + start) * inner, length * inner);
-        if (Graph.NeedsGrad(g)) Graph.Record(result, "SplitBackwardBackward0", [g], u => [Narrow(u, dim, start, length)], saved: []);
-        return result;
-    }
-}

@@ -171,16 +171,16 @@ public sealed class LayerNorm : Module
         ElementwiseAffine = elementwiseAffine;
         if (elementwiseAffine)
         {
-            Weight = RegisterParameter("weight", Torch.Ones([.. NormalizedShape]));
-            Bias = RegisterParameter("bias", Torch.Zeros([.. NormalizedShape]));
+            RegisterParameter("weight", Torch.Ones([.. NormalizedShape]));
+            RegisterParameter("bias", Torch.Zeros([.. NormalizedShape]));
         }
     }
 
     public IReadOnlyList<int> NormalizedShape { get; }
     public double Eps { get; }
     public bool ElementwiseAffine { get; }
-    public Tensor? Weight { get; }
-    public Tensor? Bias { get; }
+    public Tensor? Weight => OwnParameter("weight");
+    public Tensor? Bias => OwnParameter("bias");
 
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, [.. NormalizedShape], Weight, Bias, Eps);
 
@@ -190,8 +190,8 @@ public sealed class LayerNorm : Module
 
 /// <summary>
 /// The parts of BatchNorm1d and BatchNorm2d: weight (ones) and bias (zeros) when affine; the running statistics
-/// (zeros and ones) and the count of batches seen when tracking them. PyTorch's buffers running_mean, running_var and
-/// num_batches_tracked are the properties <see cref="RunningMean"/>, <see cref="RunningVar"/>, <see cref="NumBatchesTracked"/>.
+/// (zeros and ones) and the count of batches seen when tracking them: the buffers running_mean, running_var and
+/// num_batches_tracked (in the state dict, as PyTorch's), also read as <see cref="RunningMean"/>, <see cref="RunningVar"/>, <see cref="NumBatchesTracked"/>.
 /// </summary>
 public abstract class BatchNorm : Module
 {
@@ -204,14 +204,14 @@ public abstract class BatchNorm : Module
         TrackRunningStats = trackRunningStats;
         if (affine)
         {
-            Weight = RegisterParameter("weight", Torch.Ones(numFeatures));
-            Bias = RegisterParameter("bias", Torch.Zeros(numFeatures));
+            RegisterParameter("weight", Torch.Ones(numFeatures));
+            RegisterParameter("bias", Torch.Zeros(numFeatures));
         }
         if (trackRunningStats)
         {
-            RunningMean = Torch.Zeros(numFeatures);
-            RunningVar = Torch.Ones(numFeatures);
-            NumBatchesTracked = Torch.Tensor([0L]).View();
+            RegisterBuffer("running_mean", Torch.Zeros(numFeatures));
+            RegisterBuffer("running_var", Torch.Ones(numFeatures));
+            RegisterBuffer("num_batches_tracked", Torch.Tensor([0L]).View());
         }
     }
 
@@ -221,14 +221,14 @@ public abstract class BatchNorm : Module
     public double? Momentum { get; }
     public bool Affine { get; }
     public bool TrackRunningStats { get; }
-    public Tensor? Weight { get; }
-    public Tensor? Bias { get; }
+    public Tensor? Weight => OwnParameter("weight");
+    public Tensor? Bias => OwnParameter("bias");
     /// <summary>PyTorch's buffer running_mean (float32, zeros at first).</summary>
-    public Tensor? RunningMean { get; }
+    public Tensor? RunningMean => OwnBuffer("running_mean");
     /// <summary>PyTorch's buffer running_var: the running unbiased variance (ones at first).</summary>
-    public Tensor? RunningVar { get; }
+    public Tensor? RunningVar => OwnBuffer("running_var");
     /// <summary>PyTorch's buffer num_batches_tracked: a 0-d Int64 count of training batches.</summary>
-    public Tensor? NumBatchesTracked { get; }
+    public Tensor? NumBatchesTracked => OwnBuffer("num_batches_tracked");
 
     /// <summary>The input's rank check of the subclass (PyTorch's _check_input_dim).</summary>
     private protected abstract void CheckInputDim(Tensor input);

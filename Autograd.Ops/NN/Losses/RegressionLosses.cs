@@ -7,7 +7,7 @@ namespace Autograd.NN;
 internal static class Composed
 {
     /// <summary>-1, 0 or 1 per element (0 for NaN), in the tensor's dtype: a constant, as sign has no gradient.</summary>
-    public static Tensor Sign(Tensor t) => Kernels.Cast(Kernels.Binary(t.Gt(0), t.Lt(0), BinaryOp.Subtract), t.DType);
+    public static Tensor Sign(Tensor t) => Kernels.SignOf(t);
 
     /// <summary>A 0-d constant of the tensor's dtype.</summary>
     public static Tensor Constant(Tensor like, double value) => Kernels.Full(like.DType, [], value);
