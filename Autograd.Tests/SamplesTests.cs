@@ -86,6 +86,32 @@ public class SamplesTests
         finally { Directory.Delete(output, recursive: true); }
     }
 
+    /// <summary>
+    /// A script outside the repo, referencing the library project as the README shows, runs the library JIT-optimized:
+    /// `dotnet run` builds referenced projects in Debug, so the library projects optimize in every configuration.
+    /// </summary>
+    [Test]
+    public void ScriptOutsideTheRepo_LoadsTheLibraryBuiltWithTheJitOptimizerOn()
+    {
+        string folder = Directory.CreateTempSubdirectory("autograd-script-").FullName;
+        try
+        {
+            string script = Path.Combine(folder, "optimized.cs");
+            File.WriteAllText(script, $"""
+                #:project {Path.Combine(RepoRoot, "Autograd.Ops", "Autograd.Ops.csproj")}
+                using System.Diagnostics;
+                using System.Reflection;
+                foreach (var assembly in new[] {"{"} typeof(Autograd.Tensor).Assembly, typeof(Autograd.Torch).Assembly {"}"})
+                    Console.WriteLine($"{"{"}assembly.GetName().Name{"}"} optimizer disabled: {"{"}assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled ?? false{"}"}");
+                """);
+            Run(script).ShouldBe("Autograd.Core optimizer disabled: False\nAutograd.Ops optimizer disabled: False\n");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string Run(string sample, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", ["run", sample, "--", .. args])
