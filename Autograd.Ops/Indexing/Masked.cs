@@ -30,14 +30,17 @@ public static partial class IndexOps
             ArgumentNullException.ThrowIfNull(mask);
             if (mask.DType != DType.Bool) throw new ArgumentException("masked_select: expected BoolTensor or ByteTensor for mask");
             var shape = Shapes.Broadcast(mask.Dims, self.Dims);
-            var plan = AdvancedIndex.Create(shape, [Comparisons.ExpandedCopy(mask, shape)]);
-            var strides = new int[shape.Length];
+            // A 0-d input selects from one element, as a 1-D one.
+            int[] work = shape.Length == 0 ? [1] : shape;
+            var flags = Comparisons.ExpandedCopy(mask, shape);
+            var plan = AdvancedIndex.Create(work, [new Tensor(flags.Values, work)]);
+            var strides = new int[work.Length];
             for (int i = shape.Length - 1, d = self.Rank - 1; d >= 0; i--, d--) strides[i] = self.Dims[d] == shape[i] ? self.StrideArray[d] : 0;
             var result = plan.Gather(self.Storage.Data, strides, self.Offset);
             if (Graph.NeedsGrad(self))
             {
                 Graph.Record(result, "MaskedSelectBackward0", [self],
-                    g => [GradFor(Put(Torch.Zeros(shape, g.DType), plan, g, accumulate: false), self)], saved: [mask]);
+                    g => [GradFor(Put(Torch.Zeros(work, g.DType), plan, g, accumulate: false).Reshape(shape), self)], saved: [mask]);
             }
             return result;
         }
