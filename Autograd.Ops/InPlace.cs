@@ -48,7 +48,7 @@ public static class InPlace
         }
     }
 
-    private static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)
+    internal static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)
     {
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
         if (records && self.Base is { IsLeaf: true, RequiresGrad: true })

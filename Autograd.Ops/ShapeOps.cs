@@ -321,7 +321,7 @@ public static class ShapeOps
         var strides = (int[])self.StrideArray.Clone();
         shape[d] = length;
         strides[d] = self.StrideArray[d] * step;
-        int offset = length == 0 ? self.Offset : checked(self.Offset + start * self.StrideArray[d]);
+        int offset = checked(self.Offset + start * self.StrideArray[d]);
         return RecordEmbedded(self.AsView(shape, strides, offset), self, "SliceBackward0");
     }
 
