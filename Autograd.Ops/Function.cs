@@ -66,7 +66,7 @@ public abstract class Function
 
         // The node must be the output's own history: an input (or any tensor with history) is returned as a fresh alias.
         if (output.RequiresGrad || Array.Exists(inputs, t => ReferenceEquals(t, output))) output = output.Detach();
-        string name = GetType().Name + "Backward";
+        string name = GetType().Name.Split('`')[0] + "Backward";   // a generic class's name without its arity, as Python's __name__
         var inputDims = Array.ConvertAll(inputs, t => t.Dims);
         var inputTypes = Array.ConvertAll(inputs, t => t.DType);
         Graph.Record(output, name, inputs, g => InputGradients(ctx, g, name, inputDims, inputTypes), saved: [.. ctx.Saved]);

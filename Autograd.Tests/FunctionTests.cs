@@ -338,6 +338,16 @@ public class FunctionTests
         a.ToArray<float>().ShouldBe([5f, -10f, 20f]);
     }
 
+    private sealed class Scale<T> : Function
+    {
+        public override Tensor Forward(FunctionContext ctx, params Tensor[] inputs) => inputs[0] * 2;
+
+        public override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * 2];
+    }
+
+    [Test]
+    public void AGenericFunction_IsNamedWithoutItsArity() => new Scale<int>().Apply(Input()).GradFn!.Name.ShouldBe("ScaleBackward");
+
     [Test]
     public void AnIntegerOutput_IsNotDifferentiable()
     {
