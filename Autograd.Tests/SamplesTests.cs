@@ -14,6 +14,7 @@ public class SamplesTests
     [TestCase("cross_entropy")]
     [TestCase("cross_entropy_backward")]
     [TestCase("softmax_jacobian")]
+    [TestCase("porting")]
     public void SamplePrintsWhatPyTorchPrints(string name)
     {
         string expected = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "samples", name + ".txt"));
