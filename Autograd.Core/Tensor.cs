@@ -77,8 +77,10 @@ public sealed partial class Tensor
 
     internal static Tensor Scalar<T>(T value) where T : unmanaged => new(new[] { value }, []);
 
-    /// <summary>The sizes of the dims, as <c>tensor.shape</c>.</summary>
-    public IReadOnlyList<int> Shape => Dims;
+    private Size? shape;
+
+    /// <summary>The sizes of the dims, as <c>tensor.shape</c> (a <see cref="Autograd.Size"/>: prints as <c>torch.Size([4, 7])</c>).</summary>
+    public Size Shape => shape ??= Autograd.Size.Wrap(Dims);
 
     /// <summary>How many storage elements apart neighbours along each dim are, as <c>tensor.stride()</c>.</summary>
     public IReadOnlyList<int> Strides => StrideArray;
@@ -257,11 +259,18 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>The value of a one-element tensor, as <c>tensor.item()</c>.</summary>
+    /// <summary>
+    /// The value of a one-element tensor, as <c>tensor.item()</c> (any shape holding one element, as in PyTorch), in
+    /// the element type asked for; to long as Python's <c>int()</c> truncates a float.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor has more or fewer than one element (PyTorch 1.13's ValueError).</exception>
+    /// <exception cref="InvalidOperationException">A NaN asked for as long (Python's ValueError).</exception>
+    /// <exception cref="OverflowException">An infinity (Python's OverflowError), or a value outside long's range
+    /// (PyTorch's overflow message: Python's int would hold it), asked for as long.</exception>
     public T Item<T>() where T : unmanaged
     {
         if (Count != 1)
-            throw new ArgumentException($"a Tensor with {Count} elements cannot be converted to Scalar");
+            throw new ArgumentException("only one element tensors can be converted to Python scalars");
         return Convert<T>(StorageIndex(0));
     }
 
@@ -281,7 +290,10 @@ public sealed partial class Tensor
         {
             if (data is long[] longs) return (T)(object)longs[storageIndex];
             if (double.IsNaN(value)) throw new InvalidOperationException("cannot convert float NaN to integer");
-            if (double.IsInfinity(value)) throw new InvalidOperationException("cannot convert float infinity to integer");
+            if (double.IsInfinity(value)) throw new OverflowException("cannot convert float infinity to integer");
+            // Python's int() has no bound; long has, and .NET would saturate silently.
+            if (value is >= 9223372036854775808.0 or < -9223372036854775808.0)
+                throw new OverflowException("value cannot be converted to type int64_t without overflow");
             return (T)(object)(long)value;
         }
         return typeof(T) == typeof(float) ? (T)(object)(float)value

@@ -136,7 +136,7 @@ public class FuzzTests
     {
         Tensor total = Torch.Scalar(0, results[0].DType);
         for (int k = 0; k < results.Count; k++)
-            total += (results[k] * TensorOf(Weights(results[k].Count, k), [.. results[k].Shape], results[k].DType)).Sum();
+            total = total + (results[k] * TensorOf(Weights(results[k].Count, k), [.. results[k].Shape], results[k].DType)).Sum();
         return total;
     }
 

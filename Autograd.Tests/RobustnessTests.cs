@@ -67,7 +67,7 @@ public class RobustnessTests
         var w = Torch.Tensor([2.0, 3.0], requiresGrad: true);
         var h = x.Exp();
         var total = h * w;
-        for (int i = 1; i < uses; i++) total += h * w;
+        for (int i = 1; i < uses; i++) total = total + h * w;
         total.Sum().Backward();
         x.Grad.ShouldNotBeNull().ToArray<double>().ShouldBe([uses * 2 * Math.Exp(0.5), uses * 3 * Math.Exp(-1.0)], tolerance: 1e-6);
         w.Grad.ShouldNotBeNull().ToArray<double>().ShouldBe([uses * Math.Exp(0.5), uses * Math.Exp(-1.0)], tolerance: 1e-6);

@@ -15,6 +15,7 @@ public class SamplesTests
     [TestCase("cross_entropy_backward")]
     [TestCase("softmax_jacobian")]
     [TestCase("indexing")]
+    [TestCase("porting")]
     public void SamplePrintsWhatPyTorchPrints(string name)
     {
         string expected = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "samples", name + ".txt"));
