@@ -228,7 +228,19 @@ public static class MathOps
     /// <summary>ψ^(n)(x), the n-th derivative of digamma (n ≥ 1), as torch.polygamma; differentiable to any order.</summary>
     internal static Tensor Polygamma(int n, Tensor x)
     {
-        var result = Arithmetic.Map(x, Each(v => PolygammaValue(n, v)));
+        Tensor result;
+        if (n == 1 && x.DType == DType.Float64)
+        {
+            result = Tensor.Uninitialized(DType.Float64, x.Dims);
+            TrigammaEach(x.Span<double>(), result.Span<double>());
+        }
+        else if (n == 1)
+        {
+            var input = Kernels.Cast(x, DType.Float32);
+            result = Tensor.Uninitialized(DType.Float32, x.Dims);
+            TrigammaEach(input.Span<float>(), result.Span<float>());
+        }
+        else result = Arithmetic.Map(x, Each(v => PolygammaValue(n, v)));
         if (Graph.NeedsGrad(x)) Graph.Record(result, "PolygammaBackward0", [x], g => [g * Polygamma(n + 1, x)], saved: [x]);
         return result;
     }
@@ -450,10 +462,38 @@ public static class MathOps
         [8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3, -4.16666666666666666667E-3,
          3.96825396825396825397E-3, -8.33333333333333333333E-3, 8.33333333333333333333E-2];
 
+    private static void TrigammaEach<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Trigamma(x[i]);
+    }
+
+    /// <summary>PyTorch's calc_trigamma in the input's precision: reflection below 0.5, six recurrence steps, then three Bernoulli terms.</summary>
+    private static T Trigamma<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        T sign = T.One, result = T.Zero, half = T.CreateTruncating(0.5);
+        if (x < half)
+        {
+            sign = -T.One;
+            T sinPiX = T.Sin(T.Pi * x);
+            result -= T.Pi * T.Pi / (sinPiX * sinPiX);
+            x = T.One - x;
+        }
+        for (int i = 0; i < 6; i++)
+        {
+            result += T.One / (x * x);
+            x += T.One;
+        }
+        T ixx = T.One / (x * x);
+        T sixth = T.One / T.CreateTruncating(6), thirtieth = T.One / T.CreateTruncating(30), fortySecond = T.One / T.CreateTruncating(42);
+        result += (T.One + T.One / (T.CreateTruncating(2) * x) + ixx * (sixth - ixx * (thirtieth - ixx * fortySecond))) / x;
+        return sign * result;
+    }
+
     /// <summary>ψ^(n)(x) for n ≥ 1: the recurrence up to x ≥ 20, then the asymptotic series.</summary>
     private static double PolygammaValue(int n, double x)
     {
-        if (double.IsNaN(x)) return x;
+        if (double.IsNaN(x) || double.IsNegativeInfinity(x)) return double.NaN;
+        if (double.IsPositiveInfinity(x)) return 0;
         if (x <= 0 && double.IsInteger(x)) return n % 2 == 1 ? double.PositiveInfinity : double.NaN;
         double factorial = 1;
         for (int k = 2; k <= n; k++) factorial *= k;

@@ -15,7 +15,7 @@ public class MathOpsTests
     ];
 
     /// <summary>Ops whose PyTorch kernel is not correctly rounded everywhere: the ulp bound per op (checked, and reported by UlpReport).</summary>
-    private static readonly Dictionary<string, long> UlpBound = new() { };
+    private static readonly Dictionary<string, long> UlpBound = new() { ["erfc"] = 8, ["erfinv"] = 2, ["lgamma"] = 64, ["lerp"] = 8 };
 
     public static IEnumerable<TestCaseData> CaseData() =>
         MathGolden.Cases.Where(c => Pointwise.Contains(c.Op)).Select(c => new TestCaseData(c).SetArgDisplayNames(c.Name));
