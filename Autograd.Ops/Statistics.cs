@@ -298,7 +298,9 @@ public static class Statistics
             {
                 var grad = g.Reshape(kept);
                 if (std) grad = grad / (result.Reshape(kept) * 2);
-                return [grad * (2.0 / dof) * (self - self.Mean(dims, keepDim: true))];
+                // PyTorch 1.13's var_backward counts the elements of the listed dims, so an empty list counts 1.
+                double backwardDof = dims is { Length: 0 } ? 1 - correction : dof;
+                return [grad * (2.0 / backwardDof) * (self - self.Mean(dims, keepDim: true))];
             }, saved: [self, result]);
         }
         return result;
@@ -379,18 +381,15 @@ public static class Statistics
                 int At(int s) => (o * size + s) * inner + i;
                 int zero = 0;
                 while (zero < size && v[At(zero)] != 0) zero++;
-                // Before the first zero: sum over k in [s, zero) of g_k * prod_{j<=k, j!=s} x_j.
-                for (int s = 0; s < Math.Min(zero, size); s++)
+                // Before the first zero, PyTorch's formula: the reversed cumulative sum of g * output, divided by x.
+                double tail = 0;
+                var output = new double[size];
+                double running0 = 1;
+                for (int k = 0; k < size; k++) { running0 *= v[At(k)]; output[k] = running0; }
+                for (int k = size - 1; k >= 0; k--)
                 {
-                    double prefix = 1;
-                    for (int j = 0; j < s; j++) prefix *= v[At(j)];
-                    double sum = 0, running = prefix;
-                    for (int k = s; k < size; k++)
-                    {
-                        if (k > s) running *= v[At(k)];
-                        sum += gv[At(k)] * running;
-                    }
-                    grad[At(s)] = sum;
+                    tail += gv[At(k)] * output[k];
+                    if (k < zero) grad[At(k)] = tail / v[At(k)];
                 }
                 if (zero < size)
                 {
