@@ -80,8 +80,9 @@ public static class Reductions
         for (int i = 0; i < self.Rank; i++) if (mask[i]) n *= self.Dims[i];
         var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
         DivideInPlace(result, n);
+        // PyTorch's MeanBackward1 saves self (a second backward through it fails); MeanBackward0 saves nothing.
         if (Graph.NeedsGrad(self))
-            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g / n, self.Dims, mask, keepDim), self.Dims)], saved: []);
+            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g / n, self.Dims, mask, keepDim), self.Dims)], saved: [dims is null ? null : self]);
         return result;
     }
 
