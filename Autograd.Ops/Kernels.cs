@@ -198,17 +198,16 @@ internal static class Kernels
         }
     }
 
-    /// <summary>Sums <paramref name="t"/> down to <paramref name="shape"/>, which broadcasts to t's shape.</summary>
+    /// <summary>
+    /// Sums <paramref name="t"/> down to <paramref name="shape"/>, which broadcasts to t's shape, as PyTorch's sum_to:
+    /// one sum over the leading dims and the dims where shape has 1, in PyTorch's summation order.
+    /// </summary>
     public static Tensor SumTo(Tensor t, int[] shape)
     {
-        var result = Tensor.Empty(t.DType, shape);
-        switch (t.DType)
-        {
-            case DType.Float32: AddInto<float>(t, result); break;
-            case DType.Float64: AddInto<double>(t, result); break;
-            default: AddInto<long>(t, result); break;
-        }
-        return result;
+        int leading = t.Rank - shape.Length;
+        var reduce = new bool[t.Rank];
+        for (int i = 0; i < t.Rank; i++) reduce[i] = i < leading || shape[i - leading] == 1 && t.Dims[i] != 1;
+        return CascadeSum.Sum(t, reduce, shape);
     }
 
     /// <summary>Copies <paramref name="t"/> broadcast to <paramref name="shape"/>.</summary>
@@ -219,33 +218,6 @@ internal static class Kernels
         var result = Tensor.Uninitialized(t.DType, shape);
         Strided.Copy(t.Storage.Data, t.Offset, strides, result.Storage.Data, 0, Strided.ContiguousStrides(shape), shape);
         return result;
-    }
-
-    private static void AddInto<T>(Tensor source, Tensor target) where T : unmanaged, INumber<T>
-    {
-        ReadOnlySpan<T> s = source.Span<T>();
-        var d = target.Span<T>();
-        if (d.Length == s.Length) { s.CopyTo(d); return; }
-        if (s.IsEmpty) return;
-        if (d.Length == 1) { d[0] = TensorPrimitives.Sum(s); return; }
-        var shape = source.Dims;
-        int rank = shape.Length, row = shape[rank - 1];
-        var ts = Shapes.BroadcastStrides(target.Dims, shape);
-        var index = new int[rank];
-        int to = 0;
-        for (int start = 0; start < s.Length; start += row)
-        {
-            var src = s.Slice(start, row);
-            if (ts[rank - 1] == 0) d[to] += TensorPrimitives.Sum(src);
-            else TensorPrimitives.Add(d.Slice(to, row), src, d.Slice(to, row));
-            for (int dim = rank - 2; dim >= 0; dim--)
-            {
-                to += ts[dim];
-                if (++index[dim] < shape[dim]) break;
-                to -= ts[dim] * shape[dim];
-                index[dim] = 0;
-            }
-        }
     }
 
     /// <summary>-1, 0 or 1 per element (0 for NaN) in the tensor's dtype: a constant, as sign has no gradient.</summary>

@@ -4,86 +4,137 @@ using static Autograd.Differentiable;
 
 namespace Autograd;
 
-/// <summary>Sum, Mean and Max over all elements or along one dim.</summary>
+/// <summary>Sum, Mean, Max and Min over all elements, along one dim or over a list of dims.</summary>
 public static class Reductions
 {
     extension(Tensor self)
     {
-        public Tensor Sum()
-        {
-            var result = Dispatch(self, new SumAll());
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward0", [self], g => [ExpandTo(g, self.Dims)], saved: []);
-            return result;
-        }
+        /// <summary>torch.sum(x): the sum of all elements, in PyTorch's cascade order (bit-identical float sums).</summary>
+        public Tensor Sum() => SumOver(self, null, keepDim: false, "SumBackward0");
 
-        public Tensor Sum(int dim, bool keepDim = false)
-        {
-            int d = Shapes.WrapDim(dim, self.Rank);
-            var result = SumAlong(self, d, keepDim);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward1", [self], g => [Spread(g, self, d, keepDim)], saved: []);
-            return result;
-        }
+        /// <summary>torch.sum(x, dim, keepdim).</summary>
+        public Tensor Sum(int dim, bool keepDim = false) => SumOver(self, [dim], keepDim, "SumBackward1");
 
-        public Tensor Mean()
-        {
-            RequireFloating(self, "mean");
-            var result = Dispatch(self, new SumAll());
-            DivideInPlace(result, self.Count);
-            int n = self.Count;
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward0", [self], g => [ExpandTo(g / n, self.Dims)], saved: []);
-            return result;
-        }
+        /// <summary>torch.sum(x, dims, keepdim) over a list of dims (null or empty: all).</summary>
+        public Tensor Sum(int[]? dims, bool keepDim = false) => SumOver(self, dims, keepDim, dims is null ? "SumBackward0" : "SumBackward1");
 
-        public Tensor Mean(int dim, bool keepDim = false)
-        {
-            RequireFloating(self, "mean");
-            int d = Shapes.WrapDim(dim, self.Rank);
-            int n = self.Rank == 0 ? 1 : self.Dims[d];
-            var result = SumAlong(self, d, keepDim);
-            DivideInPlace(result, n);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward1", [self], g => [Spread(g / n, self, d, keepDim)], saved: [self]);
-            return result;
-        }
+        /// <summary>torch.mean(x): PyTorch's sum divided by the count.</summary>
+        public Tensor Mean() => MeanOver(self, null, keepDim: false, "MeanBackward0");
 
-        /// <summary>The largest element; its gradient is shared evenly among all elements equal to it, as in PyTorch.</summary>
-        public Tensor Max()
-        {
-            if (self.Count == 0)
-                throw new ArgumentException("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
-            var (values, _) = Dispatch(self, new MaxAlong(1, self.Count, 1, []));
-            if (Graph.NeedsGrad(self))
-            {
-                Graph.Record(values, "MaxBackward1", [self], g =>
-                {
-                    var ties = Kernels.Binary(self, values, BinaryOp.Subtract);
-                    var mask = EqualsZero(ties);
-                    return [mask * (g / mask.Sum().Item<double>())];
-                }, saved: [self, values]);
-            }
-            return values;
-        }
+        /// <summary>torch.mean(x, dim, keepdim).</summary>
+        public Tensor Mean(int dim, bool keepDim = false) => MeanOver(self, [dim], keepDim, "MeanBackward1");
 
-        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false)
-        {
-            int d = Shapes.WrapDim(dim, self.Rank);
-            var (outer, size, inner) = Shapes.SplitAt(self.Dims, d);
-            if (size == 0)
-                throw new ArgumentException($"max(): Expected reduction dim {d} to have non-zero size.");
-            var (values, indices) = Dispatch(self, new MaxAlong(outer, size, inner, ReducedShape(self.Dims, d, keepDim)));
-            if (Graph.NeedsGrad(self))
-            {
-                Graph.Record(values, "MaxBackward0", [self], g =>
-                {
-                    var zeros = Kernels.Full(self.DType, self.Dims, 0);
-                    return [zeros.Scatter(d, Restore(indices, self, d, keepDim), Restore(g, self, d, keepDim))];
-                }, saved: [indices]);
-            }
-            return (values, indices);
-        }
+        /// <summary>torch.mean(x, dims, keepdim) over a list of dims (null or empty: all).</summary>
+        public Tensor Mean(int[]? dims, bool keepDim = false) => MeanOver(self, dims, keepDim, dims is null ? "MeanBackward0" : "MeanBackward1");
+
+        /// <summary>torch.max(x): the largest element (NaN if any); its gradient is shared evenly among the elements equal to it (NaN equal to NaN), as in PyTorch.</summary>
+        public Tensor Max() => Extreme(self, largest: true);
+
+        /// <summary>torch.min(x): the smallest element (NaN if any), with Max's gradient rule.</summary>
+        public Tensor Min() => Extreme(self, largest: false);
+
+        /// <summary>torch.max(x, dim, keepdim): values and first indices of the maxima (a NaN counts as the maximum).</summary>
+        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeAlong(self, dim, keepDim, largest: true);
+
+        /// <summary>torch.min(x, dim, keepdim): values and first indices of the minima (a NaN counts as the minimum).</summary>
+        public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeAlong(self, dim, keepDim, largest: false);
     }
 
-    /// <summary>Spreads a reduced gradient back over the reduced dim.</summary>
-    private static Tensor Spread(Tensor g, Tensor input, int dim, bool keepDim) => ExpandTo(Restore(g, input, dim, keepDim), input.Dims);
+    /// <summary>The dims flagged for reduction; null or empty means all, as PyTorch's dim=[]; repeated dims are PyTorch's error.</summary>
+    internal static bool[] ReduceMask(int rank, int[]? dims)
+    {
+        var mask = new bool[rank];
+        if (dims is null || dims.Length == 0) { Array.Fill(mask, true); return mask; }
+        foreach (int dim in dims)
+        {
+            int d = Shapes.WrapDim(dim, rank);
+            if (rank == 0) continue;
+            if (mask[d]) throw new ArgumentException($"dim {d} appears multiple times in the list of dims");
+            mask[d] = true;
+        }
+        return mask;
+    }
+
+    /// <summary>The result shape of a reduction over <paramref name="mask"/>.</summary>
+    internal static int[] ReducedShape(int[] shape, bool[] mask, bool keepDim) =>
+        keepDim ? [.. shape.Select((s, i) => mask[i] ? 1 : s)] : [.. shape.Where((_, i) => !mask[i])];
+
+    /// <summary>A reduced tensor with its reduced dims put back as size 1, so it broadcasts against the input.</summary>
+    internal static Tensor Restore(Tensor reduced, int[] inputShape, bool[] mask, bool keepDim) =>
+        keepDim ? reduced : reduced.Reshape(ReducedShape(inputShape, mask, keepDim: true));
+
+    private static Tensor SumOver(Tensor self, int[]? dims, bool keepDim, string name)
+    {
+        var mask = ReduceMask(self.Rank, dims);
+        var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
+        if (Graph.NeedsGrad(self))
+            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g, self.Dims, mask, keepDim), self.Dims)], saved: []);
+        return result;
+    }
+
+    private static Tensor MeanOver(Tensor self, int[]? dims, bool keepDim, string name)
+    {
+        RequireFloating(self, "mean");
+        var mask = ReduceMask(self.Rank, dims);
+        int n = 1;
+        for (int i = 0; i < self.Rank; i++) if (mask[i]) n *= self.Dims[i];
+        var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
+        DivideInPlace(result, n);
+        // PyTorch's MeanBackward1 saves self (a second backward through it fails); MeanBackward0 saves nothing.
+        if (Graph.NeedsGrad(self))
+            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g / n, self.Dims, mask, keepDim), self.Dims)], saved: [dims is null ? null : self]);
+        return result;
+    }
+
+    private static Tensor Extreme(Tensor self, bool largest)
+    {
+        string op = largest ? "max" : "min";
+        if (self.Count == 0)
+            throw new ArgumentException($"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+        var (values, _) = Dispatch(self, new ExtremeAlongDim(1, self.Count, 1, [], largest));
+        if (Graph.NeedsGrad(self))
+        {
+            Graph.Record(values, largest ? "MaxBackward1" : "MinBackward1", [self], g =>
+            {
+                var mask = EqualOrBothNaN(self, values);
+                return [mask * (g / mask.Sum().Item<double>())];
+            }, saved: [self, values]);
+        }
+        return values;
+    }
+
+    private static (Tensor Values, Tensor Indices) ExtremeAlong(Tensor self, int dim, bool keepDim, bool largest)
+    {
+        int d = Shapes.WrapDim(dim, self.Rank);
+        var (outer, size, inner) = Shapes.SplitAt(self.Dims, d);
+        if (size == 0)
+            throw new ArgumentException($"{(largest ? "max" : "min")}(): Expected reduction dim {d} to have non-zero size.");
+        var (values, indices) = Dispatch(self, new ExtremeAlongDim(outer, size, inner, ReducedShape(self.Dims, d, keepDim), largest));
+        if (Graph.NeedsGrad(self))
+        {
+            Graph.Record(values, largest ? "MaxBackward0" : "MinBackward0", [self], g =>
+            {
+                var zeros = Kernels.Full(self.DType, self.Dims, 0);
+                return [zeros.Scatter(d, Restore(indices, self, d, keepDim), Restore(g, self, d, keepDim))];
+            }, saved: [indices]);
+        }
+        return (values, indices);
+    }
+
+    /// <summary>A 0/1 mask (in t's dtype) of the elements equal to the 0-d <paramref name="value"/>, a NaN matching NaNs, as PyTorch's evenly_distribute_backward.</summary>
+    private static Tensor EqualOrBothNaN(Tensor t, Tensor value)
+    {
+        var mask = Tensor.Empty(t.DType, t.Dims);
+        if (t.DType == DType.Float32) Mask(t.Span<float>(), value.Span<float>()[0], mask.Span<float>());
+        else Mask(t.Span<double>(), value.Span<double>()[0], mask.Span<double>());
+        return mask;
+
+        static void Mask<T>(ReadOnlySpan<T> x, T v, Span<T> m) where T : INumber<T>
+        {
+            bool nan = T.IsNaN(v);
+            for (int i = 0; i < x.Length; i++) m[i] = (nan ? T.IsNaN(x[i]) : x[i] == v) ? T.One : T.Zero;
+        }
+    }
 
     /// <summary>Puts back the reduced dim as size 1, so the tensor broadcasts against the input.</summary>
     private static Tensor Restore(Tensor reduced, Tensor input, int dim, bool keepDim) =>
@@ -108,31 +159,12 @@ public static class Reductions
         else TensorPrimitives.Divide(t.Span<double>(), n, t.Span<double>());
     }
 
-    private static Tensor SumAlong(Tensor t, int dim, bool keepDim)
-    {
-        var (outer, size, inner) = Shapes.SplitAt(t.Dims, dim);
-        return Dispatch(t, new SumAlongDim(outer, size, inner, ReducedShape(t.Dims, dim, keepDim)));
-    }
-
-    /// <summary>A 0/1 mask of the elements equal to zero, in the tensor's dtype.</summary>
-    private static Tensor EqualsZero(Tensor t)
-    {
-        var mask = Tensor.Empty(t.DType, t.Dims);
-        if (t.DType == DType.Float32) Mask(t.Span<float>(), mask.Span<float>());
-        else Mask(t.Span<double>(), mask.Span<double>());
-        return mask;
-
-        static void Mask<T>(ReadOnlySpan<T> x, Span<T> m) where T : INumber<T>
-        {
-            for (int i = 0; i < x.Length; i++) m[i] = T.IsZero(x[i]) || T.IsNaN(x[i]) ? T.One : T.Zero;
-        }
-    }
-
     private static TResult Dispatch<TResult>(Tensor t, IReduction<TResult> reduction) => t.DType switch
     {
         DType.Float32 => reduction.Run<float>(t),
         DType.Float64 => reduction.Run<double>(t),
-        _ => reduction.Run<long>(t),
+        DType.Int64 => reduction.Run<long>(t),
+        _ => throw new NotSupportedException($"reduction of {t.DType}"),
     };
 
     private interface IReduction<TResult>
@@ -140,68 +172,18 @@ public static class Reductions
         TResult Run<T>(Tensor t) where T : unmanaged, INumber<T>;
     }
 
-    /// <summary>
-    /// The sum of all elements: partial sums over fixed chunks (in parallel when large), then their sum in order, so
-    /// the bits never depend on the thread count.
-    /// </summary>
-    private readonly struct SumAll : IReduction<Tensor>
-    {
-        private const int Chunk = 1 << 16;
-
-        public Tensor Run<T>(Tensor t) where T : unmanaged, INumber<T>
-        {
-            var x = t.Data<T>();
-            if (x.Length <= Chunk) return Tensor.Scalar(TensorPrimitives.Sum<T>(x));
-            var partials = new T[(x.Length + Chunk - 1) / Chunk];
-            Parallelism.ForRanges(partials.Length, Chunk, new ChunkSums<T>(x, partials));
-            return Tensor.Scalar(TensorPrimitives.Sum<T>(partials));
-        }
-
-        private readonly struct ChunkSums<T>(T[] x, T[] partials) : IRangeBody where T : unmanaged, INumber<T>
-        {
-            public void Run(int start, int end)
-            {
-                for (int c = start; c < end; c++) partials[c] = TensorPrimitives.Sum<T>(x.AsSpan(c * Chunk, Math.Min(Chunk, x.Length - c * Chunk)));
-            }
-        }
-    }
-
-    private readonly record struct SumAlongDim(int Outer, int Size, int Inner, int[] Shape) : IReduction<Tensor>
-    {
-        public Tensor Run<T>(Tensor t) where T : unmanaged, INumber<T>
-        {
-            var result = Tensor.Empty(t.DType, Shape);
-            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), result.Data<T>(), Size, Inner));
-            return result;
-        }
-
-        private readonly struct Blocks<T>(T[] x, T[] d, int size, int inner) : IRangeBody where T : unmanaged, INumber<T>
-        {
-            public void Run(int start, int end)
-            {
-                for (int o = start; o < end; o++)
-                {
-                    var block = x.AsSpan(o * size * inner, size * inner);
-                    if (inner == 1) { d[o] = TensorPrimitives.Sum<T>(block); continue; }
-                    var dest = d.AsSpan(o * inner, inner);
-                    for (int s = 0; s < size; s++) TensorPrimitives.Add(dest, block.Slice(s * inner, inner), dest);
-                }
-            }
-        }
-    }
-
-    /// <summary>Values and first indices of the maxima; a NaN counts as the maximum, as in PyTorch.</summary>
-    private readonly record struct MaxAlong(int Outer, int Size, int Inner, int[] Shape) : IReduction<(Tensor, Tensor)>
+    /// <summary>Values and first indices of the maxima (or minima); a NaN counts as the extreme, as in PyTorch.</summary>
+    private readonly record struct ExtremeAlongDim(int Outer, int Size, int Inner, int[] Shape, bool Largest) : IReduction<(Tensor, Tensor)>
     {
         public (Tensor, Tensor) Run<T>(Tensor t) where T : unmanaged, INumber<T>
         {
             var values = Tensor.Uninitialized(t.DType, Shape);
             var indices = Tensor.Uninitialized(DType.Int64, Shape);
-            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), values.Data<T>(), indices.Data<long>(), Size, Inner));
+            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), values.Data<T>(), indices.Data<long>(), Size, Inner, Largest));
             return (values, indices);
         }
 
-        private readonly struct Blocks<T>(T[] x, T[] v, long[] idx, int size, int inner) : IRangeBody where T : unmanaged, INumber<T>
+        private readonly struct Blocks<T>(T[] x, T[] v, long[] idx, int size, int inner, bool largest) : IRangeBody where T : unmanaged, INumber<T>
         {
             public void Run(int start, int end)
             {
@@ -214,7 +196,7 @@ public static class Reductions
                         for (int s = 1; s < size && !T.IsNaN(bestValue); s++)
                         {
                             T candidate = x[baseOffset + s * inner];
-                            if (candidate > bestValue || T.IsNaN(candidate)) { best = s; bestValue = candidate; }
+                            if ((largest ? candidate > bestValue : candidate < bestValue) || T.IsNaN(candidate)) { best = s; bestValue = candidate; }
                         }
                         v[o * inner + i] = bestValue;
                         idx[o * inner + i] = best;

@@ -121,7 +121,7 @@ public partial class GradCheckPropertyTests
     /// The tables of every op family, merged; each family's table lives beside its other tests (partial class files).
     /// A lazy property, since static field initializers of partial class files run in no defined order.
     /// </summary>
-    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps, ViewOps, LayerOps, LinalgOps, LossOps, IndexingOps }.SelectMany(table => table).ToDictionary();
+    private static Dictionary<string, Gen<Case>> Ops => ops ??= new[] { CoreOps, ViewOps, LayerOps, LinalgOps, LossOps, IndexingOps, MathOps }.SelectMany(table => table).ToDictionary();
     private static Dictionary<string, Gen<Case>>? ops;
 
     public static IEnumerable<string> OpNames => Ops.Keys;
@@ -133,7 +133,7 @@ public partial class GradCheckPropertyTests
     /// <summary>Ops without a gradient (comparisons, indices, integer conversion) and in-place random initializers.</summary>
     private static readonly string[] NotDifferentiable =
         ["Eq", "Ne", "Lt", "Le", "Gt", "Ge", "operator <", "operator >", "operator <=", "operator >=", "Argmax", "Long", "OneHot",
-         "Uniform_", "KaimingUniform_", "Bool", "Any", "All", "Normal_", "Multinomial", "Nonzero"];
+         "Uniform_", "KaimingUniform_", "Bool", "Any", "All", "Normal_", "Multinomial", "Nonzero", "Argmin", "Argsort", "CountNonzero"];
 
     private static readonly Dictionary<string, string> OperatorNames = new()
     {

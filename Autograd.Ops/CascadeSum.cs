@@ -1,0 +1,315 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Autograd;
+
+/// <summary>
+/// Sums in PyTorch 1.13's CPU order (aten/src/ATen/native/cpu/SumKernel.cpp, AVX2 build, one intra-op thread), so
+/// float sums are bit-identical to PyTorch's on the same contiguous input.
+/// <para>
+/// PyTorch's TensorIterator puts the reduced dims first (innermost first), then the kept dims, drops size-1 dims and
+/// merges dims that are contiguous with each other. The first two dims form a 2-D loop that is run once per index of
+/// the others (added into the output in that order). A reduced dim of stride 1 is summed per row in 8-float
+/// (4-double) vectors, four vectors per step; a kept dim of stride 1 is summed across the output elements, a column
+/// block of 4 vectors at a time; everything else by scalars. Every such sum is a cascade: rows are added into a
+/// level-0 accumulator, which after every L = 2^max(4, ceil(log2 n) / 4) rows is added into level 1, level 1 into
+/// level 2 after L^2 rows, level 2 into level 3 after L^3 rows; at the end level 0 + 1 + 2 + 3. A "row sum" with no
+/// column blocks (the ILP form) views its n items as rows of 4 and cascades over n / 4 of them.
+/// </para>
+/// The sums of whole L^3-row blocks are independent of each other, so large cascades run them in parallel and fold them
+/// in order, which gives the serial bits whatever the thread count.
+/// </summary>
+internal static class CascadeSum
+{
+    private const int Levels = 4;
+
+    /// <summary>Sums contiguous <paramref name="t"/> over the dims flagged in <paramref name="reduce"/>, into the keep-dim shape's elements.</summary>
+    public static Tensor Sum(Tensor t, bool[] reduce, int[] resultShape)
+    {
+        var result = Tensor.Empty(t.DType, resultShape);
+        switch (t.DType)
+        {
+            case DType.Float32: Run(t.Data<float>(), t.Dims, reduce, result.Data<float>()); break;
+            case DType.Float64: Run(t.Data<double>(), t.Dims, reduce, result.Data<double>()); break;
+            case DType.Int64: Run(t.Data<long>(), t.Dims, reduce, result.Data<long>()); break;
+            default: throw new NotSupportedException($"sum of {t.DType}");
+        }
+        return result;
+    }
+
+    private readonly record struct Dim(int Size, int InStride, int OutStride, bool Reduced);
+
+    private static void Run<T>(T[] x, int[] shape, bool[] reduce, T[] output) where T : unmanaged, INumber<T>
+    {
+        if (x.Length == 0) return;
+        // Row-major strides of the input and of the keep-dim output (0 for reduced dims).
+        var dims = new List<Dim>();
+        int inStride = 1, outStride = 1;
+        var reduced = new List<Dim>();
+        var kept = new List<Dim>();
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] != 1) (reduce[d] ? reduced : kept).Add(new Dim(shape[d], inStride, reduce[d] ? 0 : outStride, reduce[d]));
+            inStride *= shape[d];
+            if (!reduce[d]) outStride *= shape[d];
+        }
+        foreach (var d in reduced.Concat(kept))
+        {
+            if (dims.Count > 0 && dims[^1] is var last && last.Reduced == d.Reduced
+                && d.InStride == last.InStride * last.Size && d.OutStride == last.OutStride * last.Size)
+                dims[^1] = last with { Size = last.Size * d.Size };
+            else dims.Add(d);
+        }
+        if (dims.Count == 0 || !dims[0].Reduced)
+        {
+            // Not a reduction (only size-1 dims reduced): PyTorch adds each element to a zero.
+            for (int i = 0; i < x.Length; i++) output[i] = T.Zero + x[i];
+            return;
+        }
+        var d0 = dims[0];
+        var d1 = dims.Count > 1 ? dims[1] : new Dim(1, 0, 0, true);
+        var outer = dims.Skip(2).ToArray();
+        var index = new int[outer.Length];
+        int inBase = 0, outBase = 0, iterations = 1;
+        foreach (var d in outer) iterations *= d.Size;
+        bool parallel = iterations == 1;
+        for (int it = 0; it < iterations; it++)
+        {
+            Loop2d(x, inBase, output, outBase, d0, d1, parallel);
+            for (int k = 0; k < outer.Length; k++)
+            {
+                inBase += outer[k].InStride; outBase += outer[k].OutStride;
+                if (++index[k] < outer[k].Size) break;
+                inBase -= outer[k].InStride * outer[k].Size; outBase -= outer[k].OutStride * outer[k].Size;
+                index[k] = 0;
+            }
+        }
+    }
+
+    /// <summary>PyTorch's cascade_sum loop over one 2-D slice: dim 0 reduced, dim 1 reduced (or absent) or kept.</summary>
+    private static void Loop2d<T>(T[] x, int inBase, T[] output, int outBase, Dim d0, Dim d1, bool parallel) where T : unmanaged, INumber<T>
+    {
+        int v = Vector256<T>.Count;
+        int size0 = d0.Size, size1 = d1.Size, in0 = d0.InStride, in1 = d1.InStride, outStride = d1.OutStride;
+        if (in0 == 1 && size0 >= v)
+        {
+            // Contiguous inner reduction: each row summed in vectors.
+            if (parallel && outStride != 0 && size1 > 1)
+                Parallelism.ForRanges(size1, size0, new InnerRows<T>(x, inBase, in1, output, outBase, outStride, size0));
+            else
+                for (int j = 0; j < size1; j++) output[outBase + j * outStride] += VectorizedRow(x, inBase + j * in1, size0, parallel && size1 == 1);
+        }
+        else if (in1 == 1 && size1 >= v && outStride != 0)
+        {
+            // Contiguous outer reduction: vectors across the output elements, blocks of 4 vectors first.
+            int blocks = size1 / (4 * v);
+            if (parallel && blocks > 1)
+                Parallelism.ForRanges(blocks, (long)size0 * 4 * v, new OuterBlocks<T>(x, inBase, in0, output, outBase, outStride, size0));
+            else
+                for (int b = 0; b < blocks; b++) OuterBlock(x, inBase + b * 4 * v, in0, output, outBase + b * 4 * v * outStride, outStride, size0, parallel);
+            int j = blocks * 4 * v;
+            for (; j + v <= size1; j += v)
+            {
+                // row_sum of one vector column: its rows viewed as groups of 4.
+                var sums = Cascade4Vectors(x, inBase + j, 4 * in0, in0, size0 / 4, parallel);
+                var acc = sums.A;
+                for (int i = size0 / 4 * 4; i < size0; i++) acc += Load(x, inBase + j + i * in0);
+                acc = acc + sums.B + sums.C + sums.D;
+                for (int k = 0; k < v; k++) output[outBase + (j + k) * outStride] += acc[k];
+            }
+            for (; j < size1; j++) output[outBase + j * outStride] += ScalarRow(x, inBase + j, in0, size0);
+        }
+        else if (in0 < in1 || outStride == 0)
+        {
+            for (int j = 0; j < size1; j++) output[outBase + j * outStride] += ScalarRow(x, inBase + j * in1, in0, size0);
+        }
+        else
+        {
+            // Scalar outer reduction: 4 columns cascaded together, then the rest one by one.
+            int j = 0;
+            for (; j + 3 < size1; j += 4)
+            {
+                var (a, b, c, d) = Cascade4Scalars(x, inBase + j * in1, in0, in1, size0);
+                output[outBase + j * outStride] += a;
+                output[outBase + (j + 1) * outStride] += b;
+                output[outBase + (j + 2) * outStride] += c;
+                output[outBase + (j + 3) * outStride] += d;
+            }
+            for (; j < size1; j++) output[outBase + j * outStride] += ScalarRow(x, inBase + j * in1, in0, size0);
+        }
+    }
+
+    private readonly struct InnerRows<T>(T[] x, int inBase, int in1, T[] output, int outBase, int outStride, int size0) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            for (int j = start; j < end; j++) output[outBase + j * outStride] += VectorizedRow(x, inBase + j * in1, size0, false);
+        }
+    }
+
+    private readonly struct OuterBlocks<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int start, int end)
+        {
+            int width = 4 * Vector256<T>.Count;
+            for (int b = start; b < end; b++) OuterBlock(x, inBase + b * width, in0, output, outBase + b * width * outStride, outStride, size0, false);
+        }
+    }
+
+    private static void OuterBlock<T>(T[] x, int start, int in0, T[] output, int outStart, int outStride, int size0, bool parallel)
+        where T : unmanaged, INumber<T>
+    {
+        int v = Vector256<T>.Count;
+        var s = Cascade4Vectors(x, start, in0, v, size0, parallel);
+        for (int k = 0; k < v; k++)
+        {
+            output[outStart + k * outStride] += s.A[k];
+            output[outStart + (v + k) * outStride] += s.B[k];
+            output[outStart + (2 * v + k) * outStride] += s.C[k];
+            output[outStart + (3 * v + k) * outStride] += s.D[k];
+        }
+    }
+
+    /// <summary>vectorized_inner_sum of one contiguous row of <paramref name="n"/> ≥ one vector of elements.</summary>
+    private static T VectorizedRow<T>(T[] x, int start, int n, bool parallel) where T : unmanaged, INumber<T>
+    {
+        int v = Vector256<T>.Count, vectors = n / v;
+        var s = Cascade4Vectors(x, start, 4 * v, v, vectors / 4, parallel);
+        var acc = s.A;
+        for (int i = vectors / 4 * 4; i < vectors; i++) acc += Load(x, start + i * v);
+        acc = acc + s.B + s.C + s.D;
+        T total = T.Zero;
+        for (int k = vectors * v; k < n; k++) total += x[start + k];
+        for (int k = 0; k < v; k++) total += acc[k];
+        return total;
+    }
+
+    /// <summary>row_sum over scalars: <paramref name="n"/> items at <paramref name="stride"/>, as rows of 4.</summary>
+    private static T ScalarRow<T>(T[] x, int start, int stride, int n) where T : unmanaged, INumber<T>
+    {
+        var (a, b, c, d) = Cascade4Scalars(x, start, 4 * stride, stride, n / 4);
+        for (int i = n / 4 * 4; i < n; i++) a += x[start + i * stride];
+        return a + b + c + d;
+    }
+
+    private static int LevelPower(int rows) => Math.Max(4, (rows <= 2 ? 1 : BitOperations.Log2((uint)(rows - 1)) + 1) / Levels);
+
+    private static Vector256<T> Load<T>(T[] x, int offset) where T : unmanaged =>
+        Vector256.LoadUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), offset));
+
+    internal readonly record struct Four<T>(Vector256<T> A, Vector256<T> B, Vector256<T> C, Vector256<T> D) where T : unmanaged
+    {
+        public static Four<T> operator +(Four<T> l, Four<T> r) =>
+            new(Vector256.Add(l.A, r.A), Vector256.Add(l.B, r.B), Vector256.Add(l.C, r.C), Vector256.Add(l.D, r.D));
+    }
+
+    /// <summary>
+    /// multi_row_sum of 4 vectors per row: row r's vector k is at start + r * rowStride + k * colStride. Whole L^3-row
+    /// blocks are summed in parallel when <paramref name="parallel"/> and there are many; then folded in order.
+    /// </summary>
+    private static Four<T> Cascade4Vectors<T>(T[] x, int start, int rowStride, int colStride, int rows, bool parallel)
+        where T : unmanaged, INumber<T>
+    {
+        int power = LevelPower(rows);
+        long top = 1L << (3 * power);
+        long blocks = rows / top;
+        var level3 = default(Four<T>);
+        if (parallel && blocks > 1 && blocks * top * 4 * Vector256<T>.Count >= Parallelism.MinWork)
+        {
+            var sums = new Four<T>[blocks];
+            Parallelism.ForRanges((int)blocks, top * 4 * Vector256<T>.Count, new TopBlocks<T>(x, start, rowStride, colStride, (int)top, power, sums));
+            foreach (var s in sums) level3 += s;
+        }
+        else
+        {
+            blocks = 0;
+        }
+        int done = (int)(blocks * top);
+        return CascadeRange(x, start + done * rowStride, rowStride, colStride, rows - done, power, level3);
+    }
+
+    private readonly struct TopBlocks<T>(T[] x, int start, int rowStride, int colStride, int top, int power, Four<T>[] sums) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int first, int end)
+        {
+            for (int b = first; b < end; b++) sums[b] = CascadeRange(x, start + b * top * rowStride, rowStride, colStride, top, power, default);
+        }
+    }
+
+    /// <summary>The cascade over <paramref name="rows"/> rows starting at a multiple of L^3, with level 3 holding <paramref name="level3"/>.</summary>
+    private static Four<T> CascadeRange<T>(T[] x, int start, int rowStride, int colStride, int rows, int power, Four<T> level3)
+        where T : unmanaged, INumber<T>
+    {
+        int step = 1 << power, mask = step - 1;
+        Four<T> level1 = default, level2 = default;
+        ref T origin = ref MemoryMarshal.GetArrayDataReference(x);
+        int i = 0;
+        nint offset = start;
+        for (; i + step <= rows;)
+        {
+            Vector256<T> a = default, b = default, c = default, d = default;
+            for (int j = 0; j < step; j++, i++, offset += rowStride)
+            {
+                ref T row = ref Unsafe.Add(ref origin, offset);
+                a += Vector256.LoadUnsafe(ref row);
+                b += Vector256.LoadUnsafe(ref row, (nuint)colStride);
+                c += Vector256.LoadUnsafe(ref row, (nuint)(2 * colStride));
+                d += Vector256.LoadUnsafe(ref row, (nuint)(3 * colStride));
+            }
+            level1 += new Four<T>(a, b, c, d);
+            if ((i & (mask << power)) != 0) continue;
+            level2 += level1;
+            level1 = default;
+            if ((i & (mask << (2 * power))) != 0) continue;
+            level3 += level2;
+            level2 = default;
+        }
+        Four<T> level0 = default;
+        for (; i < rows; i++, offset += rowStride)
+        {
+            ref T row = ref Unsafe.Add(ref origin, offset);
+            level0 += new Four<T>(Vector256.LoadUnsafe(ref row), Vector256.LoadUnsafe(ref row, (nuint)colStride),
+                Vector256.LoadUnsafe(ref row, (nuint)(2 * colStride)), Vector256.LoadUnsafe(ref row, (nuint)(3 * colStride)));
+        }
+        return level0 + level1 + level2 + level3;
+    }
+
+    /// <summary>multi_row_sum of 4 scalars per row: row r's item k at start + r * rowStride + k * colStride.</summary>
+    private static (T, T, T, T) Cascade4Scalars<T>(T[] x, int start, int rowStride, int colStride, int rows) where T : unmanaged, INumber<T>
+    {
+        int power = LevelPower(rows), step = 1 << power, mask = step - 1;
+        Span<T> acc = stackalloc T[Levels * 4];
+        acc.Clear();
+        int i = 0, offset = start;
+        for (; i + step <= rows;)
+        {
+            for (int j = 0; j < step; j++, i++, offset += rowStride)
+            {
+                for (int k = 0; k < 4; k++) acc[k] += x[offset + k * colStride];
+            }
+            for (int level = 1; level < Levels; level++)
+            {
+                for (int k = 0; k < 4; k++)
+                {
+                    acc[level * 4 + k] += acc[(level - 1) * 4 + k];
+                    acc[(level - 1) * 4 + k] = T.Zero;
+                }
+                if ((i & (mask << (level * power))) != 0) break;
+            }
+        }
+        for (; i < rows; i++, offset += rowStride)
+        {
+            for (int k = 0; k < 4; k++) acc[k] += x[offset + k * colStride];
+        }
+        for (int level = 1; level < Levels; level++)
+        {
+            for (int k = 0; k < 4; k++) acc[k] += acc[level * 4 + k];
+        }
+        return (acc[0], acc[1], acc[2], acc[3]);
+    }
+}
