@@ -148,30 +148,6 @@ internal static class MatrixOps
         }
     }
 
-    /// <summary>torch.amax along one dim: the gradient is shared evenly among the elements equal to the maximum.</summary>
-    public static Tensor Amax(Tensor t, int dim, bool keepDim) => Extremum(t, dim, keepDim, largest: true);
-
-    /// <summary>torch.amin along one dim, with amax's gradient rule.</summary>
-    public static Tensor Amin(Tensor t, int dim, bool keepDim) => Extremum(t, dim, keepDim, largest: false);
-
-    private static Tensor Extremum(Tensor t, int dim, bool keepDim, bool largest)
-    {
-        int d = Shapes.WrapDim(dim, t.Rank);
-        Tensor result;
-        using (GradMode.Disable()) result = largest ? t.Max(d, keepDim).Values : -(-t).Max(d, keepDim).Values;
-        if (Graph.NeedsGrad(t))
-        {
-            Graph.Record(result, largest ? "AmaxBackward0" : "AminBackward0", [t], g =>
-            {
-                var restored = keepDim ? g : g.Unsqueeze(d);
-                var mask = AsConstant(t.Eq(keepDim ? result : result.Unsqueeze(d)), t.DType);
-                var share = Kernels.Binary(mask, Kernels.SumTo(mask, Reductions.ReducedShape(t.Dims, d, keepDim: true)), BinaryOp.Divide);
-                return [ExpandTo(restored, t.Dims) * share];
-            }, saved: [t, result]);
-        }
-        return result;
-    }
-
     /// <summary>Batch dims of a (..., r, c) tensor.</summary>
     public static int[] BatchDims(Tensor t) => t.Dims[..^2];
 

@@ -317,14 +317,14 @@ public static partial class Torch
             ArgumentNullException.ThrowIfNull(a);
             var (d0, d1) = MatrixDims(a, dims);
             double magnitude = Math.Abs(ord);
-            if (magnitude == 2) return SpectralNorm(a, d0, d1, keepDim, s => ord > 0 ? Amax(s, -1, keepDim) : Amin(s, -1, keepDim));
+            if (magnitude == 2) return SpectralNorm(a, d0, d1, keepDim, s => ord > 0 ? s.Amax([-1], keepDim) : s.Amin([-1], keepDim));
             if (magnitude != 1 && !double.IsInfinity(magnitude))
                 throw new ArgumentException($"linalg.matrix_norm: Order {ord.ToString(CultureInfo.InvariantCulture)} not supported.");
             // The inf norm is the 1 norm of the transpose.
             if (double.IsInfinity(magnitude)) (d0, d1) = (d1, d0);
             if (!keepDim && d0 < d1) d1--;
             var sums = VectorNorm(a, 1, [d0], keepDim);
-            return ord > 0 ? Amax(sums, d1, keepDim) : Amin(sums, d1, keepDim);
+            return ord > 0 ? sums.Amax([d1], keepDim) : sums.Amin([d1], keepDim);
         }
 
         /// <summary>A reduction of the singular values of the matrices at dims d0, d1 (moved last), with the dims restored when kept.</summary>
