@@ -66,7 +66,8 @@ public static class Reductions
     private static Tensor SumOver(Tensor self, int[]? dims, bool keepDim, string name)
     {
         var mask = ReduceMask(self.Rank, dims);
-        var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
+        // A Bool tensor sums as int64, a count, as in PyTorch.
+        var result = CascadeSum.Sum(self.DType == DType.Bool ? Kernels.Cast(self, DType.Int64) : self, mask, ReducedShape(self.Dims, mask, keepDim));
         if (Graph.NeedsGrad(self))
             Graph.Record(result, name, [self], g => [ExpandTo(Restore(g, self.Dims, mask, keepDim), self.Dims)], saved: []);
         return result;

@@ -17,9 +17,12 @@ public static partial class Torch
     /// <summary><c>torch.tensor</c> of a matrix of integers: an int64 tensor.</summary>
     public static Tensor Tensor(long[,] data) => Tensor((Array)data);
 
+    /// <summary><c>torch.tensor([[True, False], ...])</c>: a 2-D Bool tensor.</summary>
+    public static Tensor Tensor(bool[,] data) => Tensor((Array)data);
+
     /// <summary>
     /// <c>torch.tensor</c> of a rectangular array of any rank (<c>float[,,,]</c>, <c>double[]</c>, ...): float gives
-    /// float32, double float64, long int64; the tensor has the array's dimensions and a row-major copy of its elements.
+    /// float32, double float64, long int64, bool Bool; the tensor has the array's dimensions and a row-major copy of its elements.
     /// </summary>
     public static Tensor Tensor(Array data, bool requiresGrad = false)
     {
@@ -28,7 +31,8 @@ public static partial class Torch
         var dtype = element == typeof(float) ? DType.Float32
             : element == typeof(double) ? DType.Float64
             : element == typeof(long) ? DType.Int64
-            : throw new ArgumentException($"Could not infer dtype of {element?.Name}: Torch.Tensor takes arrays of float, double or long.");
+            : element == typeof(bool) ? DType.Bool
+            : throw new ArgumentException($"Could not infer dtype of {element?.Name}: Torch.Tensor takes arrays of float, double, long or bool.");
         var shape = new int[data.Rank];
         for (int d = 0; d < shape.Length; d++) shape[d] = data.GetLength(d);
         var t = Autograd.Tensor.Uninitialized(dtype, shape);
