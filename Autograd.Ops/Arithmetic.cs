@@ -13,7 +13,10 @@ public static class Arithmetic
         {
             var result = Kernels.Binary(a, b, BinaryOp.Add);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, a), GradFor(g, b)], saved: []);
+            {
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, ma), GradFor(g, mb)], saved: []);
+            }
             return result;
         }
 
@@ -21,7 +24,10 @@ public static class Arithmetic
         {
             var result = Kernels.Binary(a, b, BinaryOp.Subtract);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, a), GradFor(-g, b)], saved: []);
+            {
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, ma), GradFor(-g, mb)], saved: []);
+            }
             return result;
         }
 
@@ -31,8 +37,9 @@ public static class Arithmetic
             if (Graph.NeedsGrad(a, b))
             {
                 Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
                 Graph.Record(result, "MulBackward0", [a, b],
-                    g => [savedB is null ? null : GradFor(g * savedB, a), savedA is null ? null : GradFor(g * savedA, b)], saved: [savedA, savedB]);
+                    g => [savedB is null ? null : GradFor(g * savedB, ma), savedA is null ? null : GradFor(g * savedA, mb)], saved: [savedA, savedB]);
             }
             return result;
         }
@@ -43,8 +50,10 @@ public static class Arithmetic
             if (Graph.NeedsGrad(a, b))
             {
                 Tensor? savedA = b.RequiresGrad ? a : null;
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                bool gradA = a.RequiresGrad;
                 Graph.Record(result, "DivBackward0", [a, b],
-                    g => [a.RequiresGrad ? GradFor(g / b, a) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), b)], saved: [savedA, b]);
+                    g => [gradA ? GradFor(g / b, ma) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), mb)], saved: [savedA, b]);
             }
             return result;
         }

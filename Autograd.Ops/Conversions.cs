@@ -11,7 +11,8 @@ public static class Conversions
             dtype.Validate();
             if (self.DType == dtype) return self;
             var result = Kernels.Cast(self, dtype);
-            if (Graph.NeedsGrad(self) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [self], g => [g.To(self.DType)], saved: []);
+            var from = self.DType;
+            if (Graph.NeedsGrad(self) && dtype.IsFloating()) Graph.Record(result, "ToCopyBackward0", [self], g => [g.To(from)], saved: []);
             return result;
         }
 

@@ -209,7 +209,11 @@ public static class Gradients
         var result = Tensor.Empty(like.DType, [rows.Length, .. like.Dims]);
         for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i].Values, 0, result.Storage.Data, i * size, size);
         if (GradMode.IsEnabled && Array.Exists(rows, r => r.RequiresGrad))
-            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, rows.Length).Select(i => RowOf(g, i, like.Dims))], saved: []);
+        {
+            int count = rows.Length;
+            int[] rowShape = like.Dims;
+            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, count).Select(i => RowOf(g, i, rowShape))], saved: []);
+        }
         return result;
     }
 

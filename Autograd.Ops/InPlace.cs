@@ -128,7 +128,11 @@ public static class InPlace
         var result = Kernels.Cast(Comparisons.ExpandedCopy(src, target.Dims), target.DType);
         if (ReferenceEquals(result, src)) result = new Tensor(src.CopyOfValues(), src.Dims);
         if (Graph.NeedsGrad(target, src))
-            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], saved: []);
+        {
+            int[] targetShape = target.Dims;
+            var source = InputMeta.Of(src);
+            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, targetShape, 0), GradFor(g, source)], saved: []);
+        }
         return result;
     }
 

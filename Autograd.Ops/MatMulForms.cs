@@ -15,6 +15,11 @@ public static class MatMulForms
         /// <summary>self + mat1 @ mat2, as torch.addmm; self broadcasts to the product's shape.</summary>
         public Tensor Addmm(Tensor mat1, Tensor mat2)
         {
+            ArgumentNullException.ThrowIfNull(mat1);
+            ArgumentNullException.ThrowIfNull(mat2);
+            // PyTorch checks the dtypes first, self against mat2, then mat1 against mat2; nothing is promoted.
+            if (self.DType != mat2.DType) throw new ArgumentException("self and mat2 must have the same dtype");
+            if (mat1.DType != mat2.DType) throw new ArgumentException("mat1 and mat2 must have the same dtype");
             RequireRank(mat1, 2, "mat1 must be a matrix");
             RequireRank(mat2, 2, "mat2 must be a matrix");
             Tensor product;
@@ -27,9 +32,10 @@ public static class MatMulForms
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
                 bool transposed1 = MatMulOps.IsColumnMajor(mat1), transposed2 = MatMulOps.IsColumnMajor(mat2);
+                var input = InputMeta.Of(self);
                 Graph.Record(result, "AddmmBackward0", [self, mat1, mat2], g =>
                     [
-                        GradFor(g, self),
+                        GradFor(g, input),
                         // g mat2^T and mat1^T g, reading the transposes in place.
                         saved2 is null ? null : MatMulOps.GradientProduct(transposed1, g, false, saved2, true),
                         saved1 is null ? null : MatMulOps.GradientProduct(transposed2, saved1, true, g, false),

@@ -86,9 +86,11 @@ public static class Pointwise
             using (GradMode.Disable()) result = FusedMultiplyAdd(tensor1 * value, tensor2, self);
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
+                InputMeta ms = InputMeta.Of(self), m1 = InputMeta.Of(tensor1), m2 = InputMeta.Of(tensor2);
+                Tensor? saved1 = tensor2.RequiresGrad ? tensor1 : null, saved2 = tensor1.RequiresGrad ? tensor2 : null;
                 Graph.Record(result, "AddcmulBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * tensor2 * value, tensor1), GradFor(g * tensor1 * value, tensor2)],
-                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad ? tensor2 : null]);
+                    g => [GradFor(g, ms), saved2 is null ? null : GradFor(g * saved2 * value, m1), saved1 is null ? null : GradFor(g * saved1 * value, m2)],
+                    saved: [saved1, saved2]);
             }
             return result;
         }
@@ -100,9 +102,12 @@ public static class Pointwise
             using (GradMode.Disable()) result = self + tensor1 * value / tensor2;
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
+                InputMeta ms = InputMeta.Of(self), m1 = InputMeta.Of(tensor1), m2 = InputMeta.Of(tensor2);
+                Tensor? saved1 = tensor2.RequiresGrad ? tensor1 : null, saved2 = tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null;
+                bool grad1 = tensor1.RequiresGrad;
                 Graph.Record(result, "AddcdivBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * value / tensor2, tensor1), GradFor(-g * value * tensor1 / (tensor2 * tensor2), tensor2)],
-                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null]);
+                    g => [GradFor(g, ms), grad1 ? GradFor(g * value / saved2!, m1) : null, saved1 is null ? null : GradFor(-g * value * saved1 / (saved2! * saved2!), m2)],
+                    saved: [saved1, saved2]);
             }
             return result;
         }
@@ -116,7 +121,10 @@ public static class Pointwise
             throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
         if (Graph.NeedsGrad(a, b))
-            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], saved: []);
+        {
+            InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+            Graph.Record(result, name, [a, b], g => [GradFor(g, ma), GradFor(g * alpha, mb)], saved: []);
+        }
         return result;
     }
 

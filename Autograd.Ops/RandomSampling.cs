@@ -118,7 +118,8 @@ public static class RandomSampling
             default:
                 throw new NotSupportedException($"bernoulli of {p.DType}");
         }
-        if (Graph.NeedsGrad(p)) Graph.Record(result, "BernoulliBackward0", [p], g => [Kernels.Full(g.DType, p.Dims, 0)], saved: []);
+        int[] shape = p.Dims;
+        if (Graph.NeedsGrad(p)) Graph.Record(result, "BernoulliBackward0", [p], g => [Kernels.Full(g.DType, shape, 0)], saved: []);
         return result;
     }
 

@@ -12,7 +12,8 @@ public static class Reductions
         public Tensor Sum()
         {
             var result = Dispatch(self, new SumAll());
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward0", [self], g => [ExpandTo(g, self.Dims)], saved: []);
+            int[] dims = self.Dims;
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward0", [self], g => [ExpandTo(g, dims)], saved: []);
             return result;
         }
 
@@ -20,7 +21,8 @@ public static class Reductions
         {
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = SumAlong(self, d, keepDim);
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward1", [self], g => [Spread(g, self, d, keepDim)], saved: []);
+            int[] dims = self.Dims;
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "SumBackward1", [self], g => [ExpandTo(keepDim || dims.Length == 0 ? g : g.Unsqueeze(d), dims)], saved: []);
             return result;
         }
 
@@ -30,7 +32,8 @@ public static class Reductions
             var result = Dispatch(self, new SumAll());
             DivideInPlace(result, self.Count);
             int n = self.Count;
-            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward0", [self], g => [ExpandTo(g / n, self.Dims)], saved: []);
+            int[] dims = self.Dims;
+            if (Graph.NeedsGrad(self)) Graph.Record(result, "MeanBackward0", [self], g => [ExpandTo(g / n, dims)], saved: []);
             return result;
         }
 

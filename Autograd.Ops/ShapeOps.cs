@@ -22,7 +22,7 @@ public static class ShapeOps
         public Tensor Squeeze()
         {
             var keep = Enumerable.Range(0, self.Rank).Where(d => self.Dims[d] != 1).ToArray();
-            return Record(Keep(self, keep), self, "SqueezeBackward0", g => g.Reshape(self.Dims));
+            return Record(Keep(self, keep), self, "SqueezeBackward0", ReshapeTo(self.Dims));
         }
 
         /// <summary>Removes <paramref name="dim"/> if its size is 1; otherwise the same shape, as <c>torch.squeeze(x, dim)</c>.</summary>
@@ -30,7 +30,7 @@ public static class ShapeOps
         {
             int d = Shapes.WrapDim(dim, self.Rank);
             var keep = Enumerable.Range(0, self.Rank).Where(k => k != d || self.Dims[k] != 1).ToArray();
-            return Record(Keep(self, keep), self, "SqueezeBackward1", g => g.Reshape(self.Dims));
+            return Record(Keep(self, keep), self, "SqueezeBackward1", ReshapeTo(self.Dims));
         }
 
         /// <summary>Merges dims <paramref name="startDim"/> to <paramref name="endDim"/> into one; a 0-d tensor becomes 1-D (<c>torch.flatten</c>).</summary>
@@ -64,7 +64,7 @@ public static class ShapeOps
             var strides = ViewStrides(self, dims)
                 ?? throw new ArgumentException(
                     "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-            return Record(self.AsView(dims, strides, self.Offset), self, "ViewBackward0", g => g.Reshape(self.Dims));
+            return Record(self.AsView(dims, strides, self.Offset), self, "ViewBackward0", ReshapeTo(self.Dims));
         }
 
         /// <summary>A view with <paramref name="other"/>'s shape, as <c>tensor.view_as</c>.</summary>
@@ -80,7 +80,7 @@ public static class ShapeOps
             ArgumentNullException.ThrowIfNull(shape);
             var dims = InferShape(self.Count, shape, "view");
             if (ViewStrides(self, dims) is { } strides)
-                return Record(self.AsView(dims, strides, self.Offset), self, "ReshapeAliasBackward0", g => g.Reshape(self.Dims));
+                return Record(self.AsView(dims, strides, self.Offset), self, "ReshapeAliasBackward0", ReshapeTo(self.Dims));
             return Alias(self.Clone(), dims, "UnsafeViewBackward0");
         }
 
@@ -172,7 +172,7 @@ public static class ShapeOps
             }
             _ = Shapes.NumElements(shape);
             var result = self.AsView(shape, strides, self.Offset);
-            return Record(result, self, "ExpandBackward0", g => Differentiable.SumTo(g, self.Dims));
+            return Record(result, self, "ExpandBackward0", SumBackTo(self.Dims));
         }
 
         /// <summary>Expands to <paramref name="other"/>'s shape, as <c>tensor.expand_as</c>.</summary>
@@ -310,7 +310,7 @@ public static class ShapeOps
     internal static Tensor Alias(Tensor self, int[] shape, string name)
     {
         var result = self.AsView(shape, ViewStrides(self, shape) ?? throw new InvalidOperationException("alias of a non-viewable layout"), self.Offset);
-        return Record(result, self, name, g => g.Reshape(self.Dims));
+        return Record(result, self, name, ReshapeTo(self.Dims));
     }
 
     /// <summary>Elements [start, end) with <paramref name="step"/> of dim <paramref name="d"/>: PyTorch's slice, recorded as SliceBackward0.</summary>
@@ -344,6 +344,12 @@ public static class ShapeOps
         view.MultiOutputOf = name;
         return view;
     }
+
+    // Backward closures made in these static helpers capture only the shape, never the input tensor (a lambda in the
+    // op's body would share its closure class with any other lambda there that reads self).
+    private static Func<Tensor, Tensor> ReshapeTo(int[] shape) => g => g.Reshape(shape);
+
+    private static Func<Tensor, Tensor> SumBackTo(int[] shape) => g => Differentiable.SumTo(g, shape);
 
     private static Tensor Record(Tensor result, Tensor self, string name, Func<Tensor, Tensor> backward)
     {

@@ -189,7 +189,8 @@ internal static class IndexMap
             case DType.Int64: Take<long>(x, source, result); break;
             default: throw new NotSupportedException($"pad of {x.DType}");
         }
-        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, x.Dims, name)], saved: []);
+        int[] inputShape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, inputShape, name)], saved: []);
         return result;
 
         static void Take<T>(Tensor x, int[] source, Tensor result) where T : unmanaged
@@ -205,7 +206,8 @@ internal static class IndexMap
         var result = Tensor.Empty(g.DType, shape);
         if (g.DType == DType.Float32) Add<float>(g, source, result);
         else Add<double>(g, source, result);
-        if (Graph.NeedsGrad(g)) Graph.Record(result, name.Replace("Backward0", "BackwardBackward0"), [g], h => [Gather(h, source, g.Dims, name)], saved: []);
+        int[] gradShape = g.Dims;
+        if (Graph.NeedsGrad(g)) Graph.Record(result, name.Replace("Backward0", "BackwardBackward0"), [g], h => [Gather(h, source, gradShape, name)], saved: []);
         return result;
 
         static void Add<T>(Tensor g, int[] source, Tensor result) where T : unmanaged, System.Numerics.INumber<T>

@@ -23,7 +23,8 @@ internal static class PoolOps
     private static Tensor Gather(Tensor x, Tensor indices)
     {
         var result = PoolKernels.Gather(x, indices);
-        if (Graph.NeedsGrad(x)) Graph.Record(result, "GatherBackward0", [x], u => [ScatterAdd(u, indices, x.Dims)], saved: []);
+        int[] shape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, "GatherBackward0", [x], u => [ScatterAdd(u, indices, shape)], saved: []);
         return result;
     }
 
@@ -52,7 +53,8 @@ internal static class PoolOps
     private static Tensor Average(Tensor x, PoolWindows p, string name, string adjointName)
     {
         var result = PoolKernels.Average(x, p);
-        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [AverageAdjoint(g, p, x.Dims, name, adjointName)], saved: []);
+        int[] shape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [AverageAdjoint(g, p, shape, name, adjointName)], saved: []);
         return result;
     }
 
