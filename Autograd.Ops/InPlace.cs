@@ -25,7 +25,11 @@ public static class InPlace
         public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(self, [tensor1, tensor2], t => t.Addcdiv(tensor1, tensor2, value));
         public Tensor Relu_() => Update(self, [], t => t.Relu());
         public Tensor Zero_() => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
-        public Tensor Fill_(double value) => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+        public Tensor Fill_(double value)
+        {
+            Kernels.CheckScalar(self.DType, value);
+            return Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+        }
 
         /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor.</summary>
         public Tensor Copy_(Tensor src) => Update(self, [src], t => CopyOf(t, src));
@@ -34,8 +38,16 @@ public static class InPlace
         public Tensor Uniform_(double from = 0, double to = 1, Generator? generator = null)
         {
             if (!self.DType.IsFloating()) throw new ArgumentException("\"check_uniform_bounds\" not implemented for 'Long'");
+            // PyTorch's check_uniform_bounds: both ends finite in the dtype (NaN fails), ordered, and their distance representable.
+            double max = self.DType == DType.Float32 ? float.MaxValue : double.MaxValue;
+            string type = self.DType == DType.Float32 ? "float" : "double";
+            if (!(from >= -max && from <= max)) throw new ArgumentException($"from is out of bounds for {type}");
+            if (!(to >= -max && to <= max)) throw new ArgumentException($"to is out of bounds for {type}");
             if (from > to)
-                throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={from} > to={to}");
+                throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={RandomSampling.CppNumber(from)} > to={RandomSampling.CppNumber(to)}");
+            if (!(to - from <= max))
+                throw new ArgumentException(
+                    $"uniform_ expects to-from <= std::numeric_limits<{self.DType.ScalarName()}>::max(), but found to={RandomSampling.CppNumber(to)} and from={RandomSampling.CppNumber(from)} which result in to-from to exceed the limit");
             return Update(self, [], t => Constant(t, Uniform(t, from, to, generator ?? Generator.Default), "UniformBackward0"));
         }
 

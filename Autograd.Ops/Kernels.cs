@@ -51,8 +51,28 @@ internal static class Kernels
     public static T Number<T>(double value) where T : unmanaged =>
         typeof(T) == typeof(float) ? (T)(object)(float)value
         : typeof(T) == typeof(double) ? (T)(object)value
-        : typeof(T) == typeof(long) ? (T)(object)(long)value
+        : typeof(T) == typeof(long) ? (T)(object)(value == Int64Limit ? long.MinValue : (long)value)
         : (T)(object)(value != 0);
+
+    /// <summary>
+    /// PyTorch's check when a Python number becomes an element (fill_, full): NaN, infinities and values beyond the range
+    /// of int64, or finite values beyond float32's, cannot be converted.
+    /// </summary>
+    public static void CheckScalar(DType dtype, double value)
+    {
+        bool overflows = dtype switch
+        {
+            DType.Int64 => !(value >= -Int64Limit && value <= Int64Limit),
+            DType.Float32 => double.IsFinite(value) && Math.Abs(value) > float.MaxValue,
+            DType.Float64 or DType.Bool => false,
+            _ => throw new ArgumentException($"{(int)dtype} is not a valid DType", nameof(dtype)),
+        };
+        if (overflows)
+            throw new ArgumentException($"value cannot be converted to type {(dtype == DType.Int64 ? "int64_t" : "float")} without overflow");
+    }
+
+    /// <summary>2^63, the bound of int64 as a double (PyTorch's check accepts it, and its conversion wraps it to long.MinValue).</summary>
+    private const double Int64Limit = 9223372036854775808.0;
 
     public static Tensor Full(DType dtype, int[] shape, double value)
     {

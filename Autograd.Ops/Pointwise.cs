@@ -67,7 +67,9 @@ public static class Pointwise
             {
                 case DType.Float32: TensorPrimitives.Abs<float>(self.Span<float>(), result.Span<float>()); break;
                 case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
-                default: TensorPrimitives.Abs<long>(self.Span<long>(), result.Span<long>()); break;
+                // Two's complement, as PyTorch's kernel: |long.MinValue| wraps to itself (TensorPrimitives.Abs would throw).
+                case DType.Int64: AbsWrapping(self.Span<long>(), result.Span<long>()); break;
+                default: throw new ArgumentException($"\"abs_cpu\" not implemented for '{self.DType.ScalarName()}'");
             }
             if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Kernels.SignOf(self)], saved: [self]);
             return result;
@@ -111,6 +113,11 @@ public static class Pointwise
             }
             return result;
         }
+    }
+
+    private static void AbsWrapping(ReadOnlySpan<long> x, Span<long> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] < 0 ? unchecked(-x[i]) : x[i];
     }
 
     private static Tensor ScaledAdd(Tensor a, Tensor b, double alpha, string name)

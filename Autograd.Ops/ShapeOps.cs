@@ -421,7 +421,8 @@ public static class ShapeOps
                 inferred = i;
             }
             else if (shape[i] < 0) throw new ArgumentException($"invalid shape dimension {shape[i]}");
-            else known = checked(known * shape[i]);
+            // Saturates past int.MaxValue (no count can match then), so the product cannot overflow.
+            else known = known <= int.MaxValue ? known * shape[i] : shape[i] == 0 ? 0 : known;
         }
         var result = (int[])shape.Clone();
         if (inferred >= 0 && known != 0 && count % known == 0) result[inferred] = (int)(count / known);

@@ -111,6 +111,7 @@ public static partial class Torch
     public static Tensor FullLike(Tensor t, double value)
     {
         ArgumentNullException.ThrowIfNull(t);
+        Kernels.CheckScalar(t.DType, value);
         return Kernels.Full(t.DType, [.. t.Dims], value);
     }
 

@@ -111,8 +111,12 @@ public static partial class Torch
 
     private delegate void SpanFill<T>(Span<T> destination);
 
-    private static Tensor Filled(int[] shape, DType dtype, bool requiresGrad, double value) =>
-        WithRequiresGrad(Kernels.Full(dtype, ValidShape(shape), value), requiresGrad);
+    private static Tensor Filled(int[] shape, DType dtype, bool requiresGrad, double value)
+    {
+        var validShape = ValidShape(shape);
+        Kernels.CheckScalar(dtype, value);
+        return WithRequiresGrad(Kernels.Full(dtype, validShape, value), requiresGrad);
+    }
 
     private static Tensor Leaf(Array data, int[] shape, bool requiresGrad) => WithRequiresGrad(new Tensor(data, shape), requiresGrad);
 
@@ -126,6 +130,7 @@ public static partial class Torch
 
     private static int[] ValidShape(int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         foreach (int size in shape)
         {
             if (size < 0) throw new ArgumentException($"Trying to create tensor with negative dimension {size}: {Shapes.Format(shape)}");

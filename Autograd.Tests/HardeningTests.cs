@@ -158,4 +158,135 @@ public class HardeningTests
         x.Grad!.ToArray<double>().ShouldBe([-2.0, -2.0]);
         y.Grad!.ToArray<double>().ShouldBe([4.0]);
     }
+    // ---- Silent differences, now PyTorch's outcome (messages from torch 1.13) ------------------------------------------
+
+    [Test]
+    public void Addmm_WithMixedDtypes_FailsAsPyTorch()
+    {
+        Tensor f64(params int[] shape) => Torch.Ones(shape, DType.Float64);
+        Tensor f32(params int[] shape) => Torch.Ones(shape);
+        Should.Throw<ArgumentException>(() => Torch.Addmm(f64(2), f32(2, 3), f32(3, 2))).Message.ShouldBe("self and mat2 must have the same dtype");
+        Should.Throw<ArgumentException>(() => Torch.Addmm(f32(2), f64(2, 3), f64(3, 2))).Message.ShouldBe("self and mat2 must have the same dtype");
+        Should.Throw<ArgumentException>(() => Torch.Addmm(f64(2), f32(2, 3), f64(3, 2))).Message.ShouldBe("mat1 and mat2 must have the same dtype");
+        // Dtypes are checked before shapes.
+        Should.Throw<ArgumentException>(() => Torch.Addmm(f64(2), f32(3), f32(3, 2))).Message.ShouldBe("self and mat2 must have the same dtype");
+        Torch.Addmm(f64(2), f64(2, 3), f64(3, 2)).DType.ShouldBe(DType.Float64);
+    }
+
+    [TestCase(double.NaN, 1.0, DType.Float32, "from is out of bounds for float")]
+    [TestCase(0.0, double.NaN, DType.Float32, "to is out of bounds for float")]
+    [TestCase(double.NegativeInfinity, 1.0, DType.Float32, "from is out of bounds for float")]
+    [TestCase(0.0, 1e39, DType.Float32, "to is out of bounds for float")]
+    [TestCase(double.NaN, 1.0, DType.Float64, "from is out of bounds for double")]
+    [TestCase(0.0, double.PositiveInfinity, DType.Float64, "to is out of bounds for double")]
+    [TestCase(2.5, 1.0, DType.Float32, "uniform_ expects to return a [from, to) range, but found from=2.5 > to=1")]
+    [TestCase(1e10, 1.0, DType.Float32, "uniform_ expects to return a [from, to) range, but found from=1e+10 > to=1")]
+    [TestCase(-3e38, 3e38, DType.Float32, "uniform_ expects to-from <= std::numeric_limits<Float>::max(), but found to=3e+38 and from=-3e+38 which result in to-from to exceed the limit")]
+    [TestCase(-1.7e308, 1.7e308, DType.Float64, "uniform_ expects to-from <= std::numeric_limits<Double>::max(), but found to=1.7e+308 and from=-1.7e+308 which result in to-from to exceed the limit")]
+    public void Uniform_OutOfBounds_FailsAndLeavesTheTensor(double from, double to, DType dtype, string message)
+    {
+        var t = Torch.Zeros([3], dtype);
+        Should.Throw<ArgumentException>(() => t.Uniform_(from, to)).Message.ShouldBe(message);
+        t.ToArray<double>().ShouldBe([0.0, 0.0, 0.0]);
+        t.Version.ShouldBe(0);
+    }
+
+    [TestCase(double.NaN, DType.Int64, "value cannot be converted to type int64_t without overflow")]
+    [TestCase(double.PositiveInfinity, DType.Int64, "value cannot be converted to type int64_t without overflow")]
+    [TestCase(9.3e18, DType.Int64, "value cannot be converted to type int64_t without overflow")]
+    [TestCase(-9.3e18, DType.Int64, "value cannot be converted to type int64_t without overflow")]
+    [TestCase(1e300, DType.Float32, "value cannot be converted to type float without overflow")]
+    [TestCase(3.4028235e38, DType.Float32, "value cannot be converted to type float without overflow")]
+    public void Fill_WithAnUnrepresentableValue_Fails(double value, DType dtype, string message)
+    {
+        var t = Torch.Zeros([3], dtype);
+        Should.Throw<ArgumentException>(() => t.Fill_(value)).Message.ShouldBe(message);
+        t.Version.ShouldBe(0);
+        Should.Throw<ArgumentException>(() => Torch.Full([2], value, dtype)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Torch.FullLike(t, value)).Message.ShouldBe(message);
+    }
+
+    [Test]
+    public void Fill_WithRepresentableValues_AsPyTorch()
+    {
+        Torch.Zeros([2], DType.Int64).Fill_(2.5).ToArray<long>().ShouldBe([2L, 2L]);
+        Torch.Zeros([2], DType.Int64).Fill_(9.2e18).ToArray<long>().ShouldBe([9200000000000000000L, 9200000000000000000L]);
+        // 2^63 passes PyTorch's check and its conversion wraps it.
+        Torch.Zeros([1], DType.Int64).Fill_(9223372036854775808.0).ToArray<long>().ShouldBe([long.MinValue]);
+        Torch.Zeros([1]).Fill_(double.PositiveInfinity).ToArray<float>().ShouldBe([float.PositiveInfinity]);
+        Torch.Zeros([1]).Fill_(double.NaN).ToArray<float>()[0].ShouldBe(float.NaN);
+        Torch.Zeros([2], DType.Bool).Fill_(double.NaN).ToArray<bool>().ShouldBe([true, true]);
+    }
+
+    [Test]
+    public void UndefinedReduction_FailsAsPyTorchForAnUnknownName()
+    {
+        var x = Torch.Ones(2);
+        const string message = "7 is not a valid value for reduction";
+        Should.Throw<ArgumentException>(() => Functional.MseLoss(x, x, (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.L1Loss(x, x, (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.SmoothL1Loss(x, x, (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.HuberLoss(x, x, (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.BinaryCrossEntropy(x * 0.5, x * 0.5, reduction: (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.BinaryCrossEntropyWithLogits(x, x, reduction: (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.KlDiv(x, x, (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.CrossEntropy(Torch.Ones(2, 3), Torch.Tensor([0L, 1]), reduction: (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => Functional.NllLoss(Torch.Ones(2, 3), Torch.Tensor([0L, 1]), reduction: (Reduction)7)).Message.ShouldBe(message);
+        Should.Throw<ArgumentException>(() => new MSELoss((Reduction)7).Forward(x, x)).Message.ShouldBe(message);
+    }
+
+    [Test]
+    public void UndefinedDType_IsRejected()
+    {
+        Should.Throw<ArgumentException>(() => Torch.Zeros([2], (DType)7)).Message.ShouldStartWith("7 is not a valid DType");
+        Should.Throw<ArgumentException>(() => Torch.Ones([2], (DType)(-1))).Message.ShouldStartWith("-1 is not a valid DType");
+        Should.Throw<ArgumentException>(() => Torch.Ones(2).To((DType)4)).Message.ShouldStartWith("4 is not a valid DType");
+        Should.Throw<ArgumentException>(() => Torch.Randn([2], (DType)9));
+    }
+
+    [Test]
+    public void ItemOfNaN_AsAnInteger_Fails()
+    {
+        Should.Throw<InvalidOperationException>(() => Torch.Scalar(double.NaN).Item<long>()).Message.ShouldBe("cannot convert float NaN to integer");
+        Should.Throw<InvalidOperationException>(() => Torch.Scalar(double.PositiveInfinity).Item<long>()).Message.ShouldBe("cannot convert float infinity to integer");
+    }
+
+    [Test]
+    public void AbsOfLongMinValue_WrapsAsPyTorch()
+    {
+        Torch.Tensor([long.MinValue, -3, 4]).Abs().ToArray<long>().ShouldBe([long.MinValue, 3L, 4L]);
+        Should.Throw<ArgumentException>(() => Torch.Tensor([true, false]).Abs()).Message.ShouldBe("\"abs_cpu\" not implemented for 'Bool'");
+    }
+
+    [Test]
+    public void SequentialIndex_OutOfRange_IsPyTorchsIndexError()
+    {
+        var seq = new Sequential(new ReLU(), new Tanh());
+        Should.Throw<ArgumentOutOfRangeException>(() => seq[3]).Message.ShouldStartWith("index 3 is out of range");
+        Should.Throw<ArgumentOutOfRangeException>(() => seq[-3]).Message.ShouldStartWith("index -3 is out of range");
+        seq[-1].ShouldBeOfType<Tanh>();
+    }
+
+    // ---- Sizes past the library's limit --------------------------------------------------------------------------------
+
+    [Test]
+    public void ViewOrReshape_ToAShapeWhoseProductWraps_FailsAsPyTorch()
+    {
+        // 128 x 33554433 is 128 modulo 2^32 and 641 x 6700417 is 2^32 + 1: both were accepted and read outside the storage.
+        Should.Throw<ArgumentException>(() => Torch.Ones(128).View(128, 33554433)).Message.ShouldBe("shape '[128, 33554433]' is invalid for input of size 128");
+        Should.Throw<ArgumentException>(() => Torch.Ones(1).Reshape(641, 6700417)).Message.ShouldBe("shape '[641, 6700417]' is invalid for input of size 1");
+        Should.Throw<ArgumentException>(() => Torch.Ones(1).View(-1, 65536, 65536, 65536, 65536, 65536)).Message.ShouldBe("shape '[-1, 65536, 65536, 65536, 65536, 65536]' is invalid for input of size 1");
+        Torch.Ones(0).View(0, int.MaxValue, int.MaxValue, int.MaxValue).Shape.ShouldBe([0, int.MaxValue, int.MaxValue, int.MaxValue]);
+    }
+
+    [Test]
+    public void TensorsPastIntMaxValueElements_FailNamingTheSize()
+    {
+        Should.Throw<ArgumentException>(() => Torch.Zeros(65536, 65536)).Message
+            .ShouldBe("a tensor of shape [65536, 65536] has 4294967296 elements, more than the 2147483647 this library supports in one tensor");
+        Should.Throw<ArgumentException>(() => Torch.Ones(1).Expand(65536, 65536)).Message.ShouldContain("4294967296 elements");
+        Should.Throw<ArgumentException>(() => Torch.Zeros(int.MaxValue, int.MaxValue, int.MaxValue, 2)).Message.ShouldContain("has 19807040600895968300706562046 elements");
+        Should.Throw<ArgumentException>(() => Torch.Zeros(2, -1)).Message.ShouldBe("Trying to create tensor with negative dimension -1: [2, -1]");
+        Torch.Zeros(0, int.MaxValue, int.MaxValue).Numel().ShouldBe(0);
+    }
 }

@@ -15,7 +15,16 @@ public sealed class Sequential : Module
 
     public int Count => modules.Length;
 
-    public Module this[int index] => modules[index];
+    /// <summary><c>seq[i]</c> (negative indices count from the end).</summary>
+    public Module this[int index]
+    {
+        get
+        {
+            int i = index < 0 ? index + modules.Length : index;
+            if (i < 0 || i >= modules.Length) throw new ArgumentOutOfRangeException(nameof(index), $"index {index} is out of range");
+            return modules[i];
+        }
+    }
 
     public override Tensor Forward(Tensor input)
     {
