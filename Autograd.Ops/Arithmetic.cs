@@ -11,6 +11,8 @@ public static class Arithmetic
     {
         public static Tensor operator +(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Add);
             if (Graph.NeedsGrad(a, b))
             {
@@ -22,6 +24,8 @@ public static class Arithmetic
 
         public static Tensor operator -(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Subtract);
             if (Graph.NeedsGrad(a, b))
             {
@@ -33,6 +37,8 @@ public static class Arithmetic
 
         public static Tensor operator *(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Multiply);
             if (Graph.NeedsGrad(a, b))
             {
@@ -46,6 +52,8 @@ public static class Arithmetic
 
         public static Tensor operator /(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Divide);
             if (Graph.NeedsGrad(a, b))
             {
@@ -58,26 +66,28 @@ public static class Arithmetic
             return result;
         }
 
-        public static Tensor operator +(Tensor a, double b) => AddScalar(a, b);
-        public static Tensor operator +(double b, Tensor a) => AddScalar(a, b);
-        public static Tensor operator -(Tensor a, double b) => SubtractScalar(a, b);
-        public static Tensor operator *(Tensor a, double b) => MultiplyScalar(a, b);
-        public static Tensor operator *(double b, Tensor a) => MultiplyScalar(a, b);
-        public static Tensor operator /(Tensor a, double b) => DivideScalar(a, b);
+        public static Tensor operator +(Tensor a, double b) => AddScalar(Argument.NotNull(a), b);
+        public static Tensor operator +(double b, Tensor a) => AddScalar(Argument.NotNull(a), b);
+        public static Tensor operator -(Tensor a, double b) => SubtractScalar(Argument.NotNull(a), b);
+        public static Tensor operator *(Tensor a, double b) => MultiplyScalar(Argument.NotNull(a), b);
+        public static Tensor operator *(double b, Tensor a) => MultiplyScalar(Argument.NotNull(a), b);
+        public static Tensor operator /(Tensor a, double b) => DivideScalar(Argument.NotNull(a), b);
 
         /// <summary>b - a: PyTorch's rsub.</summary>
         public static Tensor operator -(double b, Tensor a)
         {
+            ArgumentNullException.ThrowIfNull(a);
             var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: true);
             if (Graph.NeedsGrad(a)) Graph.Record(result, "RsubBackward1", [a], g => [-g], saved: []);
             return result;
         }
 
         /// <summary>b / a, computed as PyTorch does: reciprocal(a) * b.</summary>
-        public static Tensor operator /(double b, Tensor a) => a.Reciprocal() * b;
+        public static Tensor operator /(double b, Tensor a) => Argument.NotNull(a).Reciprocal() * b;
 
         public static Tensor operator -(Tensor a)
         {
+            ArgumentNullException.ThrowIfNull(a);
             var result = Kernels.Binary(a, -1.0, BinaryOp.Multiply, scalarFirst: false);
             if (!a.DType.IsFloating()) result = Kernels.Cast(result, a.DType);
             if (Graph.NeedsGrad(a)) Graph.Record(result, "NegBackward0", [a], g => [-g], saved: []);
@@ -86,6 +96,7 @@ public static class Arithmetic
 
         public Tensor Exp()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Map(self, TensorPrimitives.Exp);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result], saved: [result]);
             return result;
@@ -93,6 +104,7 @@ public static class Arithmetic
 
         public Tensor Log()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Map(self, TensorPrimitives.Log);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self], saved: [self]);
             return result;
@@ -100,6 +112,7 @@ public static class Arithmetic
 
         public Tensor Reciprocal()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Kernels.Binary(self, 1.0, BinaryOp.Divide, scalarFirst: true);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ReciprocalBackward0", [self], g => [-g * (result * result)], saved: [result]);
             return result;

@@ -98,16 +98,16 @@ public static partial class Joining
     extension(Tensor self)
     {
         /// <summary>The lower triangle of the last two dims (elements with column − row ≤ <paramref name="diagonal"/>), as <c>torch.tril</c>.</summary>
-        public Tensor Tril(int diagonal = 0) => Triangle(self, diagonal, lower: true);
+        public Tensor Tril(int diagonal = 0) => Triangle(Argument.NotNull(self), diagonal, lower: true);
 
         /// <summary>The upper triangle of the last two dims (elements with column − row ≥ <paramref name="diagonal"/>), as <c>torch.triu</c>.</summary>
-        public Tensor Triu(int diagonal = 0) => Triangle(self, diagonal, lower: false);
+        public Tensor Triu(int diagonal = 0) => Triangle(Argument.NotNull(self), diagonal, lower: false);
 
         /// <summary>Whether any element is nonzero: a 0-d Bool tensor, as <c>torch.any</c>.</summary>
-        public Tensor Any() => Tensor.Scalar(Kernels.Cast(self, DType.Bool).Span<bool>().Contains(true));
+        public Tensor Any() => Tensor.Scalar(Kernels.Cast(Argument.NotNull(self), DType.Bool).Span<bool>().Contains(true));
 
         /// <summary>Whether every element is nonzero: a 0-d Bool tensor, as <c>torch.all</c>.</summary>
-        public Tensor All() => Tensor.Scalar(!Kernels.Cast(self, DType.Bool).Span<bool>().Contains(false));
+        public Tensor All() => Tensor.Scalar(!Kernels.Cast(Argument.NotNull(self), DType.Bool).Span<bool>().Contains(false));
     }
 
     private static Tensor Triangle(Tensor self, int diagonal, bool lower)

@@ -86,16 +86,26 @@ internal static class Kernels
         public void Invoke<T>() where T : unmanaged => ((T[])data).AsSpan().Fill(Number<T>(value));
     }
 
+    /// <summary>PyTorch's refusal to subtract with one bool tensor operand.</summary>
+    public const string BoolSubtraction =
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+
+    /// <summary>PyTorch's refusal to subtract two bool tensors.</summary>
+    public const string BoolsSubtraction =
+        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.";
+
     /// <summary>Elementwise <paramref name="op"/> with PyTorch's broadcasting and type promotion.</summary>
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a, b);
+        if (op == BinaryOp.Subtract && dtype != DType.Bool && (a.DType == DType.Bool || b.DType == DType.Bool))
+            throw new ArgumentException(BoolSubtraction);
         if (dtype == DType.Bool && op != BinaryOp.Divide)
         {
             // Bool + Bool is logical or and Bool * Bool logical and, as in PyTorch: computed in integers, then cast back.
             if (op == BinaryOp.Subtract)
-                throw new ArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+                throw new ArgumentException(BoolsSubtraction);
             return Cast(Binary(Cast(a, DType.Int64), Cast(b, DType.Int64), op), DType.Bool);
         }
         if (op == BinaryOp.Divide && !dtype.IsFloating()) dtype = DType.Float32; // true division

@@ -15,6 +15,7 @@ public static class MatMulForms
         /// <summary>self + mat1 @ mat2, as torch.addmm; self broadcasts to the product's shape.</summary>
         public Tensor Addmm(Tensor mat1, Tensor mat2)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(mat1);
             ArgumentNullException.ThrowIfNull(mat2);
             // PyTorch checks the dtypes first, self against mat2, then mat1 against mat2; nothing is promoted.
@@ -47,6 +48,8 @@ public static class MatMulForms
         /// <summary>Batched matrix product of (b, n, m) and (b, m, p), as torch.bmm.</summary>
         public Tensor Bmm(Tensor mat2)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(mat2);
             RequireRank(self, 3, "batch1 must be a 3D tensor");
             RequireRank(mat2, 3, "batch2 must be a 3D tensor");
             int batches = self.Dims[0], n = self.Dims[1], m = self.Dims[2], p = mat2.Dims[2];
@@ -100,7 +103,8 @@ public static class MatMulForms
         {
             DType.Float32 => Tensor.Scalar(TensorPrimitives.Dot<float>(a.Span<float>(), b.Span<float>())),
             DType.Float64 => Tensor.Scalar(TensorPrimitives.Dot<double>(a.Span<double>(), b.Span<double>())),
-            _ => Tensor.Scalar(TensorPrimitives.Dot<long>(a.Span<long>(), b.Span<long>())),
+            DType.Int64 => Tensor.Scalar(TensorPrimitives.Dot<long>(a.Span<long>(), b.Span<long>())),
+            _ => throw new ArgumentException($"\"dot\" not implemented for '{a.DType.ScalarName()}'"),
         };
         if (Graph.NeedsGrad(a, b))
         {
@@ -114,6 +118,7 @@ public static class MatMulForms
     {
         int n = matrix.Dims[0], m = matrix.Dims[1];
         if (vector.Count != m) throw new ArgumentException($"size mismatch, got {n}, {n}x{m},{vector.Count}");
+        if (matrix.DType == DType.Bool && vector.DType == DType.Bool) throw new ArgumentException("\"addmv_impl_cpu\" not implemented for 'Bool'");
         Tensor result;
         using (GradMode.Disable()) result = matrix.MatMul(vector.View(m, 1)).View(n);
         if (Graph.NeedsGrad(matrix, vector))

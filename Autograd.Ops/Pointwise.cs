@@ -16,6 +16,7 @@ public static class Pointwise
         /// </summary>
         public Tensor Pow(double exponent)
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = PowScalar(self, exponent);
             if (Graph.NeedsGrad(self))
             {
@@ -29,8 +30,11 @@ public static class Pointwise
         /// <summary>Elementwise self ** exponent with broadcasting.</summary>
         public Tensor Pow(Tensor exponent)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(exponent);
             var shape = Shapes.Broadcast(self.Dims, exponent.Dims);
             var dtype = DTypes.Promote(self.DType, exponent.DType);
+            if (dtype == DType.Bool) throw new ArgumentException("\"pow\" not implemented for 'Bool'");
             Tensor x = ExpandedCopy(Kernels.Cast(self, dtype), shape), e = ExpandedCopy(Kernels.Cast(exponent, dtype), shape);
             var result = Tensor.Empty(dtype, shape);
             switch (dtype)
@@ -55,6 +59,7 @@ public static class Pointwise
 
         public Tensor Sqrt()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)], saved: [result]);
             return result;
@@ -62,6 +67,7 @@ public static class Pointwise
 
         public Tensor Abs()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Tensor.Empty(self.DType, self.Dims);
             switch (self.DType)
             {
@@ -76,14 +82,17 @@ public static class Pointwise
         }
 
         /// <summary>self + alpha * other, as <c>torch.add(self, other, alpha=alpha)</c>: one fused multiply-add per element, as PyTorch's CPU kernel.</summary>
-        public Tensor Add(Tensor other, double alpha = 1) => ScaledAdd(self, other, alpha, "AddBackward0");
+        public Tensor Add(Tensor other, double alpha = 1) => ScaledAdd(Argument.NotNull(self), Argument.NotNull(other), alpha, "AddBackward0");
 
         /// <summary>self - alpha * other, as <c>torch.sub(self, other, alpha=alpha)</c>.</summary>
-        public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(self, other, -alpha, "SubBackward0");
+        public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(Argument.NotNull(self), Argument.NotNull(other), -alpha, "SubBackward0");
 
         /// <summary>self + value * tensor1 * tensor2, as PyTorch's CPU kernel: one fused multiply-add of (value * tensor1) and tensor2 onto self.</summary>
         public Tensor Addcmul(Tensor tensor1, Tensor tensor2, double value = 1)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(tensor1);
+            ArgumentNullException.ThrowIfNull(tensor2);
             Tensor result;
             using (GradMode.Disable()) result = FusedMultiplyAdd(tensor1 * value, tensor2, self);
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
@@ -100,6 +109,9 @@ public static class Pointwise
         /// <summary>self + value * tensor1 / tensor2.</summary>
         public Tensor Addcdiv(Tensor tensor1, Tensor tensor2, double value = 1)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(tensor1);
+            ArgumentNullException.ThrowIfNull(tensor2);
             Tensor result;
             using (GradMode.Disable()) result = self + tensor1 * value / tensor2;
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
@@ -124,9 +136,14 @@ public static class Pointwise
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a.DType, b.DType);
-        if (dtype == DType.Int64 && !double.IsInteger(alpha))
+        if (dtype is DType.Int64 or DType.Bool && !double.IsInteger(alpha))
             throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
-        var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
+        if (name == "SubBackward0" && (a.DType == DType.Bool || b.DType == DType.Bool))
+            throw new ArgumentException(dtype == DType.Bool ? Kernels.BoolsSubtraction : Kernels.BoolSubtraction);
+        // Bool + alpha * Bool is a logical or (alpha taken as a bool), as in PyTorch.
+        var result = dtype == DType.Bool
+            ? Kernels.Binary(a, alpha == 0 ? Kernels.Full(DType.Bool, b.Dims, 0) : b, BinaryOp.Add)
+            : FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
         if (Graph.NeedsGrad(a, b))
         {
             InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
@@ -160,6 +177,8 @@ public static class Pointwise
 
     private static Tensor PowScalar(Tensor self, double exponent)
     {
+        // A bool base with a whole exponent computes in int64, as PyTorch's.
+        if (self.DType == DType.Bool && double.IsInteger(exponent)) self = Kernels.Cast(self, DType.Int64);
         if (self.DType == DType.Int64 && double.IsInteger(exponent))
         {
             if (exponent < 0) throw new ArgumentException("Integers to negative integer powers are not allowed.");

@@ -289,4 +289,57 @@ public class HardeningTests
         Should.Throw<ArgumentException>(() => Torch.Zeros(2, -1)).Message.ShouldBe("Trying to create tensor with negative dimension -1: [2, -1]");
         Torch.Zeros(0, int.MaxValue, int.MaxValue).Numel().ShouldBe(0);
     }
+    // ---- What the op-argument fuzzer found (each PyTorch 1.13's outcome) -----------------------------------------------
+
+    [Test]
+    public void BoolInputs_FailWithPyTorchsMessages_InsteadOfInvalidCasts()
+    {
+        var b = Torch.Tensor([true, false]);
+        Should.Throw<ArgumentException>(() => b.Relu()).Message.ShouldBe("Boolean inputs not supported for relu");
+        Should.Throw<ArgumentException>(() => b.Clone().Relu_()).Message.ShouldBe("Boolean inputs not supported for relu");
+        Should.Throw<ArgumentException>(() => b.Pow(b)).Message.ShouldBe("\"pow\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => b.Argmax()).Message.ShouldBe("\"argmax_cpu\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => Torch.RandLike(b)).Message.ShouldBe("\"check_uniform_bounds\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => Torch.RandnLike(b)).Message.ShouldBe("\"normal_kernel_cpu\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => Torch.Bernoulli(b)).Message.ShouldBe("\"bernoulli_tensor_cpu_p_\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => b.Sub(b)).Message.ShouldBe("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+        Should.Throw<ArgumentException>(() => b.Clone().Sub_(b)).Message.ShouldBe("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+        Should.Throw<ArgumentException>(() => b - Torch.Tensor([1.5, 2.0])).Message.ShouldBe("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        Should.Throw<ArgumentException>(() => b.MatMul(b)).Message.ShouldBe("\"dot\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => b.View(1, 2).MatMul(b)).Message.ShouldBe("\"addmv_impl_cpu\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => b.View(1, 2).MatMul(b.View(2, 1))).Message.ShouldBe("\"addmm_impl_cpu_\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => b.Add(b, 0.5)).Message.ShouldBe("For integral input tensors, argument alpha must not be a floating point number.");
+    }
+
+    [Test]
+    public void BoolInputs_ComputeAsPyTorch()
+    {
+        var b = Torch.Tensor([true, false]);
+        b.Add(b, 2).ToArray<bool>().ShouldBe([true, false]);
+        b.Add(Torch.Tensor([false, true]), 0).ToArray<bool>().ShouldBe([true, false]);
+        b.Clone().Add_(Torch.Tensor([false, true]), -1).ToArray<bool>().ShouldBe([true, true]);
+        var squared = b.Pow(2);
+        squared.DType.ShouldBe(DType.Int64);
+        squared.ToArray<long>().ShouldBe([1L, 0L]);
+        b.Pow(0.5).ToArray<float>().ShouldBe([1f, 0f]);
+        Functional.Pad(Torch.Tensor([true]), [1, 1]).ToArray<bool>().ShouldBe([false, true, false]);
+        Should.Throw<ArgumentException>(() => Functional.Pad(Torch.Tensor([true, false]).Unsqueeze(0), [1, 1], "reflect")).Message.ShouldBe("\"reflection_pad\" not implemented for 'Bool'");
+    }
+
+    [Test]
+    public void UnflattenOfA0dTensor_IsPyTorchsIndexError()
+    {
+        Should.Throw<IndexOutOfRangeException>(() => Torch.Scalar(1).Unflatten(0, 2, 3)).Message.ShouldBe("Dimension specified as 0 but tensor has no dimensions");
+    }
+
+    [Test]
+    public void SvdOfAnEmptyMatrix_HasIdentityFactors_AsPyTorch()
+    {
+        var (u, s, vh) = Torch.Linalg.Svd(Torch.Ones(2, 0, 2), fullMatrices: true);
+        u.Shape.ShouldBe([2, 0, 0]);
+        s.Shape.ShouldBe([2, 0]);
+        vh.ToArray<float>().ShouldBe([1f, 0f, 0f, 1f, 1f, 0f, 0f, 1f]);
+        Torch.Linalg.Svd(Torch.Ones(2, 2, 0), fullMatrices: true).U.ToArray<float>().ShouldBe([1f, 0f, 0f, 1f, 1f, 0f, 0f, 1f]);
+        Torch.Linalg.Svd(Torch.Ones(2, 2, 0), fullMatrices: false).U.Shape.ShouldBe([2, 2, 0]);
+    }
 }

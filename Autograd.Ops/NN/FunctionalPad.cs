@@ -95,7 +95,8 @@ internal static class Padding
             case DType.Float32: Copy<float>(input, result, offsets); break;
             case DType.Float64: Copy<double>(input, result, offsets); break;
             case DType.Int64: Copy<long>(input, result, offsets); break;
-            default: throw new NotSupportedException($"pad of {input.DType}");
+            case DType.Bool: Copy<bool>(input, result, offsets); break;
+            default: throw new ArgumentException($"{(int)input.DType} is not a valid DType");
         }
 
         static void Copy<T>(Tensor input, Tensor result, int[] offsets) where T : unmanaged
@@ -187,7 +188,7 @@ internal static class IndexMap
             case DType.Float32: Take<float>(x, source, result); break;
             case DType.Float64: Take<double>(x, source, result); break;
             case DType.Int64: Take<long>(x, source, result); break;
-            default: throw new NotSupportedException($"pad of {x.DType}");
+            default: throw new ArgumentException($"\"{(name.StartsWith("Reflection", StringComparison.Ordinal) ? "reflection_pad" : "replication_pad")}\" not implemented for '{x.DType.ScalarName()}'");
         }
         int[] inputShape = x.Dims;
         if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, inputShape, name)], saved: []);

@@ -9,6 +9,7 @@ public sealed class Sequential : Module
 
     public Sequential(params Module[] modules)
     {
+        ArgumentNullException.ThrowIfNull(modules);
         this.modules = [.. modules];
         for (int i = 0; i < modules.Length; i++) RegisterModule(i.ToString(CultureInfo.InvariantCulture), modules[i]);
     }
@@ -28,6 +29,7 @@ public sealed class Sequential : Module
 
     public override Tensor Forward(Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         foreach (var module in modules) input = module.Forward(input);
         return input;
     }

@@ -92,7 +92,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
     public int Stride { get; } = stride ?? kernelSize;
     public int Padding { get; } = padding;
 
-    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation=1, ceil_mode=False";
 }
@@ -104,7 +104,7 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     public int Stride { get; } = stride ?? kernelSize;
     public int Padding { get; } = padding;
 
-    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, KernelSize, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
 }
@@ -126,7 +126,7 @@ public sealed class AdaptiveAvgPool2d : Module
 
     public (int Height, int Width) OutputSize { get; }
 
-    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, OutputSize);
+    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(Argument.NotNull(input), OutputSize);
 
     protected override string ExtraRepr() => square ? $"output_size={OutputSize.Height}" : $"output_size=({OutputSize.Height}, {OutputSize.Width})";
 }
