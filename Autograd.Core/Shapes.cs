@@ -3,11 +3,29 @@ namespace Autograd;
 /// <summary>Shape arithmetic: element counts, dim wrapping and PyTorch's broadcasting rules.</summary>
 internal static class Shapes
 {
+    /// <summary>
+    /// The element count of a shape: the one place sizes are multiplied, in 64-bit arithmetic that cannot wrap. A
+    /// negative size fails with PyTorch's message, a count above int.MaxValue (this library's limit on the elements of
+    /// one tensor) with one naming the shape and its count.
+    /// </summary>
     public static int NumElements(ReadOnlySpan<int> shape)
     {
         long n = 1;
-        foreach (int size in shape) n *= size;
-        return checked((int)n);
+        foreach (int size in shape)
+        {
+            if (size < 0)
+                throw new ArgumentException($"Trying to create tensor with negative dimension {size}: {Format(shape.ToArray())}");
+            // Both factors are at most int.MaxValue, so the product fits; past int.MaxValue only a later 0 changes the outcome.
+            n = n <= int.MaxValue ? n * size : size == 0 ? 0 : n;
+        }
+        if (n > int.MaxValue)
+        {
+            var exact = System.Numerics.BigInteger.One;
+            foreach (int size in shape) exact *= size;
+            throw new ArgumentException(
+                $"a tensor of shape {Format(shape.ToArray())} has {exact} elements, more than the {int.MaxValue} this library supports in one tensor");
+        }
+        return (int)n;
     }
 
     /// <summary>Wraps a possibly negative dim; a 0-d tensor accepts dims as if it had one.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Autograd;
@@ -34,6 +35,20 @@ internal static class Strided
         return true;
     }
 
+    /// <summary>Whether every element of the geometry lies inside a storage of <paramref name="length"/> elements (for kernels' debug assertions).</summary>
+    public static bool InBounds(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, long offset, long length)
+    {
+        long low = offset, high = offset;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] <= 0) return shape[d] == 0;
+            long reach = (long)(shape[d] - 1) * strides[d];
+            if (reach < 0) low += reach;
+            else high += reach;
+        }
+        return low >= 0 && high < length;
+    }
+
     /// <summary>Throws unless every element of the geometry lies inside a storage of <paramref name="length"/> elements.</summary>
     public static void CheckInBounds(int[] shape, int[] strides, long offset, int length)
     {
@@ -68,6 +83,9 @@ internal static class Strided
     public static void Copy(Array source, int sourceOffset, int[] sourceStrides, Array destination, int destinationOffset, int[] destinationStrides, int[] shape)
     {
         if (Shapes.NumElements(shape) == 0) return;
+        // The copy loops index without checking the geometry: both extents must lie inside their arrays.
+        Debug.Assert(InBounds(shape, sourceStrides, sourceOffset, source.Length), $"Strided.Copy: source {Shapes.Format(shape)} strides {Shapes.Format(sourceStrides)} at {sourceOffset} reaches outside its {source.Length} elements");
+        Debug.Assert(InBounds(shape, destinationStrides, destinationOffset, destination.Length), $"Strided.Copy: destination {Shapes.Format(shape)} strides {Shapes.Format(destinationStrides)} at {destinationOffset} reaches outside its {destination.Length} elements");
         var layout = Coalesce(shape, sourceStrides, destinationStrides);
         DTypes.Dispatch(DTypes.OfStorage(source), new CopyAction(source, sourceOffset, destination, destinationOffset, layout));
     }

@@ -12,12 +12,15 @@ public static class Activations
         /// <summary>x &lt; 0 ? 0 : x, as PyTorch's clamp_min: NaN and -0 pass through. Integer tensors stay integer.</summary>
         public Tensor Relu()
         {
+            ArgumentNullException.ThrowIfNull(self);
+            if (self.DType == DType.Bool) throw new ArgumentException("Boolean inputs not supported for relu");
             var result = Tensor.Uninitialized(self.DType, self.Dims);
             switch (self.DType)
             {
                 case DType.Float32: ZeroWhere<float>(self.Span<float>(), self.Span<float>(), result.Span<float>(), orEqual: false); break;
                 case DType.Float64: ZeroWhere<double>(self.Span<double>(), self.Span<double>(), result.Span<double>(), orEqual: false); break;
-                default: ZeroWhere<long>(self.Span<long>(), self.Span<long>(), result.Span<long>(), orEqual: false); break;
+                case DType.Int64: ZeroWhere<long>(self.Span<long>(), self.Span<long>(), result.Span<long>(), orEqual: false); break;
+                default: throw new ArgumentException($"{(int)self.DType} is not a valid DType");
             }
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ReluBackward0", [self], g => [ThresholdBackward(g, result)], saved: [result]);
             return result;
@@ -25,6 +28,7 @@ public static class Activations
 
         public Tensor Tanh()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Arithmetic.Map(self, TensorPrimitives.Tanh);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TanhBackward0", [self], g => [g * (1.0 - result * result)], saved: [result]);
             return result;
@@ -32,6 +36,7 @@ public static class Activations
 
         public Tensor Sigmoid()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Arithmetic.Map(self, TensorPrimitives.Sigmoid);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "SigmoidBackward0", [self], g => [g * ((1.0 - result) * result)], saved: [result]);
             return result;

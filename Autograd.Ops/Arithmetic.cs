@@ -11,64 +11,83 @@ public static class Arithmetic
     {
         public static Tensor operator +(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Add);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, a), GradFor(g, b)], saved: []);
+            {
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                Graph.Record(result, "AddBackward0", [a, b], g => [GradFor(g, ma), GradFor(g, mb)], saved: []);
+            }
             return result;
         }
 
         public static Tensor operator -(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Subtract);
             if (Graph.NeedsGrad(a, b))
-                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, a), GradFor(-g, b)], saved: []);
+            {
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                Graph.Record(result, "SubBackward0", [a, b], g => [GradFor(g, ma), GradFor(-g, mb)], saved: []);
+            }
             return result;
         }
 
         public static Tensor operator *(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Multiply);
             if (Graph.NeedsGrad(a, b))
             {
                 Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
                 Graph.Record(result, "MulBackward0", [a, b],
-                    g => [savedB is null ? null : GradFor(g * savedB, a), savedA is null ? null : GradFor(g * savedA, b)], saved: [savedA, savedB]);
+                    g => [savedB is null ? null : GradFor(g * savedB, ma), savedA is null ? null : GradFor(g * savedA, mb)], saved: [savedA, savedB]);
             }
             return result;
         }
 
         public static Tensor operator /(Tensor a, Tensor b)
         {
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
             var result = Kernels.Binary(a, b, BinaryOp.Divide);
             if (Graph.NeedsGrad(a, b))
             {
                 Tensor? savedA = b.RequiresGrad ? a : null;
+                InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+                bool gradA = a.RequiresGrad;
                 Graph.Record(result, "DivBackward0", [a, b],
-                    g => [a.RequiresGrad ? GradFor(g / b, a) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), b)], saved: [savedA, b]);
+                    g => [gradA ? GradFor(g / b, ma) : null, savedA is null ? null : GradFor(-g * savedA / (b * b), mb)], saved: [savedA, b]);
             }
             return result;
         }
 
-        public static Tensor operator +(Tensor a, double b) => AddScalar(a, b);
-        public static Tensor operator +(double b, Tensor a) => AddScalar(a, b);
-        public static Tensor operator -(Tensor a, double b) => SubtractScalar(a, b);
-        public static Tensor operator *(Tensor a, double b) => MultiplyScalar(a, b);
-        public static Tensor operator *(double b, Tensor a) => MultiplyScalar(a, b);
-        public static Tensor operator /(Tensor a, double b) => DivideScalar(a, b);
+        public static Tensor operator +(Tensor a, double b) => AddScalar(Argument.NotNull(a), b);
+        public static Tensor operator +(double b, Tensor a) => AddScalar(Argument.NotNull(a), b);
+        public static Tensor operator -(Tensor a, double b) => SubtractScalar(Argument.NotNull(a), b);
+        public static Tensor operator *(Tensor a, double b) => MultiplyScalar(Argument.NotNull(a), b);
+        public static Tensor operator *(double b, Tensor a) => MultiplyScalar(Argument.NotNull(a), b);
+        public static Tensor operator /(Tensor a, double b) => DivideScalar(Argument.NotNull(a), b);
 
         /// <summary>b - a: PyTorch's rsub.</summary>
         public static Tensor operator -(double b, Tensor a)
         {
+            ArgumentNullException.ThrowIfNull(a);
             var result = Kernels.Binary(a, b, BinaryOp.Subtract, scalarFirst: true);
             if (Graph.NeedsGrad(a)) Graph.Record(result, "RsubBackward1", [a], g => [-g], saved: []);
             return result;
         }
 
         /// <summary>b / a, computed as PyTorch does: reciprocal(a) * b.</summary>
-        public static Tensor operator /(double b, Tensor a) => a.Reciprocal() * b;
+        public static Tensor operator /(double b, Tensor a) => Argument.NotNull(a).Reciprocal() * b;
 
         public static Tensor operator -(Tensor a)
         {
+            ArgumentNullException.ThrowIfNull(a);
             var result = Kernels.Binary(a, -1.0, BinaryOp.Multiply, scalarFirst: false);
             if (!a.DType.IsFloating()) result = Kernels.Cast(result, a.DType);
             if (Graph.NeedsGrad(a)) Graph.Record(result, "NegBackward0", [a], g => [-g], saved: []);
@@ -77,6 +96,7 @@ public static class Arithmetic
 
         public Tensor Exp()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Map(self, TensorPrimitives.Exp);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ExpBackward0", [self], g => [g * result], saved: [result]);
             return result;
@@ -84,6 +104,7 @@ public static class Arithmetic
 
         public Tensor Log()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Map(self, TensorPrimitives.Log);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "LogBackward0", [self], g => [g / self], saved: [self]);
             return result;
@@ -91,6 +112,7 @@ public static class Arithmetic
 
         public Tensor Reciprocal()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Kernels.Binary(self, 1.0, BinaryOp.Divide, scalarFirst: true);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ReciprocalBackward0", [self], g => [-g * (result * result)], saved: [result]);
             return result;

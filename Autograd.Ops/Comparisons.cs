@@ -13,32 +13,34 @@ public static class Comparisons
 
     extension(Tensor self)
     {
-        public Tensor Eq(Tensor other) => Compare(self, other, Comparison.Equal);
-        public Tensor Eq(double other) => Compare(self, ScalarFor(self, other), Comparison.Equal);
-        public Tensor Ne(Tensor other) => Compare(self, other, Comparison.NotEqual);
-        public Tensor Ne(double other) => Compare(self, ScalarFor(self, other), Comparison.NotEqual);
-        public Tensor Lt(Tensor other) => Compare(self, other, Comparison.Less);
-        public Tensor Lt(double other) => Compare(self, ScalarFor(self, other), Comparison.Less);
-        public Tensor Le(Tensor other) => Compare(self, other, Comparison.LessOrEqual);
-        public Tensor Le(double other) => Compare(self, ScalarFor(self, other), Comparison.LessOrEqual);
-        public Tensor Gt(Tensor other) => Compare(self, other, Comparison.Greater);
-        public Tensor Gt(double other) => Compare(self, ScalarFor(self, other), Comparison.Greater);
-        public Tensor Ge(Tensor other) => Compare(self, other, Comparison.GreaterOrEqual);
-        public Tensor Ge(double other) => Compare(self, ScalarFor(self, other), Comparison.GreaterOrEqual);
+        public Tensor Eq(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Equal);
+        public Tensor Eq(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Equal);
+        public Tensor Ne(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.NotEqual);
+        public Tensor Ne(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.NotEqual);
+        public Tensor Lt(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Less);
+        public Tensor Lt(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Less);
+        public Tensor Le(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.LessOrEqual);
+        public Tensor Le(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.LessOrEqual);
+        public Tensor Gt(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Greater);
+        public Tensor Gt(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Greater);
+        public Tensor Ge(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.GreaterOrEqual);
+        public Tensor Ge(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.GreaterOrEqual);
 
         // == and != keep C#'s reference equality on tensors; use Eq and Ne for elementwise masks.
-        public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
-        public static Tensor operator >(Tensor a, Tensor b) => a.Gt(b);
-        public static Tensor operator <=(Tensor a, Tensor b) => a.Le(b);
-        public static Tensor operator >=(Tensor a, Tensor b) => a.Ge(b);
-        public static Tensor operator <(Tensor a, double b) => a.Lt(b);
-        public static Tensor operator >(Tensor a, double b) => a.Gt(b);
-        public static Tensor operator <=(Tensor a, double b) => a.Le(b);
-        public static Tensor operator >=(Tensor a, double b) => a.Ge(b);
+        public static Tensor operator <(Tensor a, Tensor b) => Argument.NotNull(a).Lt(Argument.NotNull(b));
+        public static Tensor operator >(Tensor a, Tensor b) => Argument.NotNull(a).Gt(Argument.NotNull(b));
+        public static Tensor operator <=(Tensor a, Tensor b) => Argument.NotNull(a).Le(Argument.NotNull(b));
+        public static Tensor operator >=(Tensor a, Tensor b) => Argument.NotNull(a).Ge(Argument.NotNull(b));
+        public static Tensor operator <(Tensor a, double b) => Argument.NotNull(a).Lt(b);
+        public static Tensor operator >(Tensor a, double b) => Argument.NotNull(a).Gt(b);
+        public static Tensor operator <=(Tensor a, double b) => Argument.NotNull(a).Le(b);
+        public static Tensor operator >=(Tensor a, double b) => Argument.NotNull(a).Ge(b);
 
         /// <summary>The flat index of the largest element (the first one on ties; a NaN counts as the largest).</summary>
         public Tensor Argmax()
         {
+            ArgumentNullException.ThrowIfNull(self);
+            RequireOrdered(self);
             if (self.Count == 0)
                 throw new ArgumentException("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
             using (GradMode.Disable()) return self.Reshape(-1).Max(0).Indices;
@@ -47,13 +49,24 @@ public static class Comparisons
         /// <summary>Indices of the largest elements along <paramref name="dim"/>.</summary>
         public Tensor Argmax(int dim, bool keepDim = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            RequireOrdered(self);
             using (GradMode.Disable()) return self.Max(dim, keepDim).Indices;
         }
+    }
+
+    /// <summary>PyTorch has no argmax kernel for Bool.</summary>
+    private static void RequireOrdered(Tensor t)
+    {
+        if (t.DType == DType.Bool) throw new ArgumentException("\"argmax_cpu\" not implemented for 'Bool'");
     }
 
     /// <summary>Elements of <paramref name="x"/> where <paramref name="condition"/> is true, else of <paramref name="y"/>, broadcast together.</summary>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         if (condition.DType != DType.Bool)
             throw new ArgumentException($"where expected condition to be a boolean tensor, but got a tensor with dtype {ScalarName(condition.DType)}");
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, x.Dims), y.Dims);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -14,6 +15,9 @@ internal readonly record struct Matrix<T>(T[] Data, int Offset, int Rows, int Co
     public static Matrix<T> RowMajor(T[] data, int rows, int columns, int offset = 0) => new(data, offset, rows, columns, columns, 1);
 
     public Matrix<T> Transposed => new(Data, Offset, Columns, Rows, ColumnStride, RowStride);
+
+    /// <summary>Whether every element lies inside <see cref="Data"/> (the kernel reads them without bounds checks).</summary>
+    public bool InBounds => Strided.InBounds([Rows, Columns], [RowStride, ColumnStride], Offset, Data.Length);
 }
 
 /// <summary>General matrix product C = A · B on packed, cache-blocked panels with a SIMD FMA micro-kernel.</summary>
@@ -23,6 +27,10 @@ internal static class Gemm
     public static void Multiply<T>(Matrix<T> a, Matrix<T> b, T[] c, int cOffset = 0) where T : unmanaged
     {
         if (a.Columns != b.Rows) throw new ArgumentException("inner dimensions differ");
+        // The micro-kernel loads and stores through unchecked references: every extent it touches must be inside its array.
+        Debug.Assert(a.InBounds, $"Gemm: A ({a.Rows} x {a.Columns}, strides {a.RowStride}, {a.ColumnStride}, offset {a.Offset}) reaches outside its {a.Data.Length} elements");
+        Debug.Assert(b.InBounds, $"Gemm: B ({b.Rows} x {b.Columns}, strides {b.RowStride}, {b.ColumnStride}, offset {b.Offset}) reaches outside its {b.Data.Length} elements");
+        Debug.Assert(cOffset >= 0 && cOffset + (long)a.Rows * b.Columns <= c.Length, $"Gemm: C ({a.Rows} x {b.Columns} at {cOffset}) reaches outside its {c.Length} elements");
         if (Vector512.IsHardwareAccelerated) Blocked<T, Vector512<T>, Lanes512<T>>.Multiply(a, b, c, cOffset);
         else if (Vector256.IsHardwareAccelerated) Blocked<T, Vector256<T>, Lanes256<T>>.Multiply(a, b, c, cOffset);
         else Blocked<T, Vector128<T>, Lanes128<T>>.Multiply(a, b, c, cOffset);

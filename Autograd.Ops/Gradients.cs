@@ -20,6 +20,8 @@ public static class Gradients
     public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool retainGraph = false,
         bool createGraph = false, bool allowUnused = false)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(inputs);
         var grads = GradsOrNull(outputs, inputs, gradOutputs, retainGraph || createGraph, createGraph);
         if (!allowUnused && Array.Exists(grads, g => g is null)) throw new InvalidOperationException(UnusedInput);
         // Null entries remain only under allowUnused, where they stand for PyTorch's None.
@@ -28,7 +30,7 @@ public static class Gradients
 
     /// <summary>The gradient of a single-element <paramref name="output"/> with respect to <paramref name="input"/>.</summary>
     public static Tensor Grad(Tensor output, Tensor input, bool createGraph = false) =>
-        Grad([output], [input], createGraph: createGraph)[0];
+        Grad([Argument.NotNull(output)], [Argument.NotNull(input)], createGraph: createGraph)[0];
 
     /// <summary>
     /// torch.autograd.functional.jacobian: d f(input) / d input, of shape output.Shape + input.Shape, built from one backward
@@ -37,6 +39,7 @@ public static class Gradients
     /// </summary>
     public static Tensor Jacobian(Func<Tensor, Tensor> f, Tensor input, bool createGraph = false)
     {
+        ArgumentNullException.ThrowIfNull(f);
         using var gradMode = GradMode.Set(enabled: true);
         // f sees a fresh alias of the input: a view that keeps the input's graph when the result must be differentiable, else a detached leaf.
         var x = createGraph && input.RequiresGrad ? input.View(input.Dims) : RequiringGrad(input.Detach());
@@ -56,8 +59,11 @@ public static class Gradients
     /// torch.autograd.functional.hessian: the second derivatives of a single-element f, of shape input.Shape + input.Shape
     /// (the Jacobian of f's gradient, which is computed with createGraph).
     /// </summary>
-    public static Tensor Hessian(Func<Tensor, Tensor> f, Tensor input, bool createGraph = false) =>
-        Jacobian(x => Jacobian(y => SingleElement(f(y)), x, createGraph: true), input, createGraph);
+    public static Tensor Hessian(Func<Tensor, Tensor> f, Tensor input, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Jacobian(x => Jacobian(y => SingleElement(f(y)), x, createGraph: true), input, createGraph);
+    }
 
     /// <summary>
     /// torch.autograd.gradcheck: compares, for every input that requires grad, the Jacobian from backward passes with central
@@ -65,8 +71,11 @@ public static class Gradients
     /// |analytical − numerical| ≤ atol + rtol·|numerical|. Use float64 inputs: float32 rounding swamps the differences.
     /// </summary>
     /// <returns>True; a mismatch throws <see cref="GradCheckException"/>.</returns>
-    public static bool GradCheck(Func<Tensor[], Tensor> f, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3) =>
-        CheckJacobians(x => [f(x)], inputs, eps, atol, rtol);
+    public static bool GradCheck(Func<Tensor[], Tensor> f, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return CheckJacobians(x => [f(x)], inputs, eps, atol, rtol);
+    }
 
     /// <summary>
     /// torch.autograd.gradgradcheck: GradCheck of (inputs..., v) → the gradients of f(inputs) weighted by v, taken with
@@ -78,6 +87,7 @@ public static class Gradients
     public static bool GradGradCheck(Func<Tensor[], Tensor> f, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3,
         Tensor? gradOutput = null)
     {
+        ArgumentNullException.ThrowIfNull(f);
         var v = gradOutput ?? RandomLike(f(inputs));
         return CheckJacobians(args =>
         {
@@ -209,7 +219,11 @@ public static class Gradients
         var result = Tensor.Empty(like.DType, [rows.Length, .. like.Dims]);
         for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i].Values, 0, result.Storage.Data, i * size, size);
         if (GradMode.IsEnabled && Array.Exists(rows, r => r.RequiresGrad))
-            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, rows.Length).Select(i => RowOf(g, i, like.Dims))], saved: []);
+        {
+            int count = rows.Length;
+            int[] rowShape = like.Dims;
+            Graph.Record(result, "StackBackward0", rows, g => [.. Enumerable.Range(0, count).Select(i => RowOf(g, i, rowShape))], saved: []);
+        }
         return result;
     }
 

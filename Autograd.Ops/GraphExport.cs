@@ -14,6 +14,7 @@ public static class GraphExport
         /// </summary>
         public string ToDot(IEnumerable<(string Name, Tensor Tensor)>? names = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             var labels = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
             foreach (var (name, tensor) in names ?? []) labels.TryAdd(tensor, name);
             var ids = new Dictionary<object, string>(ReferenceEqualityComparer.Instance);

@@ -13,35 +13,50 @@ public static class InPlace
 {
     extension(Tensor self)
     {
-        public Tensor Add_(Tensor other, double alpha = 1) => AddedInPlace(self, other, alpha) ? self : Update(self, [other], t => t.Add(other, alpha));
-        public Tensor Add_(double other) => Update(self, [], t => t + other);
-        public Tensor Sub_(Tensor other, double alpha = 1) => Update(self, [other], t => t.Sub(other, alpha));
-        public Tensor Sub_(double other) => Update(self, [], t => t - other);
-        public Tensor Mul_(Tensor other) => Update(self, [other], t => t * other);
-        public Tensor Mul_(double other) => Update(self, [], t => t * other);
-        public Tensor Div_(Tensor other) => Update(self, [other], t => t / other);
-        public Tensor Div_(double other) => Update(self, [], t => t / other);
-        public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(self, [tensor1, tensor2], t => t.Addcmul(tensor1, tensor2, value));
-        public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(self, [tensor1, tensor2], t => t.Addcdiv(tensor1, tensor2, value));
-        public Tensor Relu_() => Update(self, [], t => t.Relu());
-        public Tensor Zero_() => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
-        public Tensor Fill_(double value) => Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+        public Tensor Add_(Tensor other, double alpha = 1) => AddedInPlace(Argument.NotNull(self), Argument.NotNull(other), alpha) ? self : Update(self, [other], t => t.Add(other, alpha));
+        public Tensor Add_(double other) => Update(Argument.NotNull(self), [], t => t + other);
+        public Tensor Sub_(Tensor other, double alpha = 1) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t.Sub(other, alpha));
+        public Tensor Sub_(double other) => Update(Argument.NotNull(self), [], t => t - other);
+        public Tensor Mul_(Tensor other) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t * other);
+        public Tensor Mul_(double other) => Update(Argument.NotNull(self), [], t => t * other);
+        public Tensor Div_(Tensor other) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t / other);
+        public Tensor Div_(double other) => Update(Argument.NotNull(self), [], t => t / other);
+        public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(Argument.NotNull(self), [Argument.NotNull(tensor1), Argument.NotNull(tensor2)], t => t.Addcmul(tensor1, tensor2, value));
+        public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(Argument.NotNull(self), [Argument.NotNull(tensor1), Argument.NotNull(tensor2)], t => t.Addcdiv(tensor1, tensor2, value));
+        public Tensor Relu_() => Update(Argument.NotNull(self), [], t => t.Relu());
+        public Tensor Zero_() => Update(Argument.NotNull(self), [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
+        public Tensor Fill_(double value)
+        {
+            ArgumentNullException.ThrowIfNull(self);
+            Kernels.CheckScalar(self.DType, value);
+            return Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+        }
 
         /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor.</summary>
-        public Tensor Copy_(Tensor src) => Update(self, [src], t => CopyOf(t, src));
+        public Tensor Copy_(Tensor src) => Update(Argument.NotNull(self), [Argument.NotNull(src)], t => CopyOf(t, src));
 
         /// <summary>Fills with uniform samples in [from, to), drawn as PyTorch's <c>uniform_</c>: u * (to - from) + from, fused as its AVX2 build computes it.</summary>
         public Tensor Uniform_(double from = 0, double to = 1, Generator? generator = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (!self.DType.IsFloating()) throw new ArgumentException("\"check_uniform_bounds\" not implemented for 'Long'");
+            // PyTorch's check_uniform_bounds: both ends finite in the dtype (NaN fails), ordered, and their distance representable.
+            double max = self.DType == DType.Float32 ? float.MaxValue : double.MaxValue;
+            string type = self.DType == DType.Float32 ? "float" : "double";
+            if (!(from >= -max && from <= max)) throw new ArgumentException($"from is out of bounds for {type}");
+            if (!(to >= -max && to <= max)) throw new ArgumentException($"to is out of bounds for {type}");
             if (from > to)
-                throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={from} > to={to}");
+                throw new ArgumentException($"uniform_ expects to return a [from, to) range, but found from={RandomSampling.CppNumber(from)} > to={RandomSampling.CppNumber(to)}");
+            if (!(to - from <= max))
+                throw new ArgumentException(
+                    $"uniform_ expects to-from <= std::numeric_limits<{self.DType.ScalarName()}>::max(), but found to={RandomSampling.CppNumber(to)} and from={RandomSampling.CppNumber(from)} which result in to-from to exceed the limit");
             return Update(self, [], t => Constant(t, Uniform(t, from, to, generator ?? Generator.Default), "UniformBackward0"));
         }
 
         /// <summary>Fills with samples of N(mean, std²), drawn as PyTorch's <c>normal_</c> fills a contiguous tensor.</summary>
         public Tensor Normal_(double mean = 0, double std = 1, Generator? generator = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             RandomSampling.CheckStd(std);
             if (!self.DType.IsFloating()) throw new ArgumentException("\"normal_kernel_cpu\" not implemented for 'Long'");
             return Update(self, [], t => Constant(t, RandomSampling.Normal(t.DType, t.Dims, mean, std, generator ?? Generator.Default), "NormalBackward0"));
@@ -128,7 +143,11 @@ public static class InPlace
         var result = Kernels.Cast(Comparisons.ExpandedCopy(src, target.Dims), target.DType);
         if (ReferenceEquals(result, src)) result = new Tensor(src.CopyOfValues(), src.Dims);
         if (Graph.NeedsGrad(target, src))
-            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, target.Dims, 0), GradFor(g, src)], saved: []);
+        {
+            int[] targetShape = target.Dims;
+            var source = InputMeta.Of(src);
+            Graph.Record(result, "CopyBackwards", [target, src], g => [Kernels.Full(g.DType, targetShape, 0), GradFor(g, source)], saved: []);
+        }
         return result;
     }
 

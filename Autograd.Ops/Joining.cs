@@ -47,18 +47,19 @@ public static partial class Joining
         if (tensors.Any(Graph.NeedsGrad))
         {
             var sizes = tensors.Select(t => t.Rank == 1 && t.Count == 0 ? -1 : t.Dims[d]).ToArray();
+            var metas = MetasOfThoseNeedingGrad(tensors);
             Graph.Record(result, "CatBackward0", tensors, g =>
             {
-                var grads = new Tensor?[tensors.Length];
+                var grads = new Tensor?[metas.Length];
                 int offset = 0;
-                for (int i = 0; i < tensors.Length; i++)
+                for (int i = 0; i < metas.Length; i++)
                 {
                     if (sizes[i] < 0)
                     {
                         grads[i] = Kernels.Full(g.DType, [0], 0);
                         continue;
                     }
-                    if (tensors[i].RequiresGrad) grads[i] = Differentiable.GradFor(g.Narrow(d, offset, sizes[i]), tensors[i]);
+                    if (metas[i] is { } meta) grads[i] = Differentiable.GradFor(g.Narrow(d, offset, sizes[i]), meta);
                     offset += sizes[i];
                 }
                 return grads;
@@ -83,23 +84,30 @@ public static partial class Joining
         Tensor result;
         using (GradMode.Disable()) result = Cat([.. tensors.Select(t => t.Unsqueeze(d))], d);
         if (tensors.Any(Graph.NeedsGrad))
-            Graph.Record(result, "StackBackward0", tensors, g => [.. g.Unbind(d).Select((piece, i) => tensors[i].RequiresGrad ? Differentiable.GradFor(piece, tensors[i]) : null)], saved: []);
+        {
+            var metas = MetasOfThoseNeedingGrad(tensors);
+            Graph.Record(result, "StackBackward0", tensors, g => [.. g.Unbind(d).Select((piece, i) => metas[i] is { } meta ? Differentiable.GradFor(piece, meta) : null)], saved: []);
+        }
         return result;
     }
+
+    /// <summary>The shape and dtype of each input that takes a gradient (null for the others): all the joins' backward keeps of them.</summary>
+    private static InputMeta?[] MetasOfThoseNeedingGrad(Tensor[] tensors) =>
+        Array.ConvertAll(tensors, t => t.RequiresGrad ? InputMeta.Of(t) : (InputMeta?)null);
 
     extension(Tensor self)
     {
         /// <summary>The lower triangle of the last two dims (elements with column − row ≤ <paramref name="diagonal"/>), as <c>torch.tril</c>.</summary>
-        public Tensor Tril(int diagonal = 0) => Triangle(self, diagonal, lower: true);
+        public Tensor Tril(int diagonal = 0) => Triangle(Argument.NotNull(self), diagonal, lower: true);
 
         /// <summary>The upper triangle of the last two dims (elements with column − row ≥ <paramref name="diagonal"/>), as <c>torch.triu</c>.</summary>
-        public Tensor Triu(int diagonal = 0) => Triangle(self, diagonal, lower: false);
+        public Tensor Triu(int diagonal = 0) => Triangle(Argument.NotNull(self), diagonal, lower: false);
 
         /// <summary>Whether any element is nonzero: a 0-d Bool tensor, as <c>torch.any</c>.</summary>
-        public Tensor Any() => Tensor.Scalar(Kernels.Cast(self, DType.Bool).Span<bool>().Contains(true));
+        public Tensor Any() => Tensor.Scalar(Kernels.Cast(Argument.NotNull(self), DType.Bool).Span<bool>().Contains(true));
 
         /// <summary>Whether every element is nonzero: a 0-d Bool tensor, as <c>torch.all</c>.</summary>
-        public Tensor All() => Tensor.Scalar(!Kernels.Cast(self, DType.Bool).Span<bool>().Contains(false));
+        public Tensor All() => Tensor.Scalar(!Kernels.Cast(Argument.NotNull(self), DType.Bool).Span<bool>().Contains(false));
     }
 
     private static Tensor Triangle(Tensor self, int diagonal, bool lower)

@@ -51,8 +51,28 @@ internal static class Kernels
     public static T Number<T>(double value) where T : unmanaged =>
         typeof(T) == typeof(float) ? (T)(object)(float)value
         : typeof(T) == typeof(double) ? (T)(object)value
-        : typeof(T) == typeof(long) ? (T)(object)(long)value
+        : typeof(T) == typeof(long) ? (T)(object)(value == Int64Limit ? long.MinValue : (long)value)
         : (T)(object)(value != 0);
+
+    /// <summary>
+    /// PyTorch's check when a Python number becomes an element (fill_, full): NaN, infinities and values beyond the range
+    /// of int64, or finite values beyond float32's, cannot be converted.
+    /// </summary>
+    public static void CheckScalar(DType dtype, double value)
+    {
+        bool overflows = dtype switch
+        {
+            DType.Int64 => !(value >= -Int64Limit && value <= Int64Limit),
+            DType.Float32 => double.IsFinite(value) && Math.Abs(value) > float.MaxValue,
+            DType.Float64 or DType.Bool => false,
+            _ => throw new ArgumentException($"{(int)dtype} is not a valid DType", nameof(dtype)),
+        };
+        if (overflows)
+            throw new ArgumentException($"value cannot be converted to type {(dtype == DType.Int64 ? "int64_t" : "float")} without overflow");
+    }
+
+    /// <summary>2^63, the bound of int64 as a double (PyTorch's check accepts it, and its conversion wraps it to long.MinValue).</summary>
+    private const double Int64Limit = 9223372036854775808.0;
 
     public static Tensor Full(DType dtype, int[] shape, double value)
     {
@@ -66,16 +86,26 @@ internal static class Kernels
         public void Invoke<T>() where T : unmanaged => ((T[])data).AsSpan().Fill(Number<T>(value));
     }
 
+    /// <summary>PyTorch's refusal to subtract with one bool tensor operand.</summary>
+    public const string BoolSubtraction =
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+
+    /// <summary>PyTorch's refusal to subtract two bool tensors.</summary>
+    public const string BoolsSubtraction =
+        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.";
+
     /// <summary>Elementwise <paramref name="op"/> with PyTorch's broadcasting and type promotion.</summary>
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a, b);
+        if (op == BinaryOp.Subtract && dtype != DType.Bool && (a.DType == DType.Bool || b.DType == DType.Bool))
+            throw new ArgumentException(BoolSubtraction);
         if (dtype == DType.Bool && op != BinaryOp.Divide)
         {
             // Bool + Bool is logical or and Bool * Bool logical and, as in PyTorch: computed in integers, then cast back.
             if (op == BinaryOp.Subtract)
-                throw new ArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+                throw new ArgumentException(BoolsSubtraction);
             return Cast(Binary(Cast(a, DType.Int64), Cast(b, DType.Int64), op), DType.Bool);
         }
         if (op == BinaryOp.Divide && !dtype.IsFloating()) dtype = DType.Float32; // true division

@@ -11,6 +11,8 @@ public static class MatMulOps
         /// </summary>
         public Tensor MatMul(Tensor other)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(other);
             if (self.Rank != 2 || other.Rank != 2) return MatMulForms.Product(self, other);
             if (self.Dims[1] != other.Dims[0])
                 throw new ArgumentException(

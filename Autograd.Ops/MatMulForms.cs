@@ -15,6 +15,12 @@ public static class MatMulForms
         /// <summary>self + mat1 @ mat2, as torch.addmm; self broadcasts to the product's shape.</summary>
         public Tensor Addmm(Tensor mat1, Tensor mat2)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(mat1);
+            ArgumentNullException.ThrowIfNull(mat2);
+            // PyTorch checks the dtypes first, self against mat2, then mat1 against mat2; nothing is promoted.
+            if (self.DType != mat2.DType) throw new ArgumentException("self and mat2 must have the same dtype");
+            if (mat1.DType != mat2.DType) throw new ArgumentException("mat1 and mat2 must have the same dtype");
             RequireRank(mat1, 2, "mat1 must be a matrix");
             RequireRank(mat2, 2, "mat2 must be a matrix");
             Tensor product;
@@ -27,9 +33,10 @@ public static class MatMulForms
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
                 bool transposed1 = MatMulOps.IsColumnMajor(mat1), transposed2 = MatMulOps.IsColumnMajor(mat2);
+                var input = InputMeta.Of(self);
                 Graph.Record(result, "AddmmBackward0", [self, mat1, mat2], g =>
                     [
-                        GradFor(g, self),
+                        GradFor(g, input),
                         // g mat2^T and mat1^T g, reading the transposes in place.
                         saved2 is null ? null : MatMulOps.GradientProduct(transposed1, g, false, saved2, true),
                         saved1 is null ? null : MatMulOps.GradientProduct(transposed2, saved1, true, g, false),
@@ -41,6 +48,8 @@ public static class MatMulForms
         /// <summary>Batched matrix product of (b, n, m) and (b, m, p), as torch.bmm.</summary>
         public Tensor Bmm(Tensor mat2)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(mat2);
             RequireRank(self, 3, "batch1 must be a 3D tensor");
             RequireRank(mat2, 3, "batch2 must be a 3D tensor");
             int batches = self.Dims[0], n = self.Dims[1], m = self.Dims[2], p = mat2.Dims[2];
@@ -94,7 +103,8 @@ public static class MatMulForms
         {
             DType.Float32 => Tensor.Scalar(TensorPrimitives.Dot<float>(a.Span<float>(), b.Span<float>())),
             DType.Float64 => Tensor.Scalar(TensorPrimitives.Dot<double>(a.Span<double>(), b.Span<double>())),
-            _ => Tensor.Scalar(TensorPrimitives.Dot<long>(a.Span<long>(), b.Span<long>())),
+            DType.Int64 => Tensor.Scalar(TensorPrimitives.Dot<long>(a.Span<long>(), b.Span<long>())),
+            _ => throw new ArgumentException($"\"dot\" not implemented for '{a.DType.ScalarName()}'"),
         };
         if (Graph.NeedsGrad(a, b))
         {
@@ -108,6 +118,7 @@ public static class MatMulForms
     {
         int n = matrix.Dims[0], m = matrix.Dims[1];
         if (vector.Count != m) throw new ArgumentException($"size mismatch, got {n}, {n}x{m},{vector.Count}");
+        if (matrix.DType == DType.Bool && vector.DType == DType.Bool) throw new ArgumentException("\"addmv_impl_cpu\" not implemented for 'Bool'");
         Tensor result;
         using (GradMode.Disable()) result = matrix.MatMul(vector.View(m, 1)).View(n);
         if (Graph.NeedsGrad(matrix, vector))

@@ -16,6 +16,7 @@ public static class Pointwise
         /// </summary>
         public Tensor Pow(double exponent)
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = PowScalar(self, exponent);
             if (Graph.NeedsGrad(self))
             {
@@ -29,8 +30,11 @@ public static class Pointwise
         /// <summary>Elementwise self ** exponent with broadcasting.</summary>
         public Tensor Pow(Tensor exponent)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(exponent);
             var shape = Shapes.Broadcast(self.Dims, exponent.Dims);
             var dtype = DTypes.Promote(self.DType, exponent.DType);
+            if (dtype == DType.Bool) throw new ArgumentException("\"pow\" not implemented for 'Bool'");
             Tensor x = ExpandedCopy(Kernels.Cast(self, dtype), shape), e = ExpandedCopy(Kernels.Cast(exponent, dtype), shape);
             var result = Tensor.Empty(dtype, shape);
             switch (dtype)
@@ -55,6 +59,7 @@ public static class Pointwise
 
         public Tensor Sqrt()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)], saved: [result]);
             return result;
@@ -62,33 +67,41 @@ public static class Pointwise
 
         public Tensor Abs()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = Tensor.Empty(self.DType, self.Dims);
             switch (self.DType)
             {
                 case DType.Float32: TensorPrimitives.Abs<float>(self.Span<float>(), result.Span<float>()); break;
                 case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
-                default: TensorPrimitives.Abs<long>(self.Span<long>(), result.Span<long>()); break;
+                // Two's complement, as PyTorch's kernel: |long.MinValue| wraps to itself (TensorPrimitives.Abs would throw).
+                case DType.Int64: AbsWrapping(self.Span<long>(), result.Span<long>()); break;
+                default: throw new ArgumentException($"\"abs_cpu\" not implemented for '{self.DType.ScalarName()}'");
             }
             if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Kernels.SignOf(self)], saved: [self]);
             return result;
         }
 
         /// <summary>self + alpha * other, as <c>torch.add(self, other, alpha=alpha)</c>: one fused multiply-add per element, as PyTorch's CPU kernel.</summary>
-        public Tensor Add(Tensor other, double alpha = 1) => ScaledAdd(self, other, alpha, "AddBackward0");
+        public Tensor Add(Tensor other, double alpha = 1) => ScaledAdd(Argument.NotNull(self), Argument.NotNull(other), alpha, "AddBackward0");
 
         /// <summary>self - alpha * other, as <c>torch.sub(self, other, alpha=alpha)</c>.</summary>
-        public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(self, other, -alpha, "SubBackward0");
+        public Tensor Sub(Tensor other, double alpha = 1) => ScaledAdd(Argument.NotNull(self), Argument.NotNull(other), -alpha, "SubBackward0");
 
         /// <summary>self + value * tensor1 * tensor2, as PyTorch's CPU kernel: one fused multiply-add of (value * tensor1) and tensor2 onto self.</summary>
         public Tensor Addcmul(Tensor tensor1, Tensor tensor2, double value = 1)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(tensor1);
+            ArgumentNullException.ThrowIfNull(tensor2);
             Tensor result;
             using (GradMode.Disable()) result = FusedMultiplyAdd(tensor1 * value, tensor2, self);
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
+                InputMeta ms = InputMeta.Of(self), m1 = InputMeta.Of(tensor1), m2 = InputMeta.Of(tensor2);
+                Tensor? saved1 = tensor2.RequiresGrad ? tensor1 : null, saved2 = tensor1.RequiresGrad ? tensor2 : null;
                 Graph.Record(result, "AddcmulBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * tensor2 * value, tensor1), GradFor(g * tensor1 * value, tensor2)],
-                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad ? tensor2 : null]);
+                    g => [GradFor(g, ms), saved2 is null ? null : GradFor(g * saved2 * value, m1), saved1 is null ? null : GradFor(g * saved1 * value, m2)],
+                    saved: [saved1, saved2]);
             }
             return result;
         }
@@ -96,27 +109,46 @@ public static class Pointwise
         /// <summary>self + value * tensor1 / tensor2.</summary>
         public Tensor Addcdiv(Tensor tensor1, Tensor tensor2, double value = 1)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(tensor1);
+            ArgumentNullException.ThrowIfNull(tensor2);
             Tensor result;
             using (GradMode.Disable()) result = self + tensor1 * value / tensor2;
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(tensor1, tensor2))
             {
+                InputMeta ms = InputMeta.Of(self), m1 = InputMeta.Of(tensor1), m2 = InputMeta.Of(tensor2);
+                Tensor? saved1 = tensor2.RequiresGrad ? tensor1 : null, saved2 = tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null;
+                bool grad1 = tensor1.RequiresGrad;
                 Graph.Record(result, "AddcdivBackward0", [self, tensor1, tensor2],
-                    g => [GradFor(g, self), GradFor(g * value / tensor2, tensor1), GradFor(-g * value * tensor1 / (tensor2 * tensor2), tensor2)],
-                    saved: [tensor2.RequiresGrad ? tensor1 : null, tensor1.RequiresGrad || tensor2.RequiresGrad ? tensor2 : null]);
+                    g => [GradFor(g, ms), grad1 ? GradFor(g * value / saved2!, m1) : null, saved1 is null ? null : GradFor(-g * value * saved1 / (saved2! * saved2!), m2)],
+                    saved: [saved1, saved2]);
             }
             return result;
         }
+    }
+
+    private static void AbsWrapping(ReadOnlySpan<long> x, Span<long> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] < 0 ? unchecked(-x[i]) : x[i];
     }
 
     private static Tensor ScaledAdd(Tensor a, Tensor b, double alpha, string name)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a.DType, b.DType);
-        if (dtype == DType.Int64 && !double.IsInteger(alpha))
+        if (dtype is DType.Int64 or DType.Bool && !double.IsInteger(alpha))
             throw new ArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
-        var result = FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
+        if (name == "SubBackward0" && (a.DType == DType.Bool || b.DType == DType.Bool))
+            throw new ArgumentException(dtype == DType.Bool ? Kernels.BoolsSubtraction : Kernels.BoolSubtraction);
+        // Bool + alpha * Bool is a logical or (alpha taken as a bool), as in PyTorch.
+        var result = dtype == DType.Bool
+            ? Kernels.Binary(a, alpha == 0 ? Kernels.Full(DType.Bool, b.Dims, 0) : b, BinaryOp.Add)
+            : FusedMultiplyAdd(b, Kernels.Full(dtype, [], alpha), a);
         if (Graph.NeedsGrad(a, b))
-            Graph.Record(result, name, [a, b], g => [GradFor(g, a), GradFor(g * alpha, b)], saved: []);
+        {
+            InputMeta ma = InputMeta.Of(a), mb = InputMeta.Of(b);
+            Graph.Record(result, name, [a, b], g => [GradFor(g, ma), GradFor(g * alpha, mb)], saved: []);
+        }
         return result;
     }
 
@@ -145,6 +177,8 @@ public static class Pointwise
 
     private static Tensor PowScalar(Tensor self, double exponent)
     {
+        // A bool base with a whole exponent computes in int64, as PyTorch's.
+        if (self.DType == DType.Bool && double.IsInteger(exponent)) self = Kernels.Cast(self, DType.Int64);
         if (self.DType == DType.Int64 && double.IsInteger(exponent))
         {
             if (exponent < 0) throw new ArgumentException("Integers to negative integer powers are not allowed.");

@@ -22,6 +22,7 @@ public static class RandomSampling
         /// </summary>
         public Tensor Multinomial(int numSamples, bool replacement = false, Generator? generator = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (!self.DType.IsFloating())
                 throw new ArgumentException($"multinomial only supports floating-point dtypes for input, got: {Comparisons.ScalarName(self.DType)}");
             if (self.Rank is not (1 or 2)) throw new ArgumentException("prob_dist must be 1 or 2 dim");
@@ -113,12 +114,13 @@ public static class RandomSampling
                 for (int i = 0; i < values.Length; i++) values[i] = values[i] < probabilities[i] ? 1.0 : 0.0;
                 break;
             }
-            case DType.Int64:
-                throw new ArgumentException("\"bernoulli_tensor_cpu_p_\" not implemented for 'Long'");
+            case DType.Int64 or DType.Bool:
+                throw new ArgumentException($"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.DType.ScalarName()}'");
             default:
-                throw new NotSupportedException($"bernoulli of {p.DType}");
+                throw new ArgumentException($"{(int)p.DType} is not a valid DType");
         }
-        if (Graph.NeedsGrad(p)) Graph.Record(result, "BernoulliBackward0", [p], g => [Kernels.Full(g.DType, p.Dims, 0)], saved: []);
+        int[] shape = p.Dims;
+        if (Graph.NeedsGrad(p)) Graph.Record(result, "BernoulliBackward0", [p], g => [Kernels.Full(g.DType, shape, 0)], saved: []);
         return result;
     }
 

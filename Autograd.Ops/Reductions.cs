@@ -68,8 +68,10 @@ public static class Reductions
         var mask = ReduceMask(self.Rank, dims);
         // A Bool tensor sums as int64, a count, as in PyTorch.
         var result = CascadeSum.Sum(self.DType == DType.Bool ? Kernels.Cast(self, DType.Int64) : self, mask, ReducedShape(self.Dims, mask, keepDim));
+        // The closure keeps the input's shape, not the input (a kept loss must not hold its activations).
+        int[] shape = self.Dims;
         if (Graph.NeedsGrad(self))
-            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g, self.Dims, mask, keepDim), self.Dims)], saved: []);
+            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g, shape, mask, keepDim), shape)], saved: []);
         return result;
     }
 
@@ -82,8 +84,9 @@ public static class Reductions
         var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
         DivideInPlace(result, n);
         // PyTorch's MeanBackward1 saves self (a second backward through it fails); MeanBackward0 saves nothing.
+        int[] shape = self.Dims;
         if (Graph.NeedsGrad(self))
-            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g / n, self.Dims, mask, keepDim), self.Dims)], saved: [dims is null ? null : self]);
+            Graph.Record(result, name, [self], g => [ExpandTo(Restore(g / n, shape, mask, keepDim), shape)], saved: [dims is null ? null : self]);
         return result;
     }
 

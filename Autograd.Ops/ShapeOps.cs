@@ -12,6 +12,7 @@ public static class ShapeOps
         /// <summary>Inserts a dim of size 1 at <paramref name="dim"/>, as <c>torch.unsqueeze</c>.</summary>
         public Tensor Unsqueeze(int dim)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank + 1);
             int stride = d < self.Rank ? self.Dims[d] * self.StrideArray[d] : 1;
             var result = self.AsView([.. self.Dims[..d], 1, .. self.Dims[d..]], [.. self.StrideArray[..d], stride, .. self.StrideArray[d..]], self.Offset);
@@ -21,21 +22,24 @@ public static class ShapeOps
         /// <summary>Removes every dim of size 1, as <c>torch.squeeze</c>.</summary>
         public Tensor Squeeze()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var keep = Enumerable.Range(0, self.Rank).Where(d => self.Dims[d] != 1).ToArray();
-            return Record(Keep(self, keep), self, "SqueezeBackward0", g => g.Reshape(self.Dims));
+            return Record(Keep(self, keep), self, "SqueezeBackward0", ReshapeTo(self.Dims));
         }
 
         /// <summary>Removes <paramref name="dim"/> if its size is 1; otherwise the same shape, as <c>torch.squeeze(x, dim)</c>.</summary>
         public Tensor Squeeze(int dim)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var keep = Enumerable.Range(0, self.Rank).Where(k => k != d || self.Dims[k] != 1).ToArray();
-            return Record(Keep(self, keep), self, "SqueezeBackward1", g => g.Reshape(self.Dims));
+            return Record(Keep(self, keep), self, "SqueezeBackward1", ReshapeTo(self.Dims));
         }
 
         /// <summary>Merges dims <paramref name="startDim"/> to <paramref name="endDim"/> into one; a 0-d tensor becomes 1-D (<c>torch.flatten</c>).</summary>
         public Tensor Flatten(int startDim = 0, int endDim = -1)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int start = Shapes.WrapDim(startDim, self.Rank), end = Shapes.WrapDim(endDim, self.Rank);
             if (start > end) throw new ArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
             if (self.Rank == 0) return self.Reshape(1);
@@ -47,7 +51,9 @@ public static class ShapeOps
         /// <summary>Splits dim <paramref name="dim"/> into <paramref name="sizes"/> (one may be -1), as <c>torch.unflatten</c>.</summary>
         public Tensor Unflatten(int dim, params int[] sizes)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(sizes);
+            if (self.Rank == 0) throw new IndexOutOfRangeException($"Dimension specified as {dim} but tensor has no dimensions");
             int d = Shapes.WrapDim(dim, self.Rank);
             if (sizes.Length == 0) throw new ArgumentException("unflatten: sizes must be non-empty");
             var inner = InferShape(self.Dims[d], sizes, "unflatten");
@@ -59,17 +65,19 @@ public static class ShapeOps
         /// <summary>Another shape over the same elements without a copy (-1 infers one size), as <c>tensor.view</c>.</summary>
         public Tensor View(params int[] shape)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(shape);
             var dims = InferShape(self.Count, shape, "view");
             var strides = ViewStrides(self, dims)
                 ?? throw new ArgumentException(
                     "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-            return Record(self.AsView(dims, strides, self.Offset), self, "ViewBackward0", g => g.Reshape(self.Dims));
+            return Record(self.AsView(dims, strides, self.Offset), self, "ViewBackward0", ReshapeTo(self.Dims));
         }
 
         /// <summary>A view with <paramref name="other"/>'s shape, as <c>tensor.view_as</c>.</summary>
         public Tensor ViewAs(Tensor other)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(other);
             return self.View(other.Dims);
         }
@@ -77,22 +85,24 @@ public static class ShapeOps
         /// <summary>A view when the strides allow one, otherwise a copy, as <c>torch.reshape</c>.</summary>
         public Tensor Reshape(params int[] shape)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(shape);
             var dims = InferShape(self.Count, shape, "view");
             if (ViewStrides(self, dims) is { } strides)
-                return Record(self.AsView(dims, strides, self.Offset), self, "ReshapeAliasBackward0", g => g.Reshape(self.Dims));
+                return Record(self.AsView(dims, strides, self.Offset), self, "ReshapeAliasBackward0", ReshapeTo(self.Dims));
             return Alias(self.Clone(), dims, "UnsafeViewBackward0");
         }
 
         /// <summary>The elements as one dim, a view where possible, as <c>torch.ravel</c>.</summary>
-        public Tensor Ravel() => self.Contiguous().View(-1);
+        public Tensor Ravel() => Argument.NotNull(self).Contiguous().View(-1);
 
         /// <summary>Self when contiguous, else a contiguous copy, as <c>tensor.contiguous()</c>.</summary>
-        public Tensor Contiguous() => self.IsContiguous ? self : self.Clone();
+        public Tensor Contiguous() => Argument.NotNull(self).IsContiguous ? self : self.Clone();
 
         /// <summary>A contiguous copy with its own storage, as <c>torch.clone</c>.</summary>
         public Tensor Clone()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var result = new Tensor(self.CopyOfValues(), self.Dims);
             return Record(result, self, "CloneBackward0", g => g);
         }
@@ -100,6 +110,7 @@ public static class ShapeOps
         /// <summary>Swaps two dims (a view), as <c>torch.transpose</c>.</summary>
         public Tensor Transpose(int dim0, int dim1)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int a = Shapes.WrapDim(dim0, self.Rank), b = Shapes.WrapDim(dim1, self.Rank);
             var order = Enumerable.Range(0, self.Rank).ToArray();
             if (self.Rank > 0) (order[a], order[b]) = (order[b], order[a]);
@@ -109,6 +120,7 @@ public static class ShapeOps
         /// <summary>Transpose of a tensor of at most 2 dims, as <c>Tensor.t()</c>.</summary>
         public Tensor T()
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank > 2)
                 throw new ArgumentException($"t() expects a tensor with <= 2 dimensions, but self is {self.Rank}D");
             int[] order = self.Rank == 2 ? [1, 0] : [.. Enumerable.Range(0, self.Rank)];
@@ -118,6 +130,7 @@ public static class ShapeOps
         /// <summary>Reorders the dims (a view), as <c>torch.permute</c>.</summary>
         public Tensor Permute(params int[] dims)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(dims);
             if (dims.Length != self.Rank)
                 throw new ArgumentException(
@@ -138,6 +151,7 @@ public static class ShapeOps
         /// <summary>Moves dim <paramref name="source"/> to position <paramref name="destination"/>, as <c>torch.movedim</c>.</summary>
         public Tensor Movedim(int source, int destination)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int from = Shapes.WrapDim(source, self.Rank), to = Shapes.WrapDim(destination, self.Rank);
             var order = Enumerable.Range(0, self.Rank).Where(d => d != from).ToList();
             order.Insert(to, from);
@@ -147,6 +161,7 @@ public static class ShapeOps
         /// <summary>Repeats dims of size 1 (stride 0, no copy) and prepends new dims; -1 keeps a size (<c>tensor.expand</c>).</summary>
         public Tensor Expand(params int[] sizes)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(sizes);
             if (sizes.Length < self.Rank)
                 throw new ArgumentException(
@@ -172,12 +187,13 @@ public static class ShapeOps
             }
             _ = Shapes.NumElements(shape);
             var result = self.AsView(shape, strides, self.Offset);
-            return Record(result, self, "ExpandBackward0", g => Differentiable.SumTo(g, self.Dims));
+            return Record(result, self, "ExpandBackward0", SumBackTo(self.Dims));
         }
 
         /// <summary>Expands to <paramref name="other"/>'s shape, as <c>tensor.expand_as</c>.</summary>
         public Tensor ExpandAs(Tensor other)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(other);
             return self.Expand(other.Dims);
         }
@@ -185,6 +201,7 @@ public static class ShapeOps
         /// <summary>Elements <paramref name="start"/> to start + length of dim <paramref name="dim"/> (a view), as <c>torch.narrow</c>.</summary>
         public Tensor Narrow(int dim, int start, int length)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank == 0) throw new ArgumentException("narrow() cannot be applied to a 0-dim tensor.");
             int d = Shapes.WrapDim(dim, self.Rank), size = self.Dims[d];
             if (start != size) start = Shapes.WrapDim(start, size);
@@ -196,6 +213,7 @@ public static class ShapeOps
         /// <summary>The slice at <paramref name="index"/> of dim <paramref name="dim"/>, which goes (a view), as <c>torch.select</c>.</summary>
         public Tensor Select(int dim, int index)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank == 0) throw new ArgumentException("select() cannot be applied to a 0-dim tensor.");
             int d = Shapes.WrapDim(dim, self.Rank), size = self.Dims[d];
             if (index < -size || index >= size)
@@ -209,6 +227,7 @@ public static class ShapeOps
         /// <summary>The diagonal of the (dim1, dim2) planes as the last dim (a view), as <c>torch.diagonal</c>.</summary>
         public Tensor Diagonal(int offset = 0, int dim1 = 0, int dim2 = 1)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int a = Shapes.WrapDim(dim1, self.Rank), b = Shapes.WrapDim(dim2, self.Rank);
             if (a == b) throw new ArgumentException($"diagonal dimensions cannot be identical {dim1}, {dim2}");
             int length = offset >= 0 ? Math.Min(self.Dims[a], self.Dims[b] - offset) : Math.Min(self.Dims[a] + offset, self.Dims[b]);
@@ -224,6 +243,7 @@ public static class ShapeOps
         /// <summary>Every slice of <paramref name="size"/> elements along <paramref name="dimension"/>, <paramref name="step"/> apart, as a new last dim (<c>tensor.unfold</c>).</summary>
         public Tensor Unfold(int dimension, int size, int step)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dimension, self.Rank);
             int length = self.Rank == 0 ? 1 : self.Dims[d], stride = self.Rank == 0 ? 1 : self.StrideArray[d];
             if (size > length) throw new ArgumentException($"maximum size for tensor at dimension {d} is {length} but size is {size}");
@@ -240,6 +260,7 @@ public static class ShapeOps
         /// </summary>
         public Tensor AsStrided(int[] size, int[] stride, int? storageOffset = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(size);
             ArgumentNullException.ThrowIfNull(stride);
             if (size.Length != stride.Length)
@@ -256,6 +277,7 @@ public static class ShapeOps
         /// <summary>Pieces of <paramref name="splitSize"/> along <paramref name="dim"/>, the last one shorter (views), as <c>torch.split</c>.</summary>
         public Tensor[] Split(int splitSize, int dim = 0)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank == 0) throw new ArgumentException("split expects at least a 1-dimensional tensor");
             if (splitSize < 0) throw new ArgumentException($"split expects split_size be non-negative, but got split_size={splitSize}");
             int d = Shapes.WrapDim(dim, self.Rank), size = self.Dims[d];
@@ -269,6 +291,7 @@ public static class ShapeOps
         /// <summary>Pieces of the given sizes along <paramref name="dim"/> (views), as <c>torch.split</c> with a list.</summary>
         public Tensor[] Split(int[] splitSizes, int dim = 0)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(splitSizes);
             if (self.Rank == 0) throw new ArgumentException("split expects at least a 1-dimensional tensor");
             int d = Shapes.WrapDim(dim, self.Rank);
@@ -281,6 +304,7 @@ public static class ShapeOps
         /// <summary>At most <paramref name="chunks"/> pieces of equal size (the last smaller) along <paramref name="dim"/>, as <c>torch.chunk</c>.</summary>
         public Tensor[] Chunk(int chunks, int dim = 0)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank == 0) throw new ArgumentException("chunk expects at least a 1-dimensional tensor");
             if (chunks <= 0) throw new ArgumentException($"chunk expects `chunks` to be greater than 0, got: {chunks}");
             int d = Shapes.WrapDim(dim, self.Rank);
@@ -293,6 +317,7 @@ public static class ShapeOps
         /// <summary>The slices along <paramref name="dim"/>, each without that dim (views), as <c>torch.unbind</c>.</summary>
         public Tensor[] Unbind(int dim = 0)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.Rank == 0) throw new ArgumentException("Dimension specified as 0 but tensor has no dimensions");
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = new Tensor[self.Dims[d]];
@@ -310,7 +335,7 @@ public static class ShapeOps
     internal static Tensor Alias(Tensor self, int[] shape, string name)
     {
         var result = self.AsView(shape, ViewStrides(self, shape) ?? throw new InvalidOperationException("alias of a non-viewable layout"), self.Offset);
-        return Record(result, self, name, g => g.Reshape(self.Dims));
+        return Record(result, self, name, ReshapeTo(self.Dims));
     }
 
     /// <summary>Elements [start, end) with <paramref name="step"/> of dim <paramref name="d"/>: PyTorch's slice, recorded as SliceBackward0.</summary>
@@ -344,6 +369,12 @@ public static class ShapeOps
         view.MultiOutputOf = name;
         return view;
     }
+
+    // Backward closures made in these static helpers capture only the shape, never the input tensor (a lambda in the
+    // op's body would share its closure class with any other lambda there that reads self).
+    private static Func<Tensor, Tensor> ReshapeTo(int[] shape) => g => g.Reshape(shape);
+
+    private static Func<Tensor, Tensor> SumBackTo(int[] shape) => g => Differentiable.SumTo(g, shape);
 
     private static Tensor Record(Tensor result, Tensor self, string name, Func<Tensor, Tensor> backward)
     {
@@ -415,7 +446,8 @@ public static class ShapeOps
                 inferred = i;
             }
             else if (shape[i] < 0) throw new ArgumentException($"invalid shape dimension {shape[i]}");
-            else known = checked(known * shape[i]);
+            // Saturates past int.MaxValue (no count can match then), so the product cannot overflow.
+            else known = known <= int.MaxValue ? known * shape[i] : shape[i] == 0 ? 0 : known;
         }
         var result = (int[])shape.Clone();
         if (inferred >= 0 && known != 0 && count % known == 0) result[inferred] = (int)(count / known);

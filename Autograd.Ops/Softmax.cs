@@ -11,6 +11,7 @@ public static class SoftmaxOps
     {
         public Tensor Softmax(int dim)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = Normalize(self, d, log: false);
             // dy = y * (g - sum(g * y))
@@ -21,6 +22,7 @@ public static class SoftmaxOps
 
         public Tensor LogSoftmax(int dim)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = Normalize(self, d, log: true);
             // dx = g - softmax * sum(g)

@@ -3,19 +3,19 @@ namespace Autograd;
 public static partial class Torch
 {
     /// <summary><c>torch.tensor</c> of a matrix: a float32 tensor holding a copy of <paramref name="data"/>, row-major.</summary>
-    public static Tensor Tensor(float[,] data, bool requiresGrad = false) => Tensor((Array)data, requiresGrad);
+    public static Tensor Tensor(float[,] data, bool requiresGrad = false) => Tensor((Array)Argument.NotNull(data), requiresGrad);
 
     /// <summary><c>torch.tensor</c> of a matrix of doubles: a float64 tensor.</summary>
-    public static Tensor Tensor(double[,] data, bool requiresGrad = false) => Tensor((Array)data, requiresGrad);
+    public static Tensor Tensor(double[,] data, bool requiresGrad = false) => Tensor((Array)Argument.NotNull(data), requiresGrad);
 
     /// <summary><c>torch.tensor</c> of a 3-D array: a float32 tensor.</summary>
-    public static Tensor Tensor(float[,,] data, bool requiresGrad = false) => Tensor((Array)data, requiresGrad);
+    public static Tensor Tensor(float[,,] data, bool requiresGrad = false) => Tensor((Array)Argument.NotNull(data), requiresGrad);
 
     /// <summary><c>torch.tensor</c> of a 3-D array of doubles: a float64 tensor.</summary>
-    public static Tensor Tensor(double[,,] data, bool requiresGrad = false) => Tensor((Array)data, requiresGrad);
+    public static Tensor Tensor(double[,,] data, bool requiresGrad = false) => Tensor((Array)Argument.NotNull(data), requiresGrad);
 
     /// <summary><c>torch.tensor</c> of a matrix of integers: an int64 tensor.</summary>
-    public static Tensor Tensor(long[,] data) => Tensor((Array)data);
+    public static Tensor Tensor(long[,] data) => Tensor((Array)Argument.NotNull(data));
 
     /// <summary><c>torch.tensor([[True, False], ...])</c>: a 2-D Bool tensor.</summary>
     public static Tensor Tensor(bool[,] data) => Tensor((Array)data);
@@ -115,6 +115,7 @@ public static partial class Torch
     public static Tensor FullLike(Tensor t, double value)
     {
         ArgumentNullException.ThrowIfNull(t);
+        Kernels.CheckScalar(t.DType, value);
         return Kernels.Full(t.DType, [.. t.Dims], value);
     }
 

@@ -40,7 +40,7 @@ public static partial class Torch
     public static Tensor RandLike(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
-        if (t.DType == DType.Int64) throw new ArgumentException("\"check_uniform_bounds\" not implemented for 'Long'");
+        if (!t.DType.IsFloating()) throw new ArgumentException($"\"check_uniform_bounds\" not implemented for '{t.DType.ScalarName()}'");
         return Rand([.. t.Dims], t.DType);
     }
 
@@ -48,7 +48,7 @@ public static partial class Torch
     public static Tensor RandnLike(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
-        if (t.DType == DType.Int64) throw new ArgumentException("\"normal_kernel_cpu\" not implemented for 'Long'");
+        if (!t.DType.IsFloating()) throw new ArgumentException($"\"normal_kernel_cpu\" not implemented for '{t.DType.ScalarName()}'");
         return Randn([.. t.Dims], t.DType);
     }
 }

@@ -14,6 +14,7 @@ public static partial class Torch
     /// <remarks>PyTorch 1.13's weights_only loader cannot read Python floats (doubles); torch.load without it, and 2.x, can.</remarks>
     public static void Save(object obj, string path)
     {
+        ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(path);
         FileIO.WriteAtomically(path, stream => TorchZip.Write(obj, stream));
     }

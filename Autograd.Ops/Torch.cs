@@ -30,10 +30,10 @@ public static partial class Torch
     public static Tensor Ones(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) => Filled(shape, dtype, requiresGrad, 1);
 
     /// <summary>A 1-D float32 tensor holding a copy of <paramref name="data"/>.</summary>
-    public static Tensor Tensor(float[] data, bool requiresGrad = false) => Leaf((float[])data.Clone(), [data.Length], requiresGrad);
+    public static Tensor Tensor(float[] data, bool requiresGrad = false) => Leaf((float[])Argument.NotNull(data).Clone(), [data.Length], requiresGrad);
 
     /// <summary>A 1-D float64 tensor holding a copy of <paramref name="data"/>.</summary>
-    public static Tensor Tensor(double[] data, bool requiresGrad = false) => Leaf((double[])data.Clone(), [data.Length], requiresGrad);
+    public static Tensor Tensor(double[] data, bool requiresGrad = false) => Leaf((double[])Argument.NotNull(data).Clone(), [data.Length], requiresGrad);
 
     /// <summary>A 1-D Bool tensor, as <c>torch.tensor([True, False])</c>.</summary>
     public static Tensor Tensor(bool[] data)
@@ -43,54 +43,54 @@ public static partial class Torch
     }
 
     /// <summary>A 1-D int64 tensor, as torch.LongTensor.</summary>
-    public static Tensor Tensor(long[] data) => new((long[])data.Clone(), [data.Length]);
+    public static Tensor Tensor(long[] data) => new((long[])Argument.NotNull(data).Clone(), [data.Length]);
 
     /// <summary>A 0-d float32 tensor, as torch.tensor(3.5).</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32, bool requiresGrad = false) =>
         Filled([], dtype, requiresGrad, value);
 
-    public static Tensor Softmax(Tensor x, int dim) => x.Softmax(dim);
-    public static Tensor LogSoftmax(Tensor x, int dim) => x.LogSoftmax(dim);
-    public static Tensor Log(Tensor x) => x.Log();
-    public static Tensor Exp(Tensor x) => x.Exp();
-    public static Tensor Sum(Tensor x) => x.Sum();
-    public static Tensor Sum(Tensor x, int dim, bool keepDim = false) => x.Sum(dim, keepDim);
-    public static Tensor Mean(Tensor x) => x.Mean();
-    public static Tensor Mean(Tensor x, int dim, bool keepDim = false) => x.Mean(dim, keepDim);
-    public static Tensor Max(Tensor x) => x.Max();
-    public static (Tensor Values, Tensor Indices) Max(Tensor x, int dim, bool keepDim = false) => x.Max(dim, keepDim);
-    public static Tensor MatMul(Tensor a, Tensor b) => a.MatMul(b);
-    public static Tensor Mm(Tensor a, Tensor b) => a.MatMul(b);
-    public static Tensor Scatter(Tensor x, int dim, Tensor index, double value) => x.Scatter(dim, index, value);
-    public static Tensor Scatter(Tensor x, int dim, Tensor index, Tensor src) => x.Scatter(dim, index, src);
-    public static Tensor Gather(Tensor x, int dim, Tensor index) => x.Gather(dim, index);
-    public static Tensor Unsqueeze(Tensor x, int dim) => x.Unsqueeze(dim);
-    public static Tensor Reshape(Tensor x, params int[] shape) => x.Reshape(shape);
-    public static Tensor Clone(Tensor x) => x.Clone();
-    public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
-    public static Tensor Relu(Tensor x) => x.Relu();
-    public static Tensor Tanh(Tensor x) => x.Tanh();
-    public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
-    public static Tensor Pow(Tensor x, double exponent) => x.Pow(exponent);
-    public static Tensor Pow(Tensor x, Tensor exponent) => x.Pow(exponent);
-    public static Tensor Sqrt(Tensor x) => x.Sqrt();
-    public static Tensor Abs(Tensor x) => x.Abs();
-    public static Tensor Add(Tensor x, Tensor other, double alpha = 1) => x.Add(other, alpha);
-    public static Tensor Sub(Tensor x, Tensor other, double alpha = 1) => x.Sub(other, alpha);
-    public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2) => input.Addmm(mat1, mat2);
-    public static Tensor Bmm(Tensor input, Tensor mat2) => input.Bmm(mat2);
-    public static Tensor Squeeze(Tensor x) => x.Squeeze();
-    public static Tensor Squeeze(Tensor x, int dim) => x.Squeeze(dim);
-    public static Tensor Flatten(Tensor x, int startDim = 0, int endDim = -1) => x.Flatten(startDim, endDim);
-    public static Tensor Argmax(Tensor x) => x.Argmax();
-    public static Tensor Argmax(Tensor x, int dim, bool keepDim = false) => x.Argmax(dim, keepDim);
-    public static Tensor Eq(Tensor x, Tensor other) => x.Eq(other);
-    public static Tensor Ne(Tensor x, Tensor other) => x.Ne(other);
-    public static Tensor Lt(Tensor x, Tensor other) => x.Lt(other);
-    public static Tensor Le(Tensor x, Tensor other) => x.Le(other);
-    public static Tensor Gt(Tensor x, Tensor other) => x.Gt(other);
-    public static Tensor Ge(Tensor x, Tensor other) => x.Ge(other);
-    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Comparisons.Where(condition, x, y);
+    public static Tensor Softmax(Tensor x, int dim) => Argument.NotNull(x).Softmax(dim);
+    public static Tensor LogSoftmax(Tensor x, int dim) => Argument.NotNull(x).LogSoftmax(dim);
+    public static Tensor Log(Tensor x) => Argument.NotNull(x).Log();
+    public static Tensor Exp(Tensor x) => Argument.NotNull(x).Exp();
+    public static Tensor Sum(Tensor x) => Argument.NotNull(x).Sum();
+    public static Tensor Sum(Tensor x, int dim, bool keepDim = false) => Argument.NotNull(x).Sum(dim, keepDim);
+    public static Tensor Mean(Tensor x) => Argument.NotNull(x).Mean();
+    public static Tensor Mean(Tensor x, int dim, bool keepDim = false) => Argument.NotNull(x).Mean(dim, keepDim);
+    public static Tensor Max(Tensor x) => Argument.NotNull(x).Max();
+    public static (Tensor Values, Tensor Indices) Max(Tensor x, int dim, bool keepDim = false) => Argument.NotNull(x).Max(dim, keepDim);
+    public static Tensor MatMul(Tensor a, Tensor b) => Argument.NotNull(a).MatMul(Argument.NotNull(b));
+    public static Tensor Mm(Tensor a, Tensor b) => Argument.NotNull(a).MatMul(Argument.NotNull(b));
+    public static Tensor Scatter(Tensor x, int dim, Tensor index, double value) => Argument.NotNull(x).Scatter(dim, Argument.NotNull(index), value);
+    public static Tensor Scatter(Tensor x, int dim, Tensor index, Tensor src) => Argument.NotNull(x).Scatter(dim, Argument.NotNull(index), Argument.NotNull(src));
+    public static Tensor Gather(Tensor x, int dim, Tensor index) => Argument.NotNull(x).Gather(dim, Argument.NotNull(index));
+    public static Tensor Unsqueeze(Tensor x, int dim) => Argument.NotNull(x).Unsqueeze(dim);
+    public static Tensor Reshape(Tensor x, params int[] shape) => Argument.NotNull(x).Reshape(shape);
+    public static Tensor Clone(Tensor x) => Argument.NotNull(x).Clone();
+    public static Tensor Transpose(Tensor x, int dim0, int dim1) => Argument.NotNull(x).Transpose(dim0, dim1);
+    public static Tensor Relu(Tensor x) => Argument.NotNull(x).Relu();
+    public static Tensor Tanh(Tensor x) => Argument.NotNull(x).Tanh();
+    public static Tensor Sigmoid(Tensor x) => Argument.NotNull(x).Sigmoid();
+    public static Tensor Pow(Tensor x, double exponent) => Argument.NotNull(x).Pow(exponent);
+    public static Tensor Pow(Tensor x, Tensor exponent) => Argument.NotNull(x).Pow(Argument.NotNull(exponent));
+    public static Tensor Sqrt(Tensor x) => Argument.NotNull(x).Sqrt();
+    public static Tensor Abs(Tensor x) => Argument.NotNull(x).Abs();
+    public static Tensor Add(Tensor x, Tensor other, double alpha = 1) => Argument.NotNull(x).Add(Argument.NotNull(other), alpha);
+    public static Tensor Sub(Tensor x, Tensor other, double alpha = 1) => Argument.NotNull(x).Sub(Argument.NotNull(other), alpha);
+    public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2) => Argument.NotNull(input).Addmm(mat1, mat2);
+    public static Tensor Bmm(Tensor input, Tensor mat2) => Argument.NotNull(input).Bmm(Argument.NotNull(mat2));
+    public static Tensor Squeeze(Tensor x) => Argument.NotNull(x).Squeeze();
+    public static Tensor Squeeze(Tensor x, int dim) => Argument.NotNull(x).Squeeze(dim);
+    public static Tensor Flatten(Tensor x, int startDim = 0, int endDim = -1) => Argument.NotNull(x).Flatten(startDim, endDim);
+    public static Tensor Argmax(Tensor x) => Argument.NotNull(x).Argmax();
+    public static Tensor Argmax(Tensor x, int dim, bool keepDim = false) => Argument.NotNull(x).Argmax(dim, keepDim);
+    public static Tensor Eq(Tensor x, Tensor other) => Argument.NotNull(x).Eq(Argument.NotNull(other));
+    public static Tensor Ne(Tensor x, Tensor other) => Argument.NotNull(x).Ne(Argument.NotNull(other));
+    public static Tensor Lt(Tensor x, Tensor other) => Argument.NotNull(x).Lt(Argument.NotNull(other));
+    public static Tensor Le(Tensor x, Tensor other) => Argument.NotNull(x).Le(Argument.NotNull(other));
+    public static Tensor Gt(Tensor x, Tensor other) => Argument.NotNull(x).Gt(Argument.NotNull(other));
+    public static Tensor Ge(Tensor x, Tensor other) => Argument.NotNull(x).Ge(Argument.NotNull(other));
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Comparisons.Where(Argument.NotNull(condition), Argument.NotNull(x), Argument.NotNull(y));
 
     /// <summary>torch.cat: joins tensors along an existing dim.</summary>
     public static Tensor Cat(Tensor[] tensors, int dim = 0) => Joining.Cat(tensors, dim);
@@ -99,7 +99,7 @@ public static partial class Torch
     public static Tensor Stack(Tensor[] tensors, int dim = 0) => Joining.Stack(tensors, dim);
 
     /// <summary>Zeroes each element with probability <paramref name="p"/> and scales the rest by 1 / (1 - p) when <paramref name="train"/>.</summary>
-    public static Tensor Dropout(Tensor input, double p = 0.5, bool train = true) => NN.Dropout.Apply(input, p, train);
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool train = true) => NN.Dropout.Apply(Argument.NotNull(input), p, train);
 
     private static Tensor Random(int[] shape, DType dtype, bool requiresGrad, string kernel, SpanFill<float> single, SpanFill<double> dbl)
     {
@@ -111,8 +111,12 @@ public static partial class Torch
 
     private delegate void SpanFill<T>(Span<T> destination);
 
-    private static Tensor Filled(int[] shape, DType dtype, bool requiresGrad, double value) =>
-        WithRequiresGrad(Kernels.Full(dtype, ValidShape(shape), value), requiresGrad);
+    private static Tensor Filled(int[] shape, DType dtype, bool requiresGrad, double value)
+    {
+        var validShape = ValidShape(shape);
+        Kernels.CheckScalar(dtype, value);
+        return WithRequiresGrad(Kernels.Full(dtype, validShape, value), requiresGrad);
+    }
 
     private static Tensor Leaf(Array data, int[] shape, bool requiresGrad) => WithRequiresGrad(new Tensor(data, shape), requiresGrad);
 
@@ -126,6 +130,7 @@ public static partial class Torch
 
     private static int[] ValidShape(int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         foreach (int size in shape)
         {
             if (size < 0) throw new ArgumentException($"Trying to create tensor with negative dimension {size}: {Shapes.Format(shape)}");

@@ -7,6 +7,7 @@ namespace Autograd.Tests;
 /// Mean, and the broadcast-gradient reduction (SumTo); and the same bits whatever the thread count here.
 /// </summary>
 [TestFixture]
+[Category("Slow")]
 public class CascadeSumTests
 {
     public static IEnumerable<TestCaseData> CaseData() => MathGolden.Cascade.Select(c => new TestCaseData(c).SetArgDisplayNames(c.Name));

@@ -9,6 +9,7 @@ namespace Autograd.Tests;
 /// and subnormal results, its independence from where an element sits in a span, and the ops built on it against
 /// float64 references.
 /// </summary>
+[Category("Slow")]
 public class FastExpTests
 {
     /// <summary>The vector widths this machine runs, each as the kernel at that width.</summary>

@@ -49,6 +49,7 @@ internal enum MutationKind { Truncate, FlipBits, HugeNumber, Insert }
 /// extreme numbers written over them or bytes inserted. The only allowed outcomes are a result or an
 /// <see cref="InvalidDataException"/>, and no case may allocate far more than the file could hold.
 /// </summary>
+[Category("Slow")]
 public class FormatFuzzTests
 {
     private const uint Stream = 7;

@@ -355,7 +355,7 @@ public class FormatsTests
     /// samples/from_pytorch.cs runs the model PyTorch trained with PyTorch's outputs, and saves its fine-tuned model in a
     /// file whose state dict reproduces the outputs saved next to it (tools/check_torch_files.py checks it with PyTorch).
     /// </summary>
-    [Test]
+    [Test, Category("Slow")]
     public void FromPyTorchSample_MatchesPyTorch_AndSavesItsModel()
     {
         string root = TestContext.CurrentContext.TestDirectory;

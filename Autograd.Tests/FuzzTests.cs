@@ -35,6 +35,7 @@ internal sealed record FuzzProgram(FuzzInput[] Inputs, FuzzStep[] Steps)
 /// reference, and the gradients of a weighted sum of all results must match central differences of the reference.
 /// </summary>
 [TestFixture]
+[Category("Slow")]
 public class FuzzTests
 {
     private const int Cases = 20_000;

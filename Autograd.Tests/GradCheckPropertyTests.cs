@@ -10,6 +10,7 @@ namespace Autograd.Tests;
 /// denominators away from zero, unique indices where Scatter overwrites. The fused losses also match the same loss
 /// built from primitive ops, in value and in both backward paths, for every form.
 /// </summary>
+[Category("Slow")]
 public partial class GradCheckPropertyTests
 {
     /// <summary>Random cases per op; each runs GradCheck and GradGradCheck.</summary>

@@ -5,6 +5,7 @@ namespace Autograd.Tests;
 
 /// <summary>Every C# block of README.md is a complete program that runs: the README cannot drift from the API.</summary>
 [NonParallelizable]
+[Category("Slow")]
 public class ReadmeTests
 {
     private static readonly string RepoRoot = FindRepoRoot();

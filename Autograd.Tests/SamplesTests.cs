@@ -6,6 +6,7 @@ namespace Autograd.Tests;
 
 /// <summary>Runs each seed sample as a user would (dotnet run samples/NAME.cs) and compares with what PyTorch printed.</summary>
 [NonParallelizable]
+[Category("Slow")]
 public class SamplesTests
 {
     private static readonly string RepoRoot = FindRepoRoot();

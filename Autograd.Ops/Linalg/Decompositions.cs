@@ -192,11 +192,30 @@ internal static class Decompositions
         });
     }
 
+    private static void Identities<T>(T[] matrices, int batches, int n) where T : struct, IFloatingPointIeee754<T>
+    {
+        Array.Clear(matrices, 0, batches * n * n);
+        for (int b = 0; b < batches; b++)
+        {
+            for (int i = 0; i < n; i++) matrices[(b * n + i) * n + i] = T.One;
+        }
+    }
+
     /// <summary>U (m x m or m x k), S (k, descending) and Vh (n x n or k x n) of each matrix, k = min(m, n).</summary>
     public static void Svd<T>(T[] a, T[] u, T[] s, T[] vh, int batches, int m, int n, bool full)
         where T : struct, IEquatable<T>, IFormattable, IFloatingPointIeee754<T>
     {
         int k = Math.Min(m, n);
+        if (k == 0)
+        {
+            // An empty matrix has no singular values; its square factors are identities, as LAPACK's (MathNet cannot factor it).
+            if (full)
+            {
+                Identities(u, batches, m);
+                Identities(vh, batches, n);
+            }
+            return;
+        }
         ForEach(batches, 20L * m * n * k, b =>
         {
             var svd = Read(a, b, m, n).Svd(computeVectors: true);

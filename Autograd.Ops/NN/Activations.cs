@@ -5,27 +5,27 @@ namespace Autograd.NN;
 /// <summary>torch.nn.ReLU.</summary>
 public sealed class ReLU : Module
 {
-    public override Tensor Forward(Tensor input) => input.Relu();
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).Relu();
 }
 
 /// <summary>torch.nn.Tanh.</summary>
 public sealed class Tanh : Module
 {
-    public override Tensor Forward(Tensor input) => input.Tanh();
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).Tanh();
 }
 
 /// <summary>torch.nn.Sigmoid.</summary>
 public sealed class Sigmoid : Module
 {
-    public override Tensor Forward(Tensor input) => input.Sigmoid();
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).Sigmoid();
 }
 
 /// <summary>torch.nn.GELU: exact (approximate "none") or the tanh approximation.</summary>
 public sealed class GELU(string approximate = "none") : Module
 {
-    public string Approximate { get; } = approximate;
+    public string Approximate { get; } = Argument.NotNull(approximate);
 
-    public override Tensor Forward(Tensor input) => Functional.Gelu(input, Approximate);
+    public override Tensor Forward(Tensor input) => Functional.Gelu(Argument.NotNull(input), Approximate);
 
     protected override string ExtraRepr() => $"approximate='{Approximate}'";
 }
@@ -33,7 +33,7 @@ public sealed class GELU(string approximate = "none") : Module
 /// <summary>torch.nn.SiLU: x σ(x).</summary>
 public sealed class SiLU : Module
 {
-    public override Tensor Forward(Tensor input) => Functional.Silu(input);
+    public override Tensor Forward(Tensor input) => Functional.Silu(Argument.NotNull(input));
 }
 
 /// <summary>torch.nn.LeakyReLU.</summary>
@@ -41,7 +41,7 @@ public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
 {
     public double NegativeSlope { get; } = negativeSlope;
 
-    public override Tensor Forward(Tensor input) => Functional.LeakyRelu(input, NegativeSlope);
+    public override Tensor Forward(Tensor input) => Functional.LeakyRelu(Argument.NotNull(input), NegativeSlope);
 
     protected override string ExtraRepr() => $"negative_slope={PythonRepr.Float(NegativeSlope)}";
 }
@@ -51,7 +51,7 @@ public sealed class ELU(double alpha = 1.0) : Module
 {
     public double Alpha { get; } = alpha;
 
-    public override Tensor Forward(Tensor input) => Functional.Elu(input, Alpha);
+    public override Tensor Forward(Tensor input) => Functional.Elu(Argument.NotNull(input), Alpha);
 
     protected override string ExtraRepr() => $"alpha={PythonRepr.Float(Alpha)}";
 }
@@ -63,7 +63,7 @@ public sealed class Softplus(double beta = 1, double threshold = 20) : Module
 
     public double Threshold { get; } = threshold;
 
-    public override Tensor Forward(Tensor input) => Functional.Softplus(input, Beta, Threshold);
+    public override Tensor Forward(Tensor input) => Functional.Softplus(Argument.NotNull(input), Beta, Threshold);
 
     protected override string ExtraRepr() => $"beta={PythonRepr.Number(Beta)}, threshold={PythonRepr.Number(Threshold)}";
 }
@@ -73,7 +73,7 @@ public sealed class Softmax(int dim) : Module
 {
     public int Dim { get; } = dim;
 
-    public override Tensor Forward(Tensor input) => input.Softmax(Dim);
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).Softmax(Dim);
 
     protected override string ExtraRepr() => $"dim={Dim}";
 }
@@ -83,7 +83,7 @@ public sealed class LogSoftmax(int dim) : Module
 {
     public int Dim { get; } = dim;
 
-    public override Tensor Forward(Tensor input) => input.LogSoftmax(Dim);
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).LogSoftmax(Dim);
 
     protected override string ExtraRepr() => $"dim={Dim}";
 }

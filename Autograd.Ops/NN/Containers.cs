@@ -17,6 +17,7 @@ public sealed class ModuleList : Module, IEnumerable<Module>
     /// <summary><c>nn.ModuleList([a, b, ...])</c>.</summary>
     public ModuleList(params Module[] modules) : this((IEnumerable<Module>)modules)
     {
+        ArgumentNullException.ThrowIfNull(modules);
     }
 
     /// <summary><c>len(list)</c>.</summary>
@@ -83,7 +84,7 @@ public sealed class ModuleDict : Module, IEnumerable<KeyValuePair<string, Module
     public Module this[string key]
     {
         get => modules.TryGetValue(key, out var module) ? module : throw new KeyNotFoundException($"'{key}'");
-        set => modules[key] = RegisterModule(key, value);
+        set => modules[Argument.NotNull(key)] = RegisterModule(key, Argument.NotNull(value));
     }
 
     /// <summary><c>dict.keys()</c>.</summary>
@@ -116,7 +117,7 @@ public sealed class ModuleDict : Module, IEnumerable<KeyValuePair<string, Module
 /// <summary>torch.nn.Identity: returns its input.</summary>
 public sealed class Identity : Module
 {
-    public override Tensor Forward(Tensor input) => input;
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input);
 }
 
 /// <summary>torch.nn.Flatten: merges dims <c>startDim</c> to <c>endDim</c> (by default all but the batch dim).</summary>
@@ -128,7 +129,7 @@ public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
     /// <summary>The last dim merged.</summary>
     public int EndDim { get; } = endDim;
 
-    public override Tensor Forward(Tensor input) => input.Flatten(StartDim, EndDim);
+    public override Tensor Forward(Tensor input) => Argument.NotNull(input).Flatten(StartDim, EndDim);
 
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }
@@ -155,6 +156,7 @@ public sealed class Unflatten : Module
 
     public override Tensor Forward(Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         int dim = Shapes.WrapDim(Dim, input.Rank);
         int known = sizes.Where(s => s != -1).Aggregate(1, (a, b) => a * b);
         int size = input.Dims[dim];

@@ -17,7 +17,7 @@ public sealed class Dropout : Module
 
     public double P { get; }
 
-    public override Tensor Forward(Tensor input) => Apply(input, P, Training);
+    public override Tensor Forward(Tensor input) => Apply(Argument.NotNull(input), P, Training);
 
     protected override string ExtraRepr() => $"p={PythonText.Float(P)}, inplace=False";
 

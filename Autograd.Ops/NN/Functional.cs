@@ -16,6 +16,8 @@ public static partial class Functional
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null,
         long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
         LossReduction.RequireStandard(reduction);
         // PyTorch reads a target shaped like the input as probabilities, whatever its dtype.
         return input.Dims.AsSpan().SequenceEqual(target.Dims)
@@ -27,6 +29,8 @@ public static partial class Functional
     public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null,
         long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
         LossReduction.RequireStandard(reduction);
         return ClassLoss.Compute(input, target, weight, ignoreIndex, reduction, 0.0, fromLogits: false);
     }
@@ -34,6 +38,7 @@ public static partial class Functional
     /// <summary>One-hot encoding: an Int64 tensor of shape index.Shape + [numClasses]; -1 infers max + 1.</summary>
     public static Tensor OneHot(Tensor index, int numClasses = -1)
     {
+        ArgumentNullException.ThrowIfNull(index);
         if (index.DType != DType.Int64) throw new ArgumentException("one_hot is only applicable to index tensor.");
         var classes = index.Span<long>();
         if (classes.IsEmpty)

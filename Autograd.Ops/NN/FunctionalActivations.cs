@@ -4,19 +4,19 @@ namespace Autograd.NN;
 public static partial class Functional
 {
     /// <summary>F.relu.</summary>
-    public static Tensor Relu(Tensor input) => input.Relu();
+    public static Tensor Relu(Tensor input) => Argument.NotNull(input).Relu();
 
     /// <summary>F.tanh (torch.tanh).</summary>
-    public static Tensor Tanh(Tensor input) => input.Tanh();
+    public static Tensor Tanh(Tensor input) => Argument.NotNull(input).Tanh();
 
     /// <summary>F.sigmoid (torch.sigmoid).</summary>
-    public static Tensor Sigmoid(Tensor input) => input.Sigmoid();
+    public static Tensor Sigmoid(Tensor input) => Argument.NotNull(input).Sigmoid();
 
     /// <summary>F.softmax along <paramref name="dim"/>.</summary>
-    public static Tensor Softmax(Tensor input, int dim) => input.Softmax(dim);
+    public static Tensor Softmax(Tensor input, int dim) => Argument.NotNull(input).Softmax(dim);
 
     /// <summary>F.log_softmax along <paramref name="dim"/>.</summary>
-    public static Tensor LogSoftmax(Tensor input, int dim) => input.LogSoftmax(dim);
+    public static Tensor LogSoftmax(Tensor input, int dim) => Argument.NotNull(input).LogSoftmax(dim);
 
     /// <summary>
     /// F.gelu: x Φ(x), exactly through erf with <paramref name="approximate"/> "none" (the default), or PyTorch's tanh

@@ -95,7 +95,8 @@ internal static class Padding
             case DType.Float32: Copy<float>(input, result, offsets); break;
             case DType.Float64: Copy<double>(input, result, offsets); break;
             case DType.Int64: Copy<long>(input, result, offsets); break;
-            default: throw new NotSupportedException($"pad of {input.DType}");
+            case DType.Bool: Copy<bool>(input, result, offsets); break;
+            default: throw new ArgumentException($"{(int)input.DType} is not a valid DType");
         }
 
         static void Copy<T>(Tensor input, Tensor result, int[] offsets) where T : unmanaged
@@ -187,9 +188,10 @@ internal static class IndexMap
             case DType.Float32: Take<float>(x, source, result); break;
             case DType.Float64: Take<double>(x, source, result); break;
             case DType.Int64: Take<long>(x, source, result); break;
-            default: throw new NotSupportedException($"pad of {x.DType}");
+            default: throw new ArgumentException($"\"{(name.StartsWith("Reflection", StringComparison.Ordinal) ? "reflection_pad" : "replication_pad")}\" not implemented for '{x.DType.ScalarName()}'");
         }
-        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, x.Dims, name)], saved: []);
+        int[] inputShape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, inputShape, name)], saved: []);
         return result;
 
         static void Take<T>(Tensor x, int[] source, Tensor result) where T : unmanaged
@@ -205,7 +207,8 @@ internal static class IndexMap
         var result = Tensor.Empty(g.DType, shape);
         if (g.DType == DType.Float32) Add<float>(g, source, result);
         else Add<double>(g, source, result);
-        if (Graph.NeedsGrad(g)) Graph.Record(result, name.Replace("Backward0", "BackwardBackward0"), [g], h => [Gather(h, source, g.Dims, name)], saved: []);
+        int[] gradShape = g.Dims;
+        if (Graph.NeedsGrad(g)) Graph.Record(result, name.Replace("Backward0", "BackwardBackward0"), [g], h => [Gather(h, source, gradShape, name)], saved: []);
         return result;
 
         static void Add<T>(Tensor g, int[] source, Tensor result) where T : unmanaged, System.Numerics.INumber<T>

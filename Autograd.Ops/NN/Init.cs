@@ -6,6 +6,7 @@ public static class Init
     /// <summary>Uniform samples in [a, b).</summary>
     public static Tensor Uniform_(Tensor tensor, double a = 0, double b = 1)
     {
+        ArgumentNullException.ThrowIfNull(tensor);
         using (GradMode.Disable()) return tensor.Uniform_(a, b);
     }
 
@@ -15,6 +16,7 @@ public static class Init
     /// </summary>
     public static Tensor KaimingUniform_(Tensor tensor, double a = 0)
     {
+        ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Count == 0) return tensor;   // PyTorch only warns: initializing a zero-element tensor does nothing.
         double gain = Math.Sqrt(2.0 / (1 + a * a));
         double std = gain / Math.Sqrt(FanIn(tensor));

@@ -40,6 +40,7 @@ public class Linear : Module
     /// <summary>F.linear as PyTorch 1.13 computes it: addmm for a batch of rows, else matmul then the bias.</summary>
     public override Tensor Forward(Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         Tensor weight = Weight;
         var bias = Bias;
         if (bias is not null && input.Rank == 2) return bias.Addmm(input, weight.T());

@@ -9,16 +9,27 @@ public sealed class Sequential : Module
 
     public Sequential(params Module[] modules)
     {
+        ArgumentNullException.ThrowIfNull(modules);
         this.modules = [.. modules];
         for (int i = 0; i < modules.Length; i++) RegisterModule(i.ToString(CultureInfo.InvariantCulture), modules[i]);
     }
 
     public int Count => modules.Length;
 
-    public Module this[int index] => modules[index];
+    /// <summary><c>seq[i]</c> (negative indices count from the end).</summary>
+    public Module this[int index]
+    {
+        get
+        {
+            int i = index < 0 ? index + modules.Length : index;
+            if (i < 0 || i >= modules.Length) throw new ArgumentOutOfRangeException(nameof(index), $"index {index} is out of range");
+            return modules[i];
+        }
+    }
 
     public override Tensor Forward(Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         foreach (var module in modules) input = module.Forward(input);
         return input;
     }

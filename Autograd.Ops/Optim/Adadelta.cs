@@ -14,7 +14,7 @@ public sealed class Adadelta : Optimizer
 
     /// <summary>Adadelta over parameter groups, the arguments being the defaults of options a group leaves unset.</summary>
     public Adadelta(IEnumerable<ParamGroup> paramGroups, double lr = 1.0, double rho = 0.9, double eps = 1e-6, double weightDecay = 0, bool maximize = false)
-        : base(paramGroups, Validated(lr, rho, eps, weightDecay, maximize))
+        : base(Argument.NotNull(paramGroups), Validated(lr, rho, eps, weightDecay, maximize))
     {
     }
 

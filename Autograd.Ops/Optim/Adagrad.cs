@@ -14,7 +14,7 @@ public sealed class Adagrad : Optimizer
 
     /// <summary>Adagrad over parameter groups, the arguments being the defaults of options a group leaves unset.</summary>
     public Adagrad(IEnumerable<ParamGroup> paramGroups, double lr = 1e-2, double lrDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double eps = 1e-10, bool maximize = false)
-        : base(paramGroups, Validated(lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize))
+        : base(Argument.NotNull(paramGroups), Validated(lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize))
     {
     }
 

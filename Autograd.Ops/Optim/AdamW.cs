@@ -14,7 +14,7 @@ public sealed class AdamW : Optimizer
 
     /// <summary>AdamW over parameter groups, the arguments being the defaults of options a group leaves unset.</summary>
     public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
-        : base(paramGroups, Adam.Validated(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+        : base(Argument.NotNull(paramGroups), Adam.Validated(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
     {
     }
 

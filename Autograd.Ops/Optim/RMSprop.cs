@@ -14,7 +14,7 @@ public sealed class RMSprop : Optimizer
 
     /// <summary>RMSprop over parameter groups, the arguments being the defaults of options a group leaves unset.</summary>
     public RMSprop(IEnumerable<ParamGroup> paramGroups, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false, bool maximize = false)
-        : base(paramGroups, Validated(lr, alpha, eps, weightDecay, momentum, centered, maximize))
+        : base(Argument.NotNull(paramGroups), Validated(lr, alpha, eps, weightDecay, momentum, centered, maximize))
     {
     }
 

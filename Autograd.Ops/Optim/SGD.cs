@@ -14,7 +14,7 @@ public sealed class SGD : Optimizer
 
     /// <summary>SGD over parameter groups; <paramref name="lr"/> may be left out when every group sets its own.</summary>
     public SGD(IEnumerable<ParamGroup> paramGroups, double? lr = null, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
-        : base(paramGroups, Validated(lr, momentum, dampening, weightDecay, nesterov, maximize))
+        : base(Argument.NotNull(paramGroups), Validated(lr, momentum, dampening, weightDecay, nesterov, maximize))
     {
     }
 

@@ -164,7 +164,7 @@ public abstract class ConvNd : Module
 public sealed class Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
     : ConvNd(inChannels, outChannels, [kernelSize], [stride], [padding], [dilation], groups, bias)
 {
-    public override Tensor Forward(Tensor input) => ConvOps.Apply(input, Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
+    public override Tensor Forward(Tensor input) => ConvOps.Apply(Argument.NotNull(input), Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
 }
 
 /// <summary>torch.nn.Conv2d: a 2-d convolution over (N, C, H, W) or unbatched (C, H, W) inputs.</summary>
@@ -179,7 +179,7 @@ public sealed class Conv2d : ConvNd
         (int, int)? dilation = null, int groups = 1, bool bias = true)
         : base(inChannels, outChannels, Repr.Pair(kernelSize), Repr.Pair(stride ?? (1, 1)), Repr.Pair(padding ?? (0, 0)), Repr.Pair(dilation ?? (1, 1)), groups, bias) { }
 
-    public override Tensor Forward(Tensor input) => ConvOps.Apply(input, Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
+    public override Tensor Forward(Tensor input) => ConvOps.Apply(Argument.NotNull(input), Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
 }
 
 /// <summary>Python's text for the values modules print.</summary>

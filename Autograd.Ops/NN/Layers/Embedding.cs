@@ -117,7 +117,7 @@ public sealed class Embedding : Module
     public int? PaddingIdx { get; }
     public Tensor Weight => OwnParameter("weight")!;
 
-    public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);
+    public override Tensor Forward(Tensor input) => Functional.Embedding(Argument.NotNull(input), Weight, PaddingIdx);
 
     protected override string ExtraRepr() => $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "");
 }

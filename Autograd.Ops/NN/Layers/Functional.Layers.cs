@@ -38,7 +38,7 @@ public static partial class Functional
     /// times weight plus bias when given (NativeLayerNormBackward0).
     /// </summary>
     public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
-        NormOps.LayerNorm(input, normalizedShape, weight, bias, eps);
+        NormOps.LayerNorm(input, Argument.NotNull(normalizedShape), weight, bias, eps);
 
     /// <summary>
     /// F.batch_norm over dim 1 of (N, C, ...). Training: normalizes with the batch's mean and biased variance and moves
@@ -53,5 +53,5 @@ public static partial class Functional
     /// F.embedding: the rows of <paramref name="weight"/> at the Int64 <paramref name="input"/> indices
     /// (EmbeddingBackward0); repeated indices add their gradients, the paddingIdx row gets none.
     /// </summary>
-    public static Tensor Embedding(Tensor input, Tensor weight, int? paddingIdx = null) => EmbeddingOps.Lookup(input, weight, paddingIdx);
+    public static Tensor Embedding(Tensor input, Tensor weight, int? paddingIdx = null) => EmbeddingOps.Lookup(Argument.NotNull(input), weight, paddingIdx);
 }

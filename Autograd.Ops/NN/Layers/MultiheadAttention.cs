@@ -36,7 +36,7 @@ public sealed class MultiheadAttention : Module
     public Linear OutProj { get; }
 
     /// <summary>Self-attention: the output of <c>Forward(input, input, input)</c>.</summary>
-    public override Tensor Forward(Tensor input) => Forward(input, input, input, needWeights: false).Output;
+    public override Tensor Forward(Tensor input) => Forward(Argument.NotNull(input), input, input, needWeights: false).Output;
 
     /// <summary>
     /// Attention of query over key/value. <paramref name="attnMask"/>, floating, (L, S) or (N·numHeads, L, S), is added

@@ -166,6 +166,7 @@ public sealed class LayerNorm : Module
 
     public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true)
     {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
         NormalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         ElementwiseAffine = elementwiseAffine;
@@ -182,7 +183,7 @@ public sealed class LayerNorm : Module
     public Tensor? Weight => OwnParameter("weight");
     public Tensor? Bias => OwnParameter("bias");
 
-    public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, [.. NormalizedShape], Weight, Bias, Eps);
+    public override Tensor Forward(Tensor input) => Functional.LayerNorm(Argument.NotNull(input), [.. NormalizedShape], Weight, Bias, Eps);
 
     protected override string ExtraRepr() =>
         $"{Repr.Tuple(NormalizedShape)}, eps={Repr.Float(Eps)}, elementwise_affine={(ElementwiseAffine ? "True" : "False")}";

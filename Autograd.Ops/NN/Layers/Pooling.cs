@@ -23,7 +23,8 @@ internal static class PoolOps
     private static Tensor Gather(Tensor x, Tensor indices)
     {
         var result = PoolKernels.Gather(x, indices);
-        if (Graph.NeedsGrad(x)) Graph.Record(result, "GatherBackward0", [x], u => [ScatterAdd(u, indices, x.Dims)], saved: []);
+        int[] shape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, "GatherBackward0", [x], u => [ScatterAdd(u, indices, shape)], saved: []);
         return result;
     }
 
@@ -52,7 +53,8 @@ internal static class PoolOps
     private static Tensor Average(Tensor x, PoolWindows p, string name, string adjointName)
     {
         var result = PoolKernels.Average(x, p);
-        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [AverageAdjoint(g, p, x.Dims, name, adjointName)], saved: []);
+        int[] shape = x.Dims;
+        if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [AverageAdjoint(g, p, shape, name, adjointName)], saved: []);
         return result;
     }
 
@@ -90,7 +92,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
     public int Stride { get; } = stride ?? kernelSize;
     public int Padding { get; } = padding;
 
-    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation=1, ceil_mode=False";
 }
@@ -102,7 +104,7 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     public int Stride { get; } = stride ?? kernelSize;
     public int Padding { get; } = padding;
 
-    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, KernelSize, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
 }
@@ -124,7 +126,7 @@ public sealed class AdaptiveAvgPool2d : Module
 
     public (int Height, int Width) OutputSize { get; }
 
-    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, OutputSize);
+    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(Argument.NotNull(input), OutputSize);
 
     protected override string ExtraRepr() => square ? $"output_size={OutputSize.Height}" : $"output_size=({OutputSize.Height}, {OutputSize.Width})";
 }

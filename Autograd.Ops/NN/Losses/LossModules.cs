@@ -22,13 +22,13 @@ public abstract class Loss : Module
 /// <summary>torch.nn.MSELoss: the mean (or sum, or each) of the squared differences.</summary>
 public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.MseLoss(input, target, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.MseLoss(Argument.NotNull(input), Argument.NotNull(target), Reduction);
 }
 
 /// <summary>torch.nn.L1Loss: the mean (or sum, or each) of the absolute differences.</summary>
 public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.L1Loss(input, target, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.L1Loss(Argument.NotNull(input), Argument.NotNull(target), Reduction);
 }
 
 /// <summary>torch.nn.SmoothL1Loss: quadratic below <see cref="Beta"/>, linear above.</summary>
@@ -36,7 +36,7 @@ public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double be
 {
     public double Beta { get; } = beta;
 
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.SmoothL1Loss(input, target, Reduction, Beta);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.SmoothL1Loss(Argument.NotNull(input), Argument.NotNull(target), Reduction, Beta);
 }
 
 /// <summary>torch.nn.HuberLoss: quadratic below <see cref="Delta"/>, delta-scaled linear above.</summary>
@@ -44,7 +44,7 @@ public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta
 {
     public double Delta { get; } = delta;
 
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.HuberLoss(input, target, Reduction, Delta);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.HuberLoss(Argument.NotNull(input), Argument.NotNull(target), Reduction, Delta);
 }
 
 /// <summary>torch.nn.BCELoss: binary cross-entropy of probabilities, with an optional weight per element.</summary>
@@ -52,7 +52,7 @@ public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reducti
 {
     public Tensor? Weight { get; } = weight;
 
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropy(input, target, Weight, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropy(Argument.NotNull(input), Argument.NotNull(target), Weight, Reduction);
 }
 
 /// <summary>torch.nn.BCEWithLogitsLoss: sigmoid and binary cross-entropy in one stable form, with optional weights.</summary>
@@ -63,7 +63,7 @@ public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction
     public Tensor? PosWeight { get; } = posWeight;
 
     public override Tensor Forward(Tensor input, Tensor target) =>
-        Functional.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
+        Functional.BinaryCrossEntropyWithLogits(Argument.NotNull(input), Argument.NotNull(target), Weight, Reduction, PosWeight);
 }
 
 /// <summary>torch.nn.KLDivLoss: KL divergence of log-probabilities from a (log-)probability target; BatchMean is the true KL per sample.</summary>
@@ -71,7 +71,7 @@ public sealed class KLDivLoss(Reduction reduction = Reduction.Mean, bool logTarg
 {
     public bool LogTarget { get; } = logTarget;
 
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.KlDiv(input, target, Reduction, LogTarget);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.KlDiv(Argument.NotNull(input), Argument.NotNull(target), Reduction, LogTarget);
 }
 
 /// <summary>torch.nn.NLLLoss: negative log-likelihood of log-probabilities against class indices.</summary>
@@ -81,7 +81,7 @@ public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Redu
 
     public long IgnoreIndex { get; } = ignoreIndex;
 
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(Argument.NotNull(input), Argument.NotNull(target), Weight, IgnoreIndex, Reduction);
 }
 
 /// <summary>torch.nn.CrossEntropyLoss: log-softmax and NLL in one, against class indices or class probabilities.</summary>
@@ -95,5 +95,5 @@ public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -
     public double LabelSmoothing { get; } = labelSmoothing;
 
     public override Tensor Forward(Tensor input, Tensor target) =>
-        Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+        Functional.CrossEntropy(Argument.NotNull(input), Argument.NotNull(target), Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }
