@@ -10,6 +10,8 @@ public static class Indexing
         /// <summary>Out of place, like torch.scatter: a copy with <paramref name="value"/> written at the indexed places.</summary>
         public Tensor Scatter(int dim, Tensor index, double value)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(index);
             int d = Shapes.WrapDim(dim, self.Rank);
             var places = Places(self, d, index, null, "scatter");
             var result = Copy(self);
@@ -22,6 +24,9 @@ public static class Indexing
         /// <summary>Out of place: a copy with src's elements written at the indexed places.</summary>
         public Tensor Scatter(int dim, Tensor index, Tensor src)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(index);
+            ArgumentNullException.ThrowIfNull(src);
             int d = Shapes.WrapDim(dim, self.Rank);
             var places = Places(self, d, index, src, "scatter");
             var result = Copy(self);
@@ -34,6 +39,9 @@ public static class Indexing
         /// <summary>Out of place: a copy with src's elements added at the indexed places.</summary>
         public Tensor ScatterAdd(int dim, Tensor index, Tensor src)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(index);
+            ArgumentNullException.ThrowIfNull(src);
             int d = Shapes.WrapDim(dim, self.Rank);
             var places = Places(self, d, index, src, "scatter_add");
             var result = Copy(self);
@@ -46,6 +54,8 @@ public static class Indexing
         /// <summary>Elements picked along <paramref name="dim"/> by <paramref name="index"/>; the result has index's shape.</summary>
         public Tensor Gather(int dim, Tensor index)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(index);
             int d = Shapes.WrapDim(dim, self.Rank);
             var places = Places(self, d, index, null, "gather");
             var result = Tensor.Empty(self.DType, index.Dims);
@@ -130,7 +140,20 @@ public static class Indexing
         {
             case DType.Float32: Write<float>(result, places, src, broadcastSource, accumulate); break;
             case DType.Float64: Write<double>(result, places, src, broadcastSource, accumulate); break;
-            default: Write<long>(result, places, src, broadcastSource, accumulate); break;
+            case DType.Int64: Write<long>(result, places, src, broadcastSource, accumulate); break;
+            default: WriteBool(result, places, Kernels.Cast(src, DType.Bool), broadcastSource, accumulate); break;
+        }
+    }
+
+    /// <summary>Bool elements: adding is a logical or, as PyTorch's bool arithmetic.</summary>
+    private static void WriteBool(Tensor result, (int[] Target, int[] Source) places, Tensor src, bool broadcastSource, bool accumulate)
+    {
+        var d = result.Span<bool>();
+        ReadOnlySpan<bool> s = src.Span<bool>();
+        for (int i = 0; i < places.Target.Length; i++)
+        {
+            bool value = s[broadcastSource ? 0 : places.Source[i]];
+            d[places.Target[i]] = accumulate ? d[places.Target[i]] | value : value;
         }
     }
 

@@ -18,55 +18,55 @@ public static class MathOps
     extension(Tensor self)
     {
         /// <summary>torch.sin.</summary>
-        public Tensor Sin() => Unary(self, TensorPrimitives.Sin, "SinBackward0", (g, r) => g * self.Cos(), saveResult: false);
+        public Tensor Sin() => Unary(Argument.NotNull(self), TensorPrimitives.Sin, "SinBackward0", (g, r) => g * self.Cos(), saveResult: false);
 
         /// <summary>torch.cos.</summary>
-        public Tensor Cos() => Unary(self, TensorPrimitives.Cos, "CosBackward0", (g, r) => g * -self.Sin(), saveResult: false);
+        public Tensor Cos() => Unary(Argument.NotNull(self), TensorPrimitives.Cos, "CosBackward0", (g, r) => g * -self.Sin(), saveResult: false);
 
         /// <summary>torch.tan.</summary>
-        public Tensor Tan() => Unary(self, TensorPrimitives.Tan, "TanBackward0", (g, r) => g * (r * r + 1), saveResult: true);
+        public Tensor Tan() => Unary(Argument.NotNull(self), TensorPrimitives.Tan, "TanBackward0", (g, r) => g * (r * r + 1), saveResult: true);
 
         /// <summary>torch.asin.</summary>
-        public Tensor Asin() => Unary(self, TensorPrimitives.Asin, "AsinBackward0", (g, r) => g * (1 - self * self).Rsqrt(), saveResult: false);
+        public Tensor Asin() => Unary(Argument.NotNull(self), TensorPrimitives.Asin, "AsinBackward0", (g, r) => g * (1 - self * self).Rsqrt(), saveResult: false);
 
         /// <summary>torch.acos.</summary>
-        public Tensor Acos() => Unary(self, TensorPrimitives.Acos, "AcosBackward0", (g, r) => g * -(1 - self * self).Rsqrt(), saveResult: false);
+        public Tensor Acos() => Unary(Argument.NotNull(self), TensorPrimitives.Acos, "AcosBackward0", (g, r) => g * -(1 - self * self).Rsqrt(), saveResult: false);
 
         /// <summary>torch.atan.</summary>
-        public Tensor Atan() => Unary(self, TensorPrimitives.Atan, "AtanBackward0", (g, r) => g / (self * self + 1), saveResult: false);
+        public Tensor Atan() => Unary(Argument.NotNull(self), TensorPrimitives.Atan, "AtanBackward0", (g, r) => g / (self * self + 1), saveResult: false);
 
         /// <summary>torch.sinh.</summary>
-        public Tensor Sinh() => Unary(self, Each(Math.Sinh), "SinhBackward0", (g, r) => g * self.Cosh(), saveResult: false);
+        public Tensor Sinh() => Unary(Argument.NotNull(self), Each(Math.Sinh), "SinhBackward0", (g, r) => g * self.Cosh(), saveResult: false);
 
         /// <summary>torch.cosh.</summary>
-        public Tensor Cosh() => Unary(self, Each(Math.Cosh), "CoshBackward0", (g, r) => g * self.Sinh(), saveResult: false);
+        public Tensor Cosh() => Unary(Argument.NotNull(self), Each(Math.Cosh), "CoshBackward0", (g, r) => g * self.Sinh(), saveResult: false);
 
         /// <summary>torch.log1p: log(1 + x), accurate near 0.</summary>
-        public Tensor Log1p() => Unary(self, Each(Log1p), "Log1PBackward0", (g, r) => g / (self + 1), saveResult: false);
+        public Tensor Log1p() => Unary(Argument.NotNull(self), Each(Log1p), "Log1PBackward0", (g, r) => g / (self + 1), saveResult: false);
 
         /// <summary>torch.expm1: exp(x) - 1, accurate near 0.</summary>
-        public Tensor Expm1() => Unary(self, Each(Expm1), "Expm1Backward0", (g, r) => g * (r + 1), saveResult: true);
+        public Tensor Expm1() => Unary(Argument.NotNull(self), Each(Expm1), "Expm1Backward0", (g, r) => g * (r + 1), saveResult: true);
 
         /// <summary>torch.log2.</summary>
-        public Tensor Log2() => Unary(self, TensorPrimitives.Log2, "Log2Backward0", (g, r) => g / (self * Ln2), saveResult: false);
+        public Tensor Log2() => Unary(Argument.NotNull(self), TensorPrimitives.Log2, "Log2Backward0", (g, r) => g / (self * Ln2), saveResult: false);
 
         /// <summary>torch.log10.</summary>
-        public Tensor Log10() => Unary(self, Each(Math.Log10), "Log10Backward0", (g, r) => g / (self * Ln10), saveResult: false);
+        public Tensor Log10() => Unary(Argument.NotNull(self), Each(Math.Log10), "Log10Backward0", (g, r) => g / (self * Ln10), saveResult: false);
 
         /// <summary>torch.rsqrt: 1 / sqrt(x).</summary>
-        public Tensor Rsqrt() => Unary(self, Each(x => 1 / Math.Sqrt(x)), "RsqrtBackward0", (g, r) => g * -0.5 * r.Pow(3), saveResult: true);
+        public Tensor Rsqrt() => Unary(Argument.NotNull(self), Each(x => 1 / Math.Sqrt(x)), "RsqrtBackward0", (g, r) => g * -0.5 * r.Pow(3), saveResult: true);
 
         /// <summary>torch.erf, on MathNet.Numerics.</summary>
-        public Tensor Erf() => Unary(self, Each(SpecialFunctions.Erf), "ErfBackward0", (g, r) => g * ((-(self * self)).Exp() * (2 / Math.Sqrt(Math.PI))), saveResult: false);
+        public Tensor Erf() => Unary(Argument.NotNull(self), Each(SpecialFunctions.Erf), "ErfBackward0", (g, r) => g * ((-(self * self)).Exp() * (2 / Math.Sqrt(Math.PI))), saveResult: false);
 
         /// <summary>torch.erfc, on MathNet.Numerics.</summary>
-        public Tensor Erfc() => Unary(self, Each(SpecialFunctions.Erfc), "ErfcBackward0", (g, r) => g * ((-(self * self)).Exp() * (-2 / Math.Sqrt(Math.PI))), saveResult: false);
+        public Tensor Erfc() => Unary(Argument.NotNull(self), Each(SpecialFunctions.Erfc), "ErfcBackward0", (g, r) => g * ((-(self * self)).Exp() * (-2 / Math.Sqrt(Math.PI))), saveResult: false);
 
         /// <summary>torch.erfinv, on MathNet.Numerics (±inf at ±1, NaN beyond).</summary>
-        public Tensor Erfinv() => Unary(self, Each(Erfinv), "ErfinvBackward0", (g, r) => g * ((r * r).Exp() * (Math.Sqrt(Math.PI) / 2)), saveResult: true);
+        public Tensor Erfinv() => Unary(Argument.NotNull(self), Each(Erfinv), "ErfinvBackward0", (g, r) => g * ((r * r).Exp() * (Math.Sqrt(Math.PI) / 2)), saveResult: true);
 
         /// <summary>torch.lgamma: log |Γ(x)| (inf at 0 and the negative integers).</summary>
-        public Tensor Lgamma() => Unary(self, Each(Lgamma), "LgammaBackward0", (g, r) => g * self.Digamma(), saveResult: false);
+        public Tensor Lgamma() => Unary(Argument.NotNull(self), Each(Lgamma), "LgammaBackward0", (g, r) => g * self.Digamma(), saveResult: false);
 
         /// <summary>torch.digamma: ψ(x); ∓inf at ±0 and NaN at the negative integers, as PyTorch.</summary>
         public Tensor Digamma()
@@ -89,20 +89,21 @@ public static class MathOps
         }
 
         /// <summary>torch.floor; integer tensors are returned unchanged in value (Int64).</summary>
-        public Tensor Floor() => Rounding(self, TensorPrimitives.Floor, "FloorBackward0");
+        public Tensor Floor() => Rounding(Argument.NotNull(self), TensorPrimitives.Floor, "FloorBackward0");
 
         /// <summary>torch.ceil.</summary>
-        public Tensor Ceil() => Rounding(self, TensorPrimitives.Ceiling, "CeilBackward0");
+        public Tensor Ceil() => Rounding(Argument.NotNull(self), TensorPrimitives.Ceiling, "CeilBackward0");
 
         /// <summary>torch.round: halves to even.</summary>
-        public Tensor Round() => Rounding(self, Each(Math.Round), "RoundBackward0");
+        public Tensor Round() => Rounding(Argument.NotNull(self), Each(Math.Round), "RoundBackward0");
 
         /// <summary>torch.trunc: toward zero.</summary>
-        public Tensor Trunc() => Rounding(self, TensorPrimitives.Truncate, "TruncBackward0");
+        public Tensor Trunc() => Rounding(Argument.NotNull(self), TensorPrimitives.Truncate, "TruncBackward0");
 
         /// <summary>torch.sign: -1, 0 or 1 (0 for ±0 and NaN, as PyTorch's (0 &lt; x) - (x &lt; 0)); Int64 stays Int64.</summary>
         public Tensor Sign()
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (self.DType == DType.Int64)
             {
                 var ints = Tensor.Uninitialized(DType.Int64, self.Dims);
@@ -115,17 +116,18 @@ public static class MathOps
         }
 
         /// <summary>torch.square: x ** 2 (PyTorch records it as pow, PowBackward0); Int64 stays Int64.</summary>
-        public Tensor Square() => self.Pow(2);
+        public Tensor Square() => Argument.NotNull(self).Pow(2);
 
         /// <summary>torch.maximum: elementwise larger value, NaN if either is; ties split the gradient in halves, as PyTorch.</summary>
-        public Tensor Maximum(Tensor other) => Extreme(self, other, largest: true);
+        public Tensor Maximum(Tensor other) => Extreme(Argument.NotNull(self), Argument.NotNull(other), largest: true);
 
         /// <summary>torch.minimum: elementwise smaller value, NaN if either is.</summary>
-        public Tensor Minimum(Tensor other) => Extreme(self, other, largest: false);
+        public Tensor Minimum(Tensor other) => Extreme(Argument.NotNull(self), Argument.NotNull(other), largest: false);
 
         /// <summary>torch.atan2(self, other): the angle of (other, self); integer inputs give float32.</summary>
         public Tensor Atan2(Tensor other)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(other);
             var dtype = FloatingResult(DTypes.Promote(self, other));
             var shape = Shapes.Broadcast(self.Dims, other.Dims);
@@ -148,6 +150,7 @@ public static class MathOps
         /// <summary>torch.clamp(x, min, max) with scalar bounds: NaN stays NaN; min above max gives max. At least one bound is required.</summary>
         public Tensor Clamp(double? min = null, double? max = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (min is null && max is null) throw new ArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
             bool integral = self.DType == DType.Int64 && (min is null || double.IsInteger(min.Value)) && (max is null || double.IsInteger(max.Value));
             var source = integral || self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
@@ -174,6 +177,7 @@ public static class MathOps
         /// <summary>torch.clamp(x, min, max) with tensor bounds (broadcast): minimum(maximum(x, min), max).</summary>
         public Tensor Clamp(Tensor? min, Tensor? max)
         {
+            ArgumentNullException.ThrowIfNull(self);
             if (min is null && max is null) throw new ArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
             Tensor result;
             using (GradMode.Disable())
@@ -207,6 +211,7 @@ public static class MathOps
         /// <summary>torch.lerp(self, end, weight): self + weight * (end - self), or end - (end - self) * (1 - weight) for |weight| ≥ 0.5, as PyTorch's kernel.</summary>
         public Tensor Lerp(Tensor end, double weight)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(end);
             if (self.DType != end.DType)
                 throw new ArgumentException($"expected dtype {self.DType.TorchName()} for `end` but got dtype {end.DType.TorchName()}");

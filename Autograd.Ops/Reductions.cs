@@ -10,34 +10,34 @@ public static class Reductions
     extension(Tensor self)
     {
         /// <summary>torch.sum(x): the sum of all elements, in PyTorch's cascade order (bit-identical float sums).</summary>
-        public Tensor Sum() => SumOver(self, null, keepDim: false, "SumBackward0");
+        public Tensor Sum() => SumOver(Argument.NotNull(self), null, keepDim: false, "SumBackward0");
 
         /// <summary>torch.sum(x, dim, keepdim).</summary>
-        public Tensor Sum(int dim, bool keepDim = false) => SumOver(self, [dim], keepDim, "SumBackward1");
+        public Tensor Sum(int dim, bool keepDim = false) => SumOver(Argument.NotNull(self), [dim], keepDim, "SumBackward1");
 
         /// <summary>torch.sum(x, dims, keepdim) over a list of dims (null or empty: all).</summary>
-        public Tensor Sum(int[]? dims, bool keepDim = false) => SumOver(self, dims, keepDim, dims is null ? "SumBackward0" : "SumBackward1");
+        public Tensor Sum(int[]? dims, bool keepDim = false) => SumOver(Argument.NotNull(self), dims, keepDim, dims is null ? "SumBackward0" : "SumBackward1");
 
         /// <summary>torch.mean(x): PyTorch's sum divided by the count.</summary>
-        public Tensor Mean() => MeanOver(self, null, keepDim: false, "MeanBackward0");
+        public Tensor Mean() => MeanOver(Argument.NotNull(self), null, keepDim: false, "MeanBackward0");
 
         /// <summary>torch.mean(x, dim, keepdim).</summary>
-        public Tensor Mean(int dim, bool keepDim = false) => MeanOver(self, [dim], keepDim, "MeanBackward1");
+        public Tensor Mean(int dim, bool keepDim = false) => MeanOver(Argument.NotNull(self), [dim], keepDim, "MeanBackward1");
 
         /// <summary>torch.mean(x, dims, keepdim) over a list of dims (null or empty: all).</summary>
-        public Tensor Mean(int[]? dims, bool keepDim = false) => MeanOver(self, dims, keepDim, dims is null ? "MeanBackward0" : "MeanBackward1");
+        public Tensor Mean(int[]? dims, bool keepDim = false) => MeanOver(Argument.NotNull(self), dims, keepDim, dims is null ? "MeanBackward0" : "MeanBackward1");
 
         /// <summary>torch.max(x): the largest element (NaN if any); its gradient is shared evenly among the elements equal to it (NaN equal to NaN), as in PyTorch.</summary>
-        public Tensor Max() => Extreme(self, largest: true);
+        public Tensor Max() => Extreme(Argument.NotNull(self), largest: true);
 
         /// <summary>torch.min(x): the smallest element (NaN if any), with Max's gradient rule.</summary>
-        public Tensor Min() => Extreme(self, largest: false);
+        public Tensor Min() => Extreme(Argument.NotNull(self), largest: false);
 
         /// <summary>torch.max(x, dim, keepdim): values and first indices of the maxima (a NaN counts as the maximum).</summary>
-        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeAlong(self, dim, keepDim, largest: true);
+        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeAlong(Argument.NotNull(self), dim, keepDim, largest: true);
 
         /// <summary>torch.min(x, dim, keepdim): values and first indices of the minima (a NaN counts as the minimum).</summary>
-        public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeAlong(self, dim, keepDim, largest: false);
+        public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeAlong(Argument.NotNull(self), dim, keepDim, largest: false);
     }
 
     /// <summary>The dims flagged for reduction; null or empty means all, as PyTorch's dim=[]; repeated dims are PyTorch's error.</summary>

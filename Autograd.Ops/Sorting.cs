@@ -10,6 +10,7 @@ public static class Sorting
         /// <summary>torch.sort(x, dim, descending): sorted values and the indices they came from (stable; NaN largest).</summary>
         public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var (values, indices) = SortAlong(self, d, descending, self.Rank == 0 ? 1 : self.Dims[d]);
             Record(self, values, indices, d, "SortBackward0");
@@ -19,6 +20,7 @@ public static class Sorting
         /// <summary>torch.argsort(x, dim, descending): the indices that sort x along dim.</summary>
         public Tensor Argsort(int dim = -1, bool descending = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             return SortAlong(self, d, descending, self.Rank == 0 ? 1 : self.Dims[d]).Indices;
         }
@@ -26,6 +28,7 @@ public static class Sorting
         /// <summary>torch.topk(x, k, dim, largest, sorted): the k largest (or smallest) values along dim and their indices, in sorted order.</summary>
         public (Tensor Values, Tensor Indices) Topk(int k, int dim = -1, bool largest = true, bool sorted = true)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             int size = self.Rank == 0 ? 1 : self.Dims[d];
             if (k < 0 || k > size) throw new ArgumentException("selected index k out of range");

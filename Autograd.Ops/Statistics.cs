@@ -15,6 +15,7 @@ public static class Statistics
         /// <summary>torch.argmin: the index of the smallest element (first on ties; NaN counts as smallest), over all elements (flat index) or along dim.</summary>
         public Tensor Argmin(int? dim = null, bool keepDim = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             using var _ = GradMode.Disable();
             if (dim is { } d) return self.Min(d, keepDim).Indices;
             if (self.Count == 0) throw new ArgumentException("argmin(): Expected reduction dim to be specified for input.numel() == 0.");
@@ -23,14 +24,15 @@ public static class Statistics
         }
 
         /// <summary>torch.amax(x, dims, keepdim): the maxima (NaN if any) over dims (null or empty: all); the gradient is split evenly among ties.</summary>
-        public Tensor Amax(int[]? dims, bool keepDim = false) => ExtremeOver(self, dims, keepDim, largest: true);
+        public Tensor Amax(int[]? dims, bool keepDim = false) => ExtremeOver(Argument.NotNull(self), dims, keepDim, largest: true);
 
         /// <summary>torch.amin(x, dims, keepdim).</summary>
-        public Tensor Amin(int[]? dims, bool keepDim = false) => ExtremeOver(self, dims, keepDim, largest: false);
+        public Tensor Amin(int[]? dims, bool keepDim = false) => ExtremeOver(Argument.NotNull(self), dims, keepDim, largest: false);
 
         /// <summary>torch.prod(x): the product of all elements.</summary>
         public Tensor Prod()
         {
+            ArgumentNullException.ThrowIfNull(self);
             var flat = self.Count == 1 && self.Rank == 0 ? self : self.Detach().Reshape(-1);
             var result = ProdKernel(flat, 0, keepDim: false);
             if (Graph.NeedsGrad(self))
@@ -44,6 +46,7 @@ public static class Statistics
         /// <summary>torch.prod(x, dim, keepdim).</summary>
         public Tensor Prod(int dim, bool keepDim = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = ProdKernel(self, d, keepDim);
             if (Graph.NeedsGrad(self))
@@ -56,14 +59,15 @@ public static class Statistics
         }
 
         /// <summary>torch.var(x, dims, correction, keepdim): sum of squared deviations / (N - correction).</summary>
-        public Tensor Var(int[]? dims = null, int correction = 1, bool keepDim = false) => Moment(self, dims, correction, keepDim, std: false);
+        public Tensor Var(int[]? dims = null, int correction = 1, bool keepDim = false) => Moment(Argument.NotNull(self), dims, correction, keepDim, std: false);
 
         /// <summary>torch.std(x, dims, correction, keepdim).</summary>
-        public Tensor Std(int[]? dims = null, int correction = 1, bool keepDim = false) => Moment(self, dims, correction, keepDim, std: true);
+        public Tensor Std(int[]? dims = null, int correction = 1, bool keepDim = false) => Moment(Argument.NotNull(self), dims, correction, keepDim, std: true);
 
         /// <summary>torch.norm(x, p, dims, keepdim): the vector p-norm over dims (null: all); p may be 0, ±infinity or any positive number.</summary>
         public Tensor Norm(double p = 2, int[]? dims = null, bool keepDim = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             RequireFloatingInput(self, "linalg.vector_norm");
             var mask = ReduceMask(self.Rank, dims);
             var shape = ReducedShape(self.Dims, mask, keepDim);
@@ -98,6 +102,7 @@ public static class Statistics
         /// <summary>torch.logsumexp(x, dim, keepdim): max + log(sum(exp(x - max))), with infinite maxima taken as 0.</summary>
         public Tensor LogSumExp(int dim, bool keepDim = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             Tensor result;
             using (GradMode.Disable())
@@ -118,6 +123,7 @@ public static class Statistics
         /// <summary>torch.count_nonzero(x, dims): Int64 counts of nonzero elements (NaN counts) over dims (null: all).</summary>
         public Tensor CountNonzero(int[]? dims = null)
         {
+            ArgumentNullException.ThrowIfNull(self);
             var mask = ReduceMask(self.Rank, dims);
             var map = OutputIndex(self.Dims, mask, out int outputs);
             var x = Widen(self);
@@ -127,10 +133,10 @@ public static class Statistics
         }
 
         /// <summary>torch.cumsum(x, dim): running sums, accumulated in double for float32 as PyTorch's CPU kernel; integers stay Int64.</summary>
-        public Tensor Cumsum(int dim) => Scan(self, Shapes.WrapDim(dim, self.Rank), product: false, reverse: false);
+        public Tensor Cumsum(int dim) => Scan(Argument.NotNull(self), Shapes.WrapDim(dim, self.Rank), product: false, reverse: false);
 
         /// <summary>torch.cumprod(x, dim): running products (accumulated in double for float32).</summary>
-        public Tensor Cumprod(int dim) => Scan(self, Shapes.WrapDim(dim, self.Rank), product: true, reverse: false);
+        public Tensor Cumprod(int dim) => Scan(Argument.NotNull(self), Shapes.WrapDim(dim, self.Rank), product: true, reverse: false);
     }
 
     private static void RequireFloatingInput(Tensor t, string op)

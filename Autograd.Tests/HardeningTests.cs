@@ -248,7 +248,7 @@ public class HardeningTests
     public void ItemOfNaN_AsAnInteger_Fails()
     {
         Should.Throw<InvalidOperationException>(() => Torch.Scalar(double.NaN).Item<long>()).Message.ShouldBe("cannot convert float NaN to integer");
-        Should.Throw<InvalidOperationException>(() => Torch.Scalar(double.PositiveInfinity).Item<long>()).Message.ShouldBe("cannot convert float infinity to integer");
+        Should.Throw<OverflowException>(() => Torch.Scalar(double.PositiveInfinity).Item<long>()).Message.ShouldBe("cannot convert float infinity to integer");
     }
 
     [Test]

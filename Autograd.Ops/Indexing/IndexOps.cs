@@ -13,6 +13,7 @@ public static partial class IndexOps
         /// <summary>The slices of dim <paramref name="dim"/> at the positions in <paramref name="index"/> (a vector), as <c>torch.index_select</c>.</summary>
         public Tensor IndexSelect(int dim, Tensor index)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(index);
             if (index.Rank > 1) throw new IndexOutOfRangeException("index_select(): Index is supposed to be a vector");
             if (index.DType != DType.Int64) throw new ArgumentException("index_select(): Expected dtype int32 or int64 for index");
@@ -47,6 +48,7 @@ public static partial class IndexOps
         /// </summary>
         public Tensor IndexAdd(int dim, Tensor index, Tensor source)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(index);
             ArgumentNullException.ThrowIfNull(source);
             int d = Shapes.WrapDim(dim, self.Rank);
@@ -98,6 +100,8 @@ public static partial class IndexOps
         /// </summary>
         public Tensor IndexPut_(Tensor[] indices, Tensor values, bool accumulate = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(values);
             var plan = PutPlan(self, indices, values);
             PutInPlace(self, plan, values, accumulate);
             return self;
@@ -106,12 +110,14 @@ public static partial class IndexOps
         /// <summary>Out of place <see cref="IndexPut_"/>, as <c>torch.index_put</c>.</summary>
         public Tensor IndexPut(Tensor[] indices, Tensor values, bool accumulate = false)
         {
+            ArgumentNullException.ThrowIfNull(self);
+            ArgumentNullException.ThrowIfNull(values);
             var plan = PutPlan(self, indices, values);
             return Put(self, plan, values, accumulate);
         }
 
         /// <summary>The indices of the nonzero elements (NaN counts as nonzero), one row each, as <c>torch.nonzero</c>: Int64 [n, dims].</summary>
-        public Tensor Nonzero() => NonzeroOf(self);
+        public Tensor Nonzero() => NonzeroOf(Argument.NotNull(self));
     }
 
     private static AdvancedIndex PutPlan(Tensor self, Tensor[] indices, Tensor values)

@@ -9,6 +9,7 @@ public static partial class IndexOps
         /// <summary>A copy with <paramref name="value"/> where the Bool <paramref name="mask"/> is true (the two broadcast together), as <c>torch.masked_fill</c>.</summary>
         public Tensor MaskedFill(Tensor mask, double value)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(mask);
             if (mask.DType != DType.Bool)
                 throw new ArgumentException($"masked_fill_ only supports boolean masks, but got mask with dtype {mask.DType.ScalarName()}");
@@ -22,11 +23,12 @@ public static partial class IndexOps
         }
 
         /// <summary>In place <see cref="MaskedFill"/>; the mask broadcasts to this tensor's shape (<c>tensor.masked_fill_</c>).</summary>
-        public Tensor MaskedFill_(Tensor mask, double value) => InPlace.Update(self, [], t => t.MaskedFill(mask, value));
+        public Tensor MaskedFill_(Tensor mask, double value) => InPlace.Update(Argument.NotNull(self), [], t => t.MaskedFill(Argument.NotNull(mask), value));
 
         /// <summary>The elements where the Bool <paramref name="mask"/> is true (the two broadcast together), as a 1-D tensor (<c>torch.masked_select</c>).</summary>
         public Tensor MaskedSelect(Tensor mask)
         {
+            ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(mask);
             if (mask.DType != DType.Bool) throw new ArgumentException("masked_select: expected BoolTensor or ByteTensor for mask");
             var shape = Shapes.Broadcast(mask.Dims, self.Dims);

@@ -48,6 +48,7 @@ public static partial class Torch
             int n = Square(a, "linalg.solve");
             if (a.DType != b.DType)
                 throw new ArgumentException($"linalg.solve: Expected A and B to have the same dtype, but found A of type {ScalarName(a.DType)} and B of type {ScalarName(b.DType)} instead");
+            if (b.Rank < 1) throw new ArgumentException("linalg.solve: The input tensor B must have at least 2 dimensions.");
             bool vector = IsVectorRhs(a, b);
             int[] bMatrix = vector ? [.. b.Dims, 1] : b.Dims;
             if (bMatrix.Length < 2 || bMatrix[^2] != n)

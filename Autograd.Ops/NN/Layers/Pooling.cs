@@ -76,12 +76,12 @@ internal static class PoolOps
         if (stride < 0) throw new ArgumentException($"stride should be greater than zero, but got dH: {stride} dW: {stride}");
         if (padding < 0 || kernelSize / 2 < padding)
             throw new ArgumentException($"pad should be at most half of kernel size, but got pad={padding} and kernel_size={kernelSize}");
-        int h = input.Dims[^2], w = input.Dims[^1];
-        var p = PoolWindows.Sliding(h, w, kernelSize, kernelSize, stride, stride, padding, padding);
-        int planes = input.Dims[^3];
-        if (p.OH < 1 || p.OW < 1 || h + 2 * padding < kernelSize || w + 2 * padding < kernelSize)
-            throw new ArgumentException($"Given input size: ({planes}x{h}x{w}). Calculated output size: ({planes}x{Math.Max(p.OH, 0)}x{Math.Max(p.OW, 0)}). Output size is too small");
-        return p;
+        int h = input.Dims[^2], w = input.Dims[^1], planes = input.Dims[^3];
+        // The output sizes as PyTorch computes them (floor division), checked before any window is laid out.
+        int oh = (int)Math.Floor((h + 2.0 * padding - kernelSize) / stride) + 1, ow = (int)Math.Floor((w + 2.0 * padding - kernelSize) / stride) + 1;
+        if (oh < 1 || ow < 1)
+            throw new ArgumentException($"Given input size: ({planes}x{h}x{w}). Calculated output size: ({planes}x{oh}x{ow}). Output size is too small");
+        return PoolWindows.Sliding(h, w, kernelSize, kernelSize, stride, stride, padding, padding);
     }
 }
 
