@@ -9,6 +9,11 @@ public static class Arithmetic
 {
     extension(Tensor self)
     {
+        /// <summary>
+        /// Elementwise sum <c>a + b</c>, as <c>torch.add</c> (grad_fn <c>AddBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch; two Bool tensors give their logical or.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator +(Tensor a, Tensor b)
         {
             var result = Kernels.Binary(a, b, BinaryOp.Add);
@@ -17,6 +22,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise difference <c>a - b</c>, as <c>torch.sub</c> (grad_fn <c>SubBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast, or both operands are Bool (PyTorch's message suggests <c>logical_xor</c>).</exception>
         public static Tensor operator -(Tensor a, Tensor b)
         {
             var result = Kernels.Binary(a, b, BinaryOp.Subtract);
@@ -25,6 +35,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise product <c>a * b</c>, as <c>torch.mul</c> (grad_fn <c>MulBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch; two Bool tensors give their logical and.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator *(Tensor a, Tensor b)
         {
             var result = Kernels.Binary(a, b, BinaryOp.Multiply);
@@ -37,6 +52,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise true division <c>a / b</c>, as <c>torch.div</c> (grad_fn <c>DivBackward0</c>); the operands broadcast, and
+        /// integer or Bool operands give a float32 result, as in PyTorch.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator /(Tensor a, Tensor b)
         {
             var result = Kernels.Binary(a, b, BinaryOp.Divide);
@@ -49,11 +69,17 @@ public static class Arithmetic
             return result;
         }
 
+        /// <c>a + b</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator +(Tensor a, double b) => AddScalar(a, b);
+        /// <c>b + a</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator +(double b, Tensor a) => AddScalar(a, b);
+        /// <c>a - b</c> with a Python-float scalar, as <c>torch.sub(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator -(Tensor a, double b) => SubtractScalar(a, b);
+        /// <c>a * b</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator *(Tensor a, double b) => MultiplyScalar(a, b);
+        /// <c>b * a</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator *(double b, Tensor a) => MultiplyScalar(a, b);
+        /// <c>a / b</c> with a Python-float scalar, as <c>torch.div(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
         public static Tensor operator /(Tensor a, double b) => DivideScalar(a, b);
 
         /// <summary>b - a: PyTorch's rsub.</summary>
@@ -67,6 +93,7 @@ public static class Arithmetic
         /// <summary>b / a, computed as PyTorch does: reciprocal(a) * b.</summary>
         public static Tensor operator /(double b, Tensor a) => a.Reciprocal() * b;
 
+        /// <summary>Elementwise negation <c>-a</c>, as <c>torch.neg</c> (grad_fn <c>NegBackward0</c>); integer tensors stay integer.</summary>
         public static Tensor operator -(Tensor a)
         {
             var result = Kernels.Binary(a, -1.0, BinaryOp.Multiply, scalarFirst: false);
@@ -75,6 +102,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise e<sup>x</sup>, as <c>torch.exp</c> (grad_fn <c>ExpBackward0</c>); an integer tensor gives float32.</summary>
         public Tensor Exp()
         {
             var result = Map(self, TensorPrimitives.Exp);
@@ -82,6 +110,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise natural logarithm, as <c>torch.log</c> (grad_fn <c>LogBackward0</c>): NaN below 0, -inf at 0; an integer tensor gives float32.</summary>
         public Tensor Log()
         {
             var result = Map(self, TensorPrimitives.Log);
@@ -89,6 +118,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise 1 / x, as <c>torch.reciprocal</c> (grad_fn <c>ReciprocalBackward0</c>); an integer tensor gives float32.</summary>
         public Tensor Reciprocal()
         {
             var result = Kernels.Binary(self, 1.0, BinaryOp.Divide, scalarFirst: true);
