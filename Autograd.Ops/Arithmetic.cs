@@ -69,17 +69,17 @@ public static class Arithmetic
             return result;
         }
 
-        /// <c>a + b</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>a + b</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator +(Tensor a, double b) => AddScalar(a, b);
-        /// <c>b + a</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>b + a</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator +(double b, Tensor a) => AddScalar(a, b);
-        /// <c>a - b</c> with a Python-float scalar, as <c>torch.sub(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>a - b</c> with a Python-float scalar, as <c>torch.sub(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator -(Tensor a, double b) => SubtractScalar(a, b);
-        /// <c>a * b</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>a * b</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator *(Tensor a, double b) => MultiplyScalar(a, b);
-        /// <c>b * a</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>b * a</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator *(double b, Tensor a) => MultiplyScalar(a, b);
-        /// <c>a / b</c> with a Python-float scalar, as <c>torch.div(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.
+        /// <summary><c>a / b</c> with a Python-float scalar, as <c>torch.div(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator /(Tensor a, double b) => DivideScalar(a, b);
 
         /// <summary>b - a: PyTorch's rsub.</summary>
