@@ -113,6 +113,7 @@ public sealed class GradFn
         saved = [];
     }
 
+    /// <summary>The node's PyTorch name, e.g. <c>MulBackward0</c>: <c>type(t.grad_fn).__name__</c> in PyTorch.</summary>
     public override string ToString() => Name;
 }
 

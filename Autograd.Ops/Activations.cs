@@ -26,6 +26,7 @@ public static class Activations
             return result;
         }
 
+        /// <summary>Elementwise hyperbolic tangent, as <c>torch.tanh</c> (grad_fn <c>TanhBackward0</c>, written with the saved result); an integer tensor gives float32.</summary>
         public Tensor Tanh()
         {
             ArgumentNullException.ThrowIfNull(self);
@@ -34,6 +35,7 @@ public static class Activations
             return result;
         }
 
+        /// <summary>Elementwise logistic function 1 / (1 + e<sup>-x</sup>), as <c>torch.sigmoid</c> (grad_fn <c>SigmoidBackward0</c>, written with the saved result); an integer tensor gives float32.</summary>
         public Tensor Sigmoid()
         {
             ArgumentNullException.ThrowIfNull(self);

@@ -9,6 +9,11 @@ public static class Arithmetic
 {
     extension(Tensor self)
     {
+        /// <summary>
+        /// Elementwise sum <c>a + b</c>, as <c>torch.add</c> (grad_fn <c>AddBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch; two Bool tensors give their logical or.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator +(Tensor a, Tensor b)
         {
             ArgumentNullException.ThrowIfNull(a);
@@ -22,6 +27,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise difference <c>a - b</c>, as <c>torch.sub</c> (grad_fn <c>SubBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast, or both operands are Bool (PyTorch's message suggests <c>logical_xor</c>).</exception>
         public static Tensor operator -(Tensor a, Tensor b)
         {
             ArgumentNullException.ThrowIfNull(a);
@@ -35,6 +45,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise product <c>a * b</c>, as <c>torch.mul</c> (grad_fn <c>MulBackward0</c>); the operands broadcast and their
+        /// dtypes promote as in PyTorch; two Bool tensors give their logical and.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator *(Tensor a, Tensor b)
         {
             ArgumentNullException.ThrowIfNull(a);
@@ -50,6 +65,11 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>
+        /// Elementwise true division <c>a / b</c>, as <c>torch.div</c> (grad_fn <c>DivBackward0</c>); the operands broadcast, and
+        /// integer or Bool operands give a float32 result, as in PyTorch.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes of <paramref name="a"/> and <paramref name="b"/> do not broadcast.</exception>
         public static Tensor operator /(Tensor a, Tensor b)
         {
             ArgumentNullException.ThrowIfNull(a);
@@ -66,11 +86,17 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary><c>a + b</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator +(Tensor a, double b) => AddScalar(Argument.NotNull(a), b);
+        /// <summary><c>b + a</c> with a Python-float scalar, as <c>torch.add(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator +(double b, Tensor a) => AddScalar(Argument.NotNull(a), b);
+        /// <summary><c>a - b</c> with a Python-float scalar, as <c>torch.sub(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator -(Tensor a, double b) => SubtractScalar(Argument.NotNull(a), b);
+        /// <summary><c>a * b</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator *(Tensor a, double b) => MultiplyScalar(Argument.NotNull(a), b);
+        /// <summary><c>b * a</c> with a Python-float scalar, as <c>torch.mul(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator *(double b, Tensor a) => MultiplyScalar(Argument.NotNull(a), b);
+        /// <summary><c>a / b</c> with a Python-float scalar, as <c>torch.div(a, b)</c>: the scalar broadcasts to every element; an integer or Bool tensor gives float32.</summary>
         public static Tensor operator /(Tensor a, double b) => DivideScalar(Argument.NotNull(a), b);
 
         /// <summary>b - a: PyTorch's rsub.</summary>
@@ -85,6 +111,7 @@ public static class Arithmetic
         /// <summary>b / a, computed as PyTorch does: reciprocal(a) * b.</summary>
         public static Tensor operator /(double b, Tensor a) => Argument.NotNull(a).Reciprocal() * b;
 
+        /// <summary>Elementwise negation <c>-a</c>, as <c>torch.neg</c> (grad_fn <c>NegBackward0</c>); integer tensors stay integer.</summary>
         public static Tensor operator -(Tensor a)
         {
             ArgumentNullException.ThrowIfNull(a);
@@ -94,6 +121,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise e<sup>x</sup>, as <c>torch.exp</c> (grad_fn <c>ExpBackward0</c>); an integer tensor gives float32.</summary>
         public Tensor Exp()
         {
             ArgumentNullException.ThrowIfNull(self);
@@ -102,6 +130,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise natural logarithm, as <c>torch.log</c> (grad_fn <c>LogBackward0</c>): NaN below 0, -inf at 0; an integer tensor gives float32.</summary>
         public Tensor Log()
         {
             ArgumentNullException.ThrowIfNull(self);
@@ -110,6 +139,7 @@ public static class Arithmetic
             return result;
         }
 
+        /// <summary>Elementwise 1 / x, as <c>torch.reciprocal</c> (grad_fn <c>ReciprocalBackward0</c>); an integer tensor gives float32.</summary>
         public Tensor Reciprocal()
         {
             ArgumentNullException.ThrowIfNull(self);

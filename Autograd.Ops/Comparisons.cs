@@ -13,27 +13,77 @@ public static class Comparisons
 
     extension(Tensor self)
     {
+        /// <summary>
+        /// The Bool mask of <c>self == other</c>, as <c>torch.eq</c>; the operands broadcast and compare in their promoted dtype. C#'s <c>==</c> on tensors stays reference equality: use this for the elementwise mask.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Eq(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Equal);
+        /// <summary>The Bool mask of <c>self == other</c> against a Python number, as <c>torch.eq(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Eq(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Equal);
+        /// <summary>
+        /// The Bool mask of <c>self != other</c>, as <c>torch.ne</c>; the operands broadcast and compare in their promoted dtype. C#'s <c>!=</c> on tensors stays reference inequality: use this for the elementwise mask.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Ne(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.NotEqual);
+        /// <summary>The Bool mask of <c>self != other</c> against a Python number, as <c>torch.ne(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Ne(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.NotEqual);
+        /// <summary>
+        /// The Bool mask of <c>self &lt; other</c>, as <c>torch.lt</c>; the operands broadcast and compare in their promoted dtype.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Lt(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Less);
+        /// <summary>The Bool mask of <c>self &lt; other</c> against a Python number, as <c>torch.lt(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Lt(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Less);
+        /// <summary>
+        /// The Bool mask of <c>self &lt;= other</c>, as <c>torch.le</c>; the operands broadcast and compare in their promoted dtype.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Le(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.LessOrEqual);
+        /// <summary>The Bool mask of <c>self &lt;= other</c> against a Python number, as <c>torch.le(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Le(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.LessOrEqual);
+        /// <summary>
+        /// The Bool mask of <c>self &gt; other</c>, as <c>torch.gt</c>; the operands broadcast and compare in their promoted dtype.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Gt(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.Greater);
+        /// <summary>The Bool mask of <c>self &gt; other</c> against a Python number, as <c>torch.gt(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Gt(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.Greater);
+        /// <summary>
+        /// The Bool mask of <c>self &gt;= other</c>, as <c>torch.ge</c>; the operands broadcast and compare in their promoted dtype.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Ge(Tensor other) => Compare(Argument.NotNull(self), Argument.NotNull(other), Comparison.GreaterOrEqual);
+        /// <summary>The Bool mask of <c>self &gt;= other</c> against a Python number, as <c>torch.ge(self, other)</c>; a fractional number next to an integer tensor compares in float32.</summary>
         public Tensor Ge(double other) => Compare(Argument.NotNull(self), ScalarFor(self, other), Comparison.GreaterOrEqual);
 
         // == and != keep C#'s reference equality on tensors; use Eq and Ne for elementwise masks.
+        /// <summary>
+        /// The Bool mask of <c>a &lt; b</c>, as <c>torch.lt</c> (the same as <c>a.Lt(b)</c>); the operands broadcast.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public static Tensor operator <(Tensor a, Tensor b) => Argument.NotNull(a).Lt(Argument.NotNull(b));
+        /// <summary>
+        /// The Bool mask of <c>a &gt; b</c>, as <c>torch.gt</c> (the same as <c>a.Gt(b)</c>); the operands broadcast.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public static Tensor operator >(Tensor a, Tensor b) => Argument.NotNull(a).Gt(Argument.NotNull(b));
+        /// <summary>
+        /// The Bool mask of <c>a &lt;= b</c>, as <c>torch.le</c> (the same as <c>a.Le(b)</c>); the operands broadcast.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public static Tensor operator <=(Tensor a, Tensor b) => Argument.NotNull(a).Le(Argument.NotNull(b));
+        /// <summary>
+        /// The Bool mask of <c>a &gt;= b</c>, as <c>torch.ge</c> (the same as <c>a.Ge(b)</c>); the operands broadcast.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public static Tensor operator >=(Tensor a, Tensor b) => Argument.NotNull(a).Ge(Argument.NotNull(b));
+        /// <summary>The Bool mask of <c>a &lt; b</c> against a Python number, as <c>torch.lt(a, b)</c> (the same as <c>a.Lt(b)</c>).</summary>
         public static Tensor operator <(Tensor a, double b) => Argument.NotNull(a).Lt(b);
+        /// <summary>The Bool mask of <c>a &gt; b</c> against a Python number, as <c>torch.gt(a, b)</c> (the same as <c>a.Gt(b)</c>).</summary>
         public static Tensor operator >(Tensor a, double b) => Argument.NotNull(a).Gt(b);
+        /// <summary>The Bool mask of <c>a &lt;= b</c> against a Python number, as <c>torch.le(a, b)</c> (the same as <c>a.Le(b)</c>).</summary>
         public static Tensor operator <=(Tensor a, double b) => Argument.NotNull(a).Le(b);
+        /// <summary>The Bool mask of <c>a &gt;= b</c> against a Python number, as <c>torch.ge(a, b)</c> (the same as <c>a.Ge(b)</c>).</summary>
         public static Tensor operator >=(Tensor a, double b) => Argument.NotNull(a).Ge(b);
 
         /// <summary>The flat index of the largest element (the first one on ties; a NaN counts as the largest).</summary>

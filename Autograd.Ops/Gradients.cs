@@ -285,7 +285,9 @@ public sealed class GradCheckException(string message, int inputIndex, int eleme
     /// <summary>The flat, row-major index of the element of that input.</summary>
     public int ElementIndex { get; } = elementIndex;
 
+    /// <summary>The central-difference estimate of the Jacobian entry that failed (PyTorch's numerical Jacobian).</summary>
     public double Numerical { get; } = numerical;
 
+    /// <summary>The Jacobian entry Backward computed there (PyTorch's analytical Jacobian).</summary>
     public double Analytical { get; } = analytical;
 }

@@ -13,18 +13,93 @@ public static class InPlace
 {
     extension(Tensor self)
     {
+        /// <summary>
+        /// In-place <c>self += alpha * other</c>, as <c>Tensor.add_(other, alpha=alpha)</c>; <paramref name="other"/> broadcasts to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Add_(Tensor other, double alpha = 1) => AddedInPlace(Argument.NotNull(self), Argument.NotNull(other), alpha) ? self : Update(self, [other], t => t.Add(other, alpha));
+        /// <summary>
+        /// In-place <c>self += other</c> with a Python-float scalar, as <c>Tensor.add_(other)</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">This tensor is not floating point (the floating result can't be cast to it, as in PyTorch).</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Add_(double other) => Update(Argument.NotNull(self), [], t => t + other);
+        /// <summary>
+        /// In-place <c>self -= alpha * other</c>, as <c>Tensor.sub_(other, alpha=alpha)</c>; <paramref name="other"/> broadcasts to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Sub_(Tensor other, double alpha = 1) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t.Sub(other, alpha));
+        /// <summary>
+        /// In-place <c>self -= other</c> with a Python-float scalar, as <c>Tensor.sub_(other)</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">This tensor is not floating point (the floating result can't be cast to it, as in PyTorch).</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Sub_(double other) => Update(Argument.NotNull(self), [], t => t - other);
+        /// <summary>
+        /// In-place <c>self *= other</c>, as <c>Tensor.mul_(other)</c>; <paramref name="other"/> broadcasts to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Mul_(Tensor other) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t * other);
+        /// <summary>
+        /// In-place <c>self *= other</c> with a Python-float scalar, as <c>Tensor.mul_(other)</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">This tensor is not floating point (the floating result can't be cast to it, as in PyTorch).</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Mul_(double other) => Update(Argument.NotNull(self), [], t => t * other);
+        /// <summary>
+        /// In-place true division <c>self /= other</c>, as <c>Tensor.div_(other)</c>; <paramref name="other"/> broadcasts to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Div_(Tensor other) => Update(Argument.NotNull(self), [Argument.NotNull(other)], t => t / other);
+        /// <summary>
+        /// In-place <c>self /= other</c> with a Python-float scalar, as <c>Tensor.div_(other)</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">This tensor is not floating point (the floating result can't be cast to it, as in PyTorch).</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Div_(double other) => Update(Argument.NotNull(self), [], t => t / other);
+        /// <summary>
+        /// In-place <c>self += value * tensor1 * tensor2</c>, as <c>Tensor.addcmul_(tensor1, tensor2, value=value)</c>; the operands broadcast to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(Argument.NotNull(self), [Argument.NotNull(tensor1), Argument.NotNull(tensor2)], t => t.Addcmul(tensor1, tensor2, value));
+        /// <summary>
+        /// In-place <c>self += value * tensor1 / tensor2</c>, as <c>Tensor.addcdiv_(tensor1, tensor2, value=value)</c>; the operands broadcast to this shape.
+        /// </summary>
+        /// <exception cref="ArgumentException">The broadcast result does not have this tensor's shape, or it is floating point and this tensor is not (PyTorch's "result type Float can't be cast to the desired output type Long").</exception>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1) => Update(Argument.NotNull(self), [Argument.NotNull(tensor1), Argument.NotNull(tensor2)], t => t.Addcdiv(tensor1, tensor2, value));
+        /// <summary>
+        /// In-place ReLU, as <c>Tensor.relu_()</c> (<c>torch.relu_</c>): negative elements become 0.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Relu_() => Update(Argument.NotNull(self), [], t => t.Relu());
+        /// <summary>
+        /// Sets every element to 0, as <c>Tensor.zero_()</c> (grad_fn <c>ZeroBackward0</c> when recorded).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Zero_() => Update(Argument.NotNull(self), [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
+        /// <summary>
+        /// Sets every element to <paramref name="value"/> (converted to this dtype), as <c>Tensor.fill_(value)</c> (grad_fn <c>FillBackward2</c> when recorded).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
+        /// <returns>This tensor.</returns>
         public Tensor Fill_(double value)
         {
             ArgumentNullException.ThrowIfNull(self);

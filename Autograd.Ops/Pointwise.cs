@@ -57,6 +57,7 @@ public static class Pointwise
             return result;
         }
 
+        /// <summary>Elementwise square root, as <c>torch.sqrt</c> (grad_fn <c>SqrtBackward0</c>): NaN below 0; an integer tensor gives float32.</summary>
         public Tensor Sqrt()
         {
             ArgumentNullException.ThrowIfNull(self);
@@ -65,6 +66,7 @@ public static class Pointwise
             return result;
         }
 
+        /// <summary>Elementwise absolute value, as <c>torch.abs</c> (grad_fn <c>AbsBackward0</c>, whose gradient is 0 at 0); the dtype is kept.</summary>
         public Tensor Abs()
         {
             ArgumentNullException.ThrowIfNull(self);

@@ -9,6 +9,13 @@ public static class SoftmaxOps
 {
     extension(Tensor self)
     {
+        /// <summary>
+        /// exp(x) / sum(exp(x)) along <paramref name="dim"/>, as <c>torch.softmax(x, dim)</c> (grad_fn <c>SoftmaxBackward0</c>);
+        /// the row maximum is subtracted first, so large logits do not overflow.
+        /// </summary>
+        /// <param name="dim">The dim to normalize along; negative counts from the end.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is out of range for the tensor's rank.</exception>
+        /// <exception cref="ArgumentException">The tensor is not floating point (PyTorch's <c>"softmax_lastdim_kernel_impl" not implemented for 'Long'</c>).</exception>
         public Tensor Softmax(int dim)
         {
             ArgumentNullException.ThrowIfNull(self);
@@ -20,6 +27,13 @@ public static class SoftmaxOps
             return result;
         }
 
+        /// <summary>
+        /// x - log(sum(exp(x))) along <paramref name="dim"/>, as <c>torch.log_softmax(x, dim)</c> (grad_fn <c>LogSoftmaxBackward0</c>),
+        /// computed with the row maximum subtracted first.
+        /// </summary>
+        /// <param name="dim">The dim to normalize along; negative counts from the end.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is out of range for the tensor's rank.</exception>
+        /// <exception cref="ArgumentException">The tensor is not floating point (PyTorch's <c>"log_softmax_lastdim_kernel_impl" not implemented for 'Long'</c>).</exception>
         public Tensor LogSoftmax(int dim)
         {
             ArgumentNullException.ThrowIfNull(self);

@@ -32,6 +32,11 @@ public sealed class Generator
     /// </summary>
     private float? cachedFloatNormal;
 
+    /// <summary>
+    /// A generator seeded with <paramref name="seed"/>, as <c>torch.Generator().manual_seed(seed)</c>; without a seed it starts
+    /// from <see cref="DefaultSeed"/>, as a fresh <c>torch.Generator()</c> does.
+    /// </summary>
+    /// <param name="seed">The seed; only its low 32 bits seed MT19937, as in <see cref="ManualSeed"/>.</param>
     public Generator(long seed = DefaultSeed) => ManualSeed(seed);
 
     /// <summary>

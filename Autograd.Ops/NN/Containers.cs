@@ -117,6 +117,7 @@ public sealed class ModuleDict : Module, IEnumerable<KeyValuePair<string, Module
 /// <summary>torch.nn.Identity: returns its input.</summary>
 public sealed class Identity : Module
 {
+    /// <summary><c>Identity.forward</c>: returns <paramref name="input"/> itself.</summary>
     public override Tensor Forward(Tensor input) => Argument.NotNull(input);
 }
 
@@ -129,8 +130,12 @@ public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
     /// <summary>The last dim merged.</summary>
     public int EndDim { get; } = endDim;
 
+    /// <summary><c>Flatten.forward</c>: <c>torch.flatten(input, start_dim, end_dim)</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="StartDim"/> or <see cref="EndDim"/> is out of range for the rank of <paramref name="input"/>.</exception>
+    /// <exception cref="ArgumentException"><see cref="StartDim"/> comes after <see cref="EndDim"/>.</exception>
     public override Tensor Forward(Tensor input) => Argument.NotNull(input).Flatten(StartDim, EndDim);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>start_dim=1, end_dim=-1</c>.</summary>
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }
 
@@ -154,6 +159,9 @@ public sealed class Unflatten : Module
     /// <summary>The sizes it is split into.</summary>
     public IReadOnlyList<int> UnflattenedSize => sizes;
 
+    /// <summary><c>Unflatten.forward</c>: <c>input.unflatten(dim, unflattened_size)</c>, a reshape of <see cref="Dim"/> into <see cref="UnflattenedSize"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Dim"/> is out of range for the rank of <paramref name="input"/>.</exception>
+    /// <exception cref="ArgumentException">More than one size is -1, or the sizes do not multiply up to the size of that dim.</exception>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -171,6 +179,7 @@ public sealed class Unflatten : Module
         return input.Reshape([.. input.Dims[..dim], .. sizes, .. input.Dims[(dim + 1)..]]);
     }
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>dim=1, unflattened_size=(2, 3)</c>.</summary>
     protected override string ExtraRepr() =>
         $"dim={Dim}, unflattened_size=({string.Join(", ", sizes)}{(sizes.Length == 1 ? "," : "")})";
 }

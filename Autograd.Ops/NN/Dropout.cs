@@ -9,16 +9,23 @@ namespace Autograd.NN;
 /// </summary>
 public sealed class Dropout : Module
 {
+    /// <summary><c>nn.Dropout(p)</c> (PyTorch's <c>inplace</c> is always False here).</summary>
+    /// <param name="p">The probability of zeroing an element.</param>
+    /// <exception cref="ArgumentException"><paramref name="p"/> is not in [0, 1].</exception>
     public Dropout(double p = 0.5)
     {
         CheckProbability(p);
         P = p;
     }
 
+    /// <summary>PyTorch's <c>p</c>: the probability of zeroing an element.</summary>
     public double P { get; }
 
+    /// <summary><c>Dropout.forward</c>: <c>F.dropout(input, p, training)</c>; the input itself when not training, when p is 0, or when it is empty.</summary>
+    /// <exception cref="ArgumentException">Training with 0 &lt; p &lt; 1 on a non-floating <paramref name="input"/>.</exception>
     public override Tensor Forward(Tensor input) => Apply(Argument.NotNull(input), P, Training);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>p=0.5, inplace=False</c>.</summary>
     protected override string ExtraRepr() => $"p={PythonText.Float(P)}, inplace=False";
 
     internal static Tensor Apply(Tensor input, double p, bool train)

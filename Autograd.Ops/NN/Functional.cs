@@ -3,7 +3,20 @@ using System.Numerics.Tensors;
 namespace Autograd.NN;
 
 /// <summary>How a loss combines its per-element values; <see cref="BatchMean"/> (the sum divided by the batch size) is KL divergence's only.</summary>
-public enum Reduction { None, Mean, Sum, BatchMean }
+public enum Reduction
+{
+    /// <summary>PyTorch's <c>reduction='none'</c>: the per-element losses, unreduced.</summary>
+    None,
+
+    /// <summary>PyTorch's <c>reduction='mean'</c> (the default): their mean; a weighted mean for losses with class weights.</summary>
+    Mean,
+
+    /// <summary>PyTorch's <c>reduction='sum'</c>: their sum.</summary>
+    Sum,
+
+    /// <summary>PyTorch's <c>reduction='batchmean'</c>: their sum divided by the batch size (KL divergence only).</summary>
+    BatchMean,
+}
 
 /// <summary>torch.nn.functional.</summary>
 public static partial class Functional

@@ -9,6 +9,11 @@ public class Linear : Module
 {
     private readonly bool hasBias;
 
+    /// <summary>
+    /// <c>nn.Linear(in_features, out_features, bias)</c>: the weight and bias are drawn from the default generator as
+    /// PyTorch draws them, so a seeded run holds PyTorch's values.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="inFeatures"/> or <paramref name="outFeatures"/> is negative.</exception>
     public Linear(int inFeatures, int outFeatures, bool bias = true)
     {
         InFeatures = inFeatures;
@@ -19,7 +24,9 @@ public class Linear : Module
         ResetParameters();
     }
 
+    /// <summary>PyTorch's <c>in_features</c>: the size of each input row.</summary>
     public int InFeatures { get; }
+    /// <summary>PyTorch's <c>out_features</c>: the size of each output row.</summary>
     public int OutFeatures { get; }
 
     /// <summary>The (out, in) weight, read from the registry so that <see cref="Module.To"/> and LoadStateDict apply.</summary>
@@ -53,5 +60,6 @@ public class Linear : Module
         return bias is null ? output : output + bias;
     }
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>in_features=2, out_features=3, bias=True</c>.</summary>
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={PythonText.Bool(hasBias)}";
 }

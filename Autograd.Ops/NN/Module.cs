@@ -352,6 +352,8 @@ public abstract class Module
 }
 
 /// <summary>The keys <see cref="Module.LoadStateDict"/> found missing and unexpected (PyTorch's <c>_IncompatibleKeys</c>).</summary>
+/// <param name="MissingKeys">PyTorch's <c>missing_keys</c>: the parameters and buffers the state dict did not hold.</param>
+/// <param name="UnexpectedKeys">PyTorch's <c>unexpected_keys</c>: the state dict's keys that name no parameter or buffer.</param>
 public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
 {
     /// <summary>"&lt;All keys matched successfully&gt;" when both are empty, as PyTorch prints it.</summary>

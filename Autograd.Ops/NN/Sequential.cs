@@ -7,6 +7,7 @@ public sealed class Sequential : Module
 {
     private readonly Module[] modules;
 
+    /// <summary><c>nn.Sequential(*modules)</c>: the modules are registered as children named "0", "1", ...</summary>
     public Sequential(params Module[] modules)
     {
         ArgumentNullException.ThrowIfNull(modules);
@@ -14,6 +15,7 @@ public sealed class Sequential : Module
         for (int i = 0; i < modules.Length; i++) RegisterModule(i.ToString(CultureInfo.InvariantCulture), modules[i]);
     }
 
+    /// <summary>The number of modules, as <c>len(sequential)</c>.</summary>
     public int Count => modules.Length;
 
     /// <summary><c>seq[i]</c> (negative indices count from the end).</summary>
@@ -27,6 +29,7 @@ public sealed class Sequential : Module
         }
     }
 
+    /// <summary><c>Sequential.forward</c>: feeds <paramref name="input"/> through each module in order.</summary>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);

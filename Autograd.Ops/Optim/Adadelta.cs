@@ -18,6 +18,7 @@ public sealed class Adadelta : Optimizer
     {
     }
 
+    /// <summary>One <c>torch.optim.Adadelta.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; keeps <c>"step"</c>, <c>"square_avg"</c> and <c>"acc_delta"</c> in <paramref name="state"/>.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state)
     {
         double rho = group.Number("rho"), eps = group.Number("eps"), weightDecay = group.Number("weight_decay");

@@ -30,6 +30,7 @@ public sealed class Adagrad : Optimizer
         }
     }
 
+    /// <summary>One <c>torch.optim.Adagrad.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; advances <c>"step"</c> and accumulates <c>"sum"</c> in <paramref name="state"/>.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state)
     {
         var stepCount = (Tensor)state["step"]!;

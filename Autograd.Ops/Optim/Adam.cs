@@ -18,6 +18,7 @@ public sealed class Adam : Optimizer
     {
     }
 
+    /// <summary>One <c>torch.optim.Adam.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; keeps <c>"step"</c>, <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> (and <c>"max_exp_avg_sq"</c> with amsgrad) in <paramref name="state"/>.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state) =>
         AdamStep(group, parameter, grad, state, decoupled: false);
 

@@ -18,6 +18,7 @@ public sealed class AdamW : Optimizer
     {
     }
 
+    /// <summary>One <c>torch.optim.AdamW.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; the parameter is first scaled by 1 - lr * weight_decay, then updated as Adam's, with Adam's <paramref name="state"/> entries.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state) =>
         Adam.AdamStep(group, parameter, grad, state, decoupled: true);
 }

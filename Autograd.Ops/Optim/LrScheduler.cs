@@ -78,6 +78,7 @@ public sealed class StepLR : LrScheduler
     /// <summary>The decay factor.</summary>
     public double Gamma { get; }
 
+    /// <summary><c>StepLR.get_lr()</c>: each rate times <see cref="Gamma"/> on epochs that are a positive multiple of <see cref="StepSize"/>, else unchanged.</summary>
     protected override IReadOnlyList<double> ComputeLr() =>
         LastEpoch == 0 || LastEpoch % StepSize != 0 ? CurrentLrs() : [.. CurrentLrs().Select(lr => lr * Gamma)];
 }
@@ -99,6 +100,7 @@ public sealed class MultiStepLR : LrScheduler
     /// <summary>The decay factor.</summary>
     public double Gamma { get; }
 
+    /// <summary><c>MultiStepLR.get_lr()</c>: each rate times <see cref="Gamma"/> to the number of times this epoch is a milestone, else unchanged.</summary>
     protected override IReadOnlyList<double> ComputeLr() => milestones.TryGetValue(LastEpoch, out int count)
         ? [.. CurrentLrs().Select(lr => lr * Math.Pow(Gamma, count))]
         : CurrentLrs();
@@ -117,6 +119,7 @@ public sealed class ExponentialLR : LrScheduler
     /// <summary>The decay factor.</summary>
     public double Gamma { get; }
 
+    /// <summary><c>ExponentialLR.get_lr()</c>: each rate times <see cref="Gamma"/> after epoch 0.</summary>
     protected override IReadOnlyList<double> ComputeLr() => LastEpoch == 0 ? CurrentLrs() : [.. CurrentLrs().Select(lr => lr * Gamma)];
 }
 
@@ -140,6 +143,7 @@ public sealed class CosineAnnealingLR : LrScheduler
     /// <summary>The smallest learning rate.</summary>
     public double EtaMin { get; }
 
+    /// <summary><c>CosineAnnealingLR.get_lr()</c>: PyTorch's recursive step from each current rate along the cosine between the base rate and <see cref="EtaMin"/>.</summary>
     protected override IReadOnlyList<double> ComputeLr()
     {
         var lrs = CurrentLrs();
@@ -175,5 +179,6 @@ public sealed class LambdaLR : LrScheduler
         Initialize();
     }
 
+    /// <summary><c>LambdaLR.get_lr()</c>: each group's base rate times its function of the epoch.</summary>
     protected override IReadOnlyList<double> ComputeLr() => [.. BaseLrs.Select((baseLr, i) => baseLr * lrLambdas[i](LastEpoch))];
 }

@@ -70,6 +70,11 @@ public sealed class OneCycleLR : LrScheduler
     /// <summary>Whether the momentum (or beta1) cycles inversely to the learning rate.</summary>
     public bool CycleMomentum { get; }
 
+    /// <summary>
+    /// <c>OneCycleLR.get_lr()</c>: each group's rate annealed within the phase the step falls in (and, with
+    /// <see cref="CycleMomentum"/>, its momentum or beta1 set inversely).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Stepped more than <see cref="TotalSteps"/> times, as PyTorch's ValueError.</exception>
     protected override IReadOnlyList<double> ComputeLr()
     {
         int stepNum = LastEpoch;

@@ -18,6 +18,7 @@ public sealed class RMSprop : Optimizer
     {
     }
 
+    /// <summary>One <c>torch.optim.RMSprop.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; keeps <c>"step"</c>, <c>"square_avg"</c>, and <c>"momentum_buffer"</c> or <c>"grad_avg"</c> where used, in <paramref name="state"/>.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state)
     {
         double alpha = group.Number("alpha"), eps = group.Number("eps"), weightDecay = group.Number("weight_decay"), momentum = group.Number("momentum");

@@ -18,6 +18,7 @@ public sealed class SGD : Optimizer
     {
     }
 
+    /// <summary>One <c>torch.optim.SGD.step</c> update of <paramref name="parameter"/> in place, op for op as PyTorch 1.13's for-loop implementation; keeps <c>"momentum_buffer"</c> in <paramref name="state"/>.</summary>
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state)
     {
         double weightDecay = group.Number("weight_decay"), momentum = group.Number("momentum");

@@ -126,14 +126,23 @@ public abstract class ConvNd : Module
         ResetParameters();
     }
 
+    /// <summary>PyTorch's <c>in_channels</c>: the channels the input must have.</summary>
     public int InChannels { get; }
+    /// <summary>PyTorch's <c>out_channels</c>: the channels of the output (the number of filters).</summary>
     public int OutChannels { get; }
+    /// <summary>PyTorch's <c>kernel_size</c>, one entry per spatial dim.</summary>
     public IReadOnlyList<int> KernelSize { get; }
+    /// <summary>PyTorch's <c>stride</c>, one entry per spatial dim.</summary>
     public IReadOnlyList<int> Stride { get; }
+    /// <summary>PyTorch's <c>padding</c>: the zeros added on both sides of each spatial dim.</summary>
     public IReadOnlyList<int> Padding { get; }
+    /// <summary>PyTorch's <c>dilation</c>: the spacing between kernel elements, one entry per spatial dim.</summary>
     public IReadOnlyList<int> Dilation { get; }
+    /// <summary>PyTorch's <c>groups</c>: the input and output channels are split into this many independent groups.</summary>
     public int Groups { get; }
+    /// <summary>The weight parameter, shaped (out_channels, in_channels / groups, *kernel_size), as <c>conv.weight</c>.</summary>
     public Tensor Weight => OwnParameter("weight")!;
+    /// <summary>The bias parameter (out_channels), or null when built with <c>bias: false</c>, as <c>conv.bias</c>.</summary>
     public Tensor? Bias => OwnParameter("bias");
 
     /// <summary>
@@ -149,6 +158,7 @@ public abstract class ConvNd : Module
         Init.Uniform_(Bias, -bound, bound);
     }
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>1, 2, kernel_size=(3,), stride=(1,)</c>, then padding, dilation, groups and bias where not the default.</summary>
     protected override string ExtraRepr()
     {
         var text = $"{InChannels}, {OutChannels}, kernel_size={Repr.Tuple(KernelSize)}, stride={Repr.Tuple(Stride)}";
@@ -164,6 +174,8 @@ public abstract class ConvNd : Module
 public sealed class Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
     : ConvNd(inChannels, outChannels, [kernelSize], [stride], [padding], [dilation], groups, bias)
 {
+    /// <summary><c>Conv1d.forward</c>: <c>F.conv1d</c> of an (N, C, L) or unbatched (C, L) input with this module's weight and settings.</summary>
+    /// <exception cref="ArgumentException">The input is not 2-D or 3-D, its channels are not <see cref="ConvNd.InChannels"/>, its dtype differs from the weight's, or the padded input is smaller than the dilated kernel.</exception>
     public override Tensor Forward(Tensor input) => ConvOps.Apply(Argument.NotNull(input), Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
 }
 
@@ -179,6 +191,8 @@ public sealed class Conv2d : ConvNd
         (int, int)? dilation = null, int groups = 1, bool bias = true)
         : base(inChannels, outChannels, Repr.Pair(kernelSize), Repr.Pair(stride ?? (1, 1)), Repr.Pair(padding ?? (0, 0)), Repr.Pair(dilation ?? (1, 1)), groups, bias) { }
 
+    /// <summary><c>Conv2d.forward</c>: <c>F.conv2d</c> of an (N, C, H, W) or unbatched (C, H, W) input with this module's weight and settings.</summary>
+    /// <exception cref="ArgumentException">The input is not 3-D or 4-D, its channels are not <see cref="ConvNd.InChannels"/>, its dtype differs from the weight's, or the padded input is smaller than the dilated kernel.</exception>
     public override Tensor Forward(Tensor input) => ConvOps.Apply(Argument.NotNull(input), Weight, Bias, [.. Stride], [.. Padding], [.. Dilation], Groups);
 }
 

@@ -95,6 +95,8 @@ internal static class EmbeddingOps
 /// </summary>
 public sealed class Embedding : Module
 {
+    /// <summary><c>nn.Embedding(num_embeddings, embedding_dim, padding_idx)</c>; a negative <paramref name="paddingIdx"/> counts from the end.</summary>
+    /// <exception cref="ArgumentException"><paramref name="paddingIdx"/> is outside [-numEmbeddings, numEmbeddings).</exception>
     public Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx = null)
     {
         if (paddingIdx is { } p && (p >= numEmbeddings || p < -numEmbeddings))
@@ -112,12 +114,20 @@ public sealed class Embedding : Module
         }
     }
 
+    /// <summary>PyTorch's <c>num_embeddings</c>: the number of rows in the table.</summary>
     public int NumEmbeddings { get; }
+    /// <summary>PyTorch's <c>embedding_dim</c>: the size of each vector.</summary>
     public int EmbeddingDim { get; }
+    /// <summary>PyTorch's <c>padding_idx</c>, made non-negative, or null: that row starts at zero and gets no gradient.</summary>
     public int? PaddingIdx { get; }
+    /// <summary>The (num_embeddings, embedding_dim) table, as <c>embedding.weight</c>.</summary>
     public Tensor Weight => OwnParameter("weight")!;
 
+    /// <summary><c>Embedding.forward</c>: <c>F.embedding(input, weight, padding_idx)</c>, the rows picked by the int64 indices, shaped <c>input.shape + (embedding_dim,)</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not int64.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num_embeddings).</exception>
     public override Tensor Forward(Tensor input) => Functional.Embedding(Argument.NotNull(input), Weight, PaddingIdx);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>10, 3</c>, then <c>padding_idx=0</c> when set.</summary>
     protected override string ExtraRepr() => $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "");
 }

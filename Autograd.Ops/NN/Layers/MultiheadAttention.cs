@@ -7,6 +7,11 @@ namespace Autograd.NN;
 /// </summary>
 public sealed class MultiheadAttention : Module
 {
+    /// <summary>
+    /// <c>nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first=batch_first)</c>: the packed in-projection is
+    /// Xavier-uniform and the biases zero, drawn from the default generator in PyTorch's order.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="numHeads"/> is not positive or does not divide <paramref name="embedDim"/>.</exception>
     public MultiheadAttention(int embedDim, int numHeads, bool batchFirst = false, double dropout = 0.0, bool bias = true)
     {
         if (numHeads <= 0 || embedDim % numHeads != 0) throw new ArgumentException("embed_dim must be divisible by num_heads");
@@ -26,13 +31,19 @@ public sealed class MultiheadAttention : Module
         }
     }
 
+    /// <summary>PyTorch's <c>embed_dim</c>: the model dimension E of query, key and value.</summary>
     public int EmbedDim { get; }
+    /// <summary>PyTorch's <c>num_heads</c>: each head attends over E / num_heads dims.</summary>
     public int NumHeads { get; }
+    /// <summary>PyTorch's <c>batch_first</c>: batched inputs are (N, L, E) rather than (L, N, E).</summary>
     public bool BatchFirst { get; }
+    /// <summary>PyTorch's <c>dropout</c>: the probability of dropping an attention weight while training.</summary>
     public double Dropout { get; }
     /// <summary>The query, key and value projections stacked: (3 x embedDim, embedDim).</summary>
     public Tensor InProjWeight => OwnParameter("in_proj_weight")!;
+    /// <summary>The stacked query, key and value biases (3 x embedDim), or null without bias, as <c>in_proj_bias</c>.</summary>
     public Tensor? InProjBias => OwnParameter("in_proj_bias");
+    /// <summary>The output projection, as <c>out_proj</c> (a <see cref="NonDynamicallyQuantizableLinear"/>).</summary>
     public Linear OutProj { get; }
 
     /// <summary>Self-attention: the output of <c>Forward(input, input, input)</c>.</summary>
@@ -157,6 +168,7 @@ public sealed class MultiheadAttention : Module
         Init.Uniform_(weight, -a, a);
     }
 
+    /// <summary>PyTorch prints no settings for MultiheadAttention, only its <c>out_proj</c> child: empty.</summary>
     protected override string ExtraRepr() => "";
 }
 

@@ -162,8 +162,12 @@ internal static class NormOps
 /// <summary>torch.nn.LayerNorm: normalizes over the trailing normalizedShape dims, with a learned elementwise weight (ones) and bias (zeros).</summary>
 public sealed class LayerNorm : Module
 {
+    /// <summary><c>nn.LayerNorm(normalized_shape, eps, elementwise_affine)</c> over the last dim, of size <paramref name="normalizedShape"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="elementwiseAffine"/> is set and <paramref name="normalizedShape"/> is negative.</exception>
     public LayerNorm(int normalizedShape, double eps = 1e-5, bool elementwiseAffine = true) : this([normalizedShape], eps, elementwiseAffine) { }
 
+    /// <summary><c>nn.LayerNorm(normalized_shape, eps, elementwise_affine)</c> over the trailing dims <paramref name="normalizedShape"/>; the weight starts at ones, the bias at zeros.</summary>
+    /// <exception cref="ArgumentException"><paramref name="elementwiseAffine"/> is set and a size in <paramref name="normalizedShape"/> is negative.</exception>
     public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true)
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
@@ -177,14 +181,22 @@ public sealed class LayerNorm : Module
         }
     }
 
+    /// <summary>PyTorch's <c>normalized_shape</c>: the trailing dims normalized over.</summary>
     public IReadOnlyList<int> NormalizedShape { get; }
+    /// <summary>PyTorch's <c>eps</c>: added to the variance before the square root (default 1e-5).</summary>
     public double Eps { get; }
+    /// <summary>PyTorch's <c>elementwise_affine</c>: whether the module has a learned weight and bias.</summary>
     public bool ElementwiseAffine { get; }
+    /// <summary>The learned scale (normalized_shape, ones at first), or null without elementwise affine, as <c>layer_norm.weight</c>.</summary>
     public Tensor? Weight => OwnParameter("weight");
+    /// <summary>The learned shift (normalized_shape, zeros at first), or null without elementwise affine, as <c>layer_norm.bias</c>.</summary>
     public Tensor? Bias => OwnParameter("bias");
 
+    /// <summary><c>LayerNorm.forward</c>: <c>F.layer_norm(input, normalized_shape, weight, bias, eps)</c>.</summary>
+    /// <exception cref="ArgumentException"><see cref="NormalizedShape"/> is empty, the input's trailing dims are not <see cref="NormalizedShape"/>, or the parameters' dtype differs from the input's.</exception>
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(Argument.NotNull(input), [.. NormalizedShape], Weight, Bias, Eps);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>(4,), eps=1e-05, elementwise_affine=True</c>.</summary>
     protected override string ExtraRepr() =>
         $"{Repr.Tuple(NormalizedShape)}, eps={Repr.Float(Eps)}, elementwise_affine={(ElementwiseAffine ? "True" : "False")}";
 }
@@ -216,13 +228,19 @@ public abstract class BatchNorm : Module
         }
     }
 
+    /// <summary>PyTorch's <c>num_features</c>: the channels C (dim 1) of the input.</summary>
     public int NumFeatures { get; }
+    /// <summary>PyTorch's <c>eps</c>: added to the variance before the square root (default 1e-5).</summary>
     public double Eps { get; }
     /// <summary>The weight of each new batch in the running statistics; null for a cumulative average over all batches.</summary>
     public double? Momentum { get; }
+    /// <summary>PyTorch's <c>affine</c>: whether the module has a learned weight and bias.</summary>
     public bool Affine { get; }
+    /// <summary>PyTorch's <c>track_running_stats</c>: whether running statistics are kept and used in evaluation mode.</summary>
     public bool TrackRunningStats { get; }
+    /// <summary>The learned scale (num_features, ones at first), or null when not affine, as <c>bn.weight</c>.</summary>
     public Tensor? Weight => OwnParameter("weight");
+    /// <summary>The learned shift (num_features, zeros at first), or null when not affine, as <c>bn.bias</c>.</summary>
     public Tensor? Bias => OwnParameter("bias");
     /// <summary>PyTorch's buffer running_mean (float32, zeros at first).</summary>
     public Tensor? RunningMean => OwnBuffer("running_mean");
@@ -234,6 +252,11 @@ public abstract class BatchNorm : Module
     /// <summary>The input's rank check of the subclass (PyTorch's _check_input_dim).</summary>
     private protected abstract void CheckInputDim(Tensor input);
 
+    /// <summary>
+    /// <c>BatchNorm.forward</c>: <c>F.batch_norm</c> with the batch's statistics while training (updating the running ones and
+    /// <c>num_batches_tracked</c>) and with the running statistics in evaluation mode when they are tracked.
+    /// </summary>
+    /// <exception cref="ArgumentException">The input's rank is wrong for the subclass, its channels are not <see cref="NumFeatures"/>, or training sees a single value per channel.</exception>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -250,6 +273,7 @@ public abstract class BatchNorm : Module
             Weight, Bias, useBatchStats, factor, Eps);
     }
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True</c>.</summary>
     protected override string ExtraRepr() =>
         $"{NumFeatures}, eps={Repr.Float(Eps)}, momentum={(Momentum is { } m ? Repr.Float(m) : "None")}, affine={Py(Affine)}, track_running_stats={Py(TrackRunningStats)}";
 

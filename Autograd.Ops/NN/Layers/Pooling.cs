@@ -88,24 +88,36 @@ internal static class PoolOps
 /// <summary>torch.nn.MaxPool2d: the maximum of each kernelSize x kernelSize window (stride defaults to kernelSize).</summary>
 public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 0) : Module
 {
+    /// <summary>PyTorch's <c>kernel_size</c>: the side of the square window.</summary>
     public int KernelSize { get; } = kernelSize;
+    /// <summary>PyTorch's <c>stride</c>: the step between windows (the kernel size unless given).</summary>
     public int Stride { get; } = stride ?? kernelSize;
+    /// <summary>PyTorch's <c>padding</c>: implicit -inf added on both sides of each spatial dim.</summary>
     public int Padding { get; } = padding;
 
+    /// <summary><c>MaxPool2d.forward</c>: <c>F.max_pool2d(input, kernel_size, stride, padding)</c> of an (N, C, H, W) or (C, H, W) input.</summary>
+    /// <exception cref="ArgumentException">The input is not a non-empty 3-D or 4-D tensor, the kernel size is not positive, the stride is not positive, the padding is negative or over half the kernel, the output would be empty, or the dtype is not floating point.</exception>
     public override Tensor Forward(Tensor input) => Functional.MaxPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False</c>.</summary>
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation=1, ceil_mode=False";
 }
 
 /// <summary>torch.nn.AvgPool2d: the mean of each kernelSize x kernelSize window, padding counted as zeros (count_include_pad).</summary>
 public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 0) : Module
 {
+    /// <summary>PyTorch's <c>kernel_size</c>: the side of the square window.</summary>
     public int KernelSize { get; } = kernelSize;
+    /// <summary>PyTorch's <c>stride</c>: the step between windows (the kernel size unless given).</summary>
     public int Stride { get; } = stride ?? kernelSize;
+    /// <summary>PyTorch's <c>padding</c>: zeros added on both sides of each spatial dim, counted in the mean.</summary>
     public int Padding { get; } = padding;
 
+    /// <summary><c>AvgPool2d.forward</c>: <c>F.avg_pool2d(input, kernel_size, stride, padding)</c> of an (N, C, H, W) or (C, H, W) input.</summary>
+    /// <exception cref="ArgumentException">The input is not a non-empty 3-D or 4-D tensor, the kernel size is not positive, the stride is not positive, the padding is negative or over half the kernel, the output would be empty, or the dtype is not floating point.</exception>
     public override Tensor Forward(Tensor input) => Functional.AvgPool2d(Argument.NotNull(input), KernelSize, Stride, Padding);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>kernel_size=2, stride=2, padding=0</c>.</summary>
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
 }
 
@@ -124,9 +136,13 @@ public sealed class AdaptiveAvgPool2d : Module
     /// <summary>An (height, width) output.</summary>
     public AdaptiveAvgPool2d((int, int) outputSize) => OutputSize = outputSize;
 
+    /// <summary>PyTorch's <c>output_size</c>: the (height, width) of the output.</summary>
     public (int Height, int Width) OutputSize { get; }
 
+    /// <summary><c>AdaptiveAvgPool2d.forward</c>: <c>F.adaptive_avg_pool2d(input, output_size)</c> of an (N, C, H, W) or (C, H, W) input.</summary>
+    /// <exception cref="ArgumentException">The input is not 3-D or 4-D, a non-batch dim is empty, an output size is negative, or the dtype is not floating point.</exception>
     public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(Argument.NotNull(input), OutputSize);
 
+    /// <summary>PyTorch's <c>extra_repr()</c>: <c>output_size=2</c>, or <c>output_size=(2, 3)</c> for a pair.</summary>
     protected override string ExtraRepr() => square ? $"output_size={OutputSize.Height}" : $"output_size=({OutputSize.Height}, {OutputSize.Width})";
 }
