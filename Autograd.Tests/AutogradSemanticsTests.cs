@@ -2,6 +2,7 @@ namespace Autograd.Tests;
 
 /// <summary>How the graph behaves as a whole: accumulation, leaves, retained graphs, detach, no-grad scopes, deep graphs.</summary>
 [TestFixture]
+[Category("Slow")]
 public class AutogradSemanticsTests
 {
     private static Tensor Leaf(params double[] values) => Torch.Tensor(values, requiresGrad: true);

@@ -9,6 +9,7 @@ namespace Autograd.Tests;
 /// GradGradCheck of both.
 /// </summary>
 [NonParallelizable]   // GradGradCheck draws from the default generator
+[Category("Slow")]
 public class FunctionTests
 {
     private static readonly JsonElement Golden = GoldenTensors.Load("function.json");

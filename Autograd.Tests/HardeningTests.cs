@@ -8,6 +8,7 @@ namespace Autograd.Tests;
 /// expected outcome is PyTorch 1.13's, its message copied from what torch prints).
 /// </summary>
 [TestFixture]
+[Category("Slow")]
 public class HardeningTests
 {
     // ---- Memory held after Backward -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ namespace Autograd.Tests;
 /// NotSupportedException for PyTorch's NotImplementedError, or an IndexOutOfRangeException with PyTorch's message), and a failed call changes none of its inputs.
 /// </summary>
 [TestFixture]
+[Category("Slow")]
 public class OpArgumentFuzzTests
 {
     private static readonly NullabilityInfoContext Nullability = new();

@@ -7,6 +7,7 @@ namespace Autograd.Tests;
 /// their parallel paths against the serial path: the same bits whatever the thread count.
 /// </summary>
 [NonParallelizable]
+[Category("Slow")]
 public class ParallelKernelTests
 {
     /// <summary>The mean cross-entropy gradient of x, from a fresh Grad.</summary>
