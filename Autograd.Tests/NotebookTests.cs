@@ -14,7 +14,7 @@ public class NotebookTests
     [Test]
     public void Notebook_RunsHeadless_AndShowsTheSeedsGradient()
     {
-        string root = FindRepoRoot();
+        string root = RepoPaths.Root;
         string work = Directory.CreateTempSubdirectory("autograd-notebook-").FullName;
         try
         {
@@ -51,12 +51,5 @@ public class NotebookTests
         string stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit(TimeSpan.FromMinutes(8)).ShouldBeTrue($"{file} did not finish");
         process.ExitCode.ShouldBe(0, $"{file} {string.Join(' ', args)} failed:\n{stdout}\n{stderr.Result}");
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AutogradMini.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("AutogradMini.sln not found above the test directory");
     }
 }

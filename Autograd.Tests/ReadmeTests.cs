@@ -8,10 +8,10 @@ namespace Autograd.Tests;
 [Category("Slow")]
 public class ReadmeTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = RepoPaths.Root;
 
     public static IEnumerable<TestCaseData> Snippets() =>
-        Regex.Matches(File.ReadAllText(Path.Combine(FindRepoRoot(), "README.md")), @"```csharp\n(.*?)```", RegexOptions.Singleline)
+        Regex.Matches(File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md")), @"```csharp\n(.*?)```", RegexOptions.Singleline)
             .Select((match, i) => new TestCaseData(match.Groups[1].Value).SetArgDisplayNames($"snippet {i + 1}"));
 
     [Test]
@@ -40,12 +40,5 @@ public class ReadmeTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AutogradMini.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("AutogradMini.sln not found above the test directory");
     }
 }

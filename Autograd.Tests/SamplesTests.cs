@@ -9,7 +9,7 @@ namespace Autograd.Tests;
 [Category("Slow")]
 public class SamplesTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = RepoPaths.Root;
 
     [TestCase("softmax")]
     [TestCase("cross_entropy")]
@@ -129,12 +129,5 @@ public class SamplesTests
         process.WaitForExit(TimeSpan.FromMinutes(5)).ShouldBeTrue($"{sample} did not finish");
         process.ExitCode.ShouldBe(0, $"{sample} failed: {stderr.Result}");
         return stdout;
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AutogradMini.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("AutogradMini.sln not found above the test directory");
     }
 }
