@@ -66,7 +66,8 @@ public static class Reductions
     private static Tensor SumOver(Tensor self, int[]? dims, bool keepDim, string name)
     {
         var mask = ReduceMask(self.Rank, dims);
-        var result = CascadeSum.Sum(self, mask, ReducedShape(self.Dims, mask, keepDim));
+        // PyTorch sums Bool (and counts masks) as Int64.
+        var result = CascadeSum.Sum(self.DType == DType.Bool ? self.Long() : self, mask, ReducedShape(self.Dims, mask, keepDim));
         if (Graph.NeedsGrad(self))
             Graph.Record(result, name, [self], g => [ExpandTo(Restore(g, self.Dims, mask, keepDim), self.Dims)], saved: []);
         return result;
