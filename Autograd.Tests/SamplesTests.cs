@@ -89,6 +89,68 @@ public class SamplesTests
     }
 
     /// <summary>
+    /// The CNN on the UCI digits, its full default run (14 epochs, about half a minute here): the mnist example's lines,
+    /// a test accuracy of at least 97% after the last epoch, and the picture of the misclassified digits.
+    /// </summary>
+    [Test]
+    public void DigitsCnnSample_ReachesNinetySevenPercent_AndDrawsItsMistakes()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-digits-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "digits_cnn.cs"), output);
+
+            stdout.ShouldContain("1797 digits: 1438 for training, 359 for testing");
+            stdout.ShouldContain("(conv1): Conv2d(1, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))");
+            Regex.Matches(stdout, @"^Train Epoch: (\d+) \[\d+/1438 \(\d+%\)\]\tLoss: \d+\.\d{6}$", RegexOptions.Multiline)
+                .Select(m => m.Groups[1].Value).Distinct().Count().ShouldBe(14, stdout);
+            var tests = Regex.Matches(stdout, @"^Test set: Average loss: (\d+\.\d{4}), Accuracy: (\d+)/359 \((\d+\.\d)%\)$", RegexOptions.Multiline);
+            tests.Count.ShouldBe(14, stdout);
+            double Loss(int epoch) => double.Parse(tests[epoch].Groups[1].Value, CultureInfo.InvariantCulture);
+            int correct = int.Parse(tests[^1].Groups[2].Value, CultureInfo.InvariantCulture);
+            Loss(13).ShouldBeLessThan(Loss(0) / 4);
+            (correct / 359.0).ShouldBeGreaterThanOrEqualTo(0.97, stdout);
+            stdout.ShouldMatch(@"trained 14 epochs in \d+\.\d s");
+            stdout.ShouldContain($"{359 - correct} misclassified test digits drawn in misclassified.png");
+            File.ReadAllBytes(Path.Combine(output, "misclassified.png"))[..8].ShouldBe(Png);
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    /// <summary>
+    /// The tiny GPT for 20 steps: the vocabulary and parameter count, the loss estimates at steps 0, 10 and 20 (falling,
+    /// from about ln 75 at the start), a 300-character sample of the text's characters, and the loss curve.
+    /// </summary>
+    [Test]
+    public void TinyGptSample_ShortRun_LearnsAndSamples_AndPlotsItsLoss()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-gpt-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "tiny_gpt.cs"), output, "--steps", "20", "--eval-interval", "10");
+
+            stdout.ShouldContain("684,768 characters, vocabulary of 75: ");
+            stdout.ShouldContain("0.111 M parameters");
+            var evals = Regex.Matches(stdout, @"^step (\d+): train loss (\d+\.\d{4}), val loss (\d+\.\d{4})$", RegexOptions.Multiline);
+            evals.Select(m => m.Groups[1].Value).ShouldBe(["0", "10", "20"], stdout);
+            double Loss(int row, int column) => double.Parse(evals[row].Groups[column].Value, CultureInfo.InvariantCulture);
+            Loss(0, 2).ShouldBe(Math.Log(75), tolerance: 0.3);
+            Loss(2, 2).ShouldBeLessThan(Loss(0, 2) - 0.5);
+            Loss(2, 3).ShouldBeLessThan(Loss(0, 3) - 0.5);
+            stdout.ShouldMatch(@"trained 20 steps in \d+\.\d s");
+
+            var sample = Regex.Match(stdout, "--- sample ---\n(.*)\n--------------\n", RegexOptions.Singleline);
+            sample.Success.ShouldBeTrue(stdout);
+            sample.Groups[1].Value.Length.ShouldBe(301);   // the starting newline and 300 drawn characters
+            sample.Groups[1].Value.ShouldAllBe(c => c == '\n' || (c >= ' ' && c <= 'z'));
+            File.ReadAllBytes(Path.Combine(output, "loss.png"))[..8].ShouldBe(Png);
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
     /// A script outside the repo, referencing the library project as the README shows, runs the library JIT-optimized:
     /// `dotnet run` builds referenced projects in Debug, so the library projects optimize in every configuration.
     /// </summary>
