@@ -54,4 +54,14 @@ public class ReductionTests
         x.Prod().Backward();
         x.Grad!.ToArray<double>().ShouldBe([0.0, 6.0, 0.0]);
     }
+
+    /// <summary>As PyTorch's: a Bool sum counts the true elements as Int64 (<c>pred.eq(target).sum()</c>).</summary>
+    [Test]
+    public void Sum_OfBool_CountsAsInt64()
+    {
+        var mask = Torch.Tensor(new long[,] { { 1, 0, 1 }, { 1, 1, 0 } }).Gt(0);
+        mask.Sum().ToString().ShouldBe("tensor(4)");
+        mask.Sum(1).ToString().ShouldBe("tensor([2, 2])");
+        mask.Sum(0, keepDim: true).ToString().ShouldBe("tensor([[2, 1, 1]])");
+    }
 }

@@ -90,6 +90,84 @@ public class SamplesTests
     }
 
     /// <summary>
+    /// The CNN on the UCI digits, its full default run (14 epochs, about half a minute here), prints what its PyTorch twin
+    /// (tools/seed_programs/digits_cnn.py: the same split, loader order, weights, dropout masks and updates) prints, up
+    /// to float rounding: every training loss, every test loss and accuracy; it ends at 97% or more and draws its mistakes.
+    /// </summary>
+    [Test]
+    public void DigitsCnnSample_PrintsWhatPyTorchPrints_ReachesNinetySevenPercent_AndDrawsItsMistakes()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-digits-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "digits_cnn.cs"), output);
+
+            ShouldMatchUpToRounding(stdout, "digits_cnn", @"(?<=Loss: )\d+\.\d{6}$", 2e-5, @"(?<=Average loss: )\d+\.\d{4}", 1e-4);
+            var accuracy = Regex.Matches(stdout, @"^Test set: .*Accuracy: (\d+)/359", RegexOptions.Multiline);
+            accuracy.Count.ShouldBe(14);
+            (int.Parse(accuracy[^1].Groups[1].Value, CultureInfo.InvariantCulture) / 359.0).ShouldBeGreaterThanOrEqualTo(0.97);
+            File.ReadAllBytes(Path.Combine(output, "misclassified.png"))[..8].ShouldBe(Png);
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    /// <summary>
+    /// The tiny GPT for 20 steps prints what its PyTorch twin (tools/seed_programs/tiny_gpt.py, the same batches, weights,
+    /// dropout masks, AdamW updates and Multinomial draws) prints for 20 steps: the loss estimates up to rounding, and the
+    /// same 300 generated characters; it writes its loss curve.
+    /// </summary>
+    [Test]
+    public void TinyGptSample_ShortRun_PrintsWhatPyTorchPrints_AndPlotsItsLoss()
+    {
+        string output = Directory.CreateTempSubdirectory("autograd-gpt-").FullName;
+        try
+        {
+            string stdout = Run(Path.Combine("samples", "tiny_gpt.cs"), output, "--steps", "20", "--eval-interval", "10");
+
+            ShouldMatchUpToRounding(stdout, "tiny_gpt", @"(?<=loss )\d+\.\d{4}", 1e-4);
+            Regex.Matches(stdout, @"^step (\d+): train", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["0", "10", "20"]);
+            File.ReadAllBytes(Path.Combine(output, "loss.png"))[..8].ShouldBe(Png);
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    /// <summary>
+    /// Line by line as Golden/samples/NAME.txt, except the timing line ("trained ... in S s") and the numbers matched
+    /// by each pattern, which may differ by the tolerance after it (float rounding: GEMM and convolution sum in another
+    /// order than PyTorch's BLAS).
+    /// </summary>
+    private static void ShouldMatchUpToRounding(string stdout, string name, params object[] patternsAndTolerances)
+    {
+        string[] expected = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "samples", name + ".txt"));
+        string[] actual = stdout.Split('\n')[..^1];
+        actual.Length.ShouldBe(expected.Length, stdout);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (expected[i].StartsWith("trained ", StringComparison.Ordinal))
+            {
+                actual[i].ShouldMatch(@"^trained \d+ \w+ in \d+\.\d s$");
+                continue;
+            }
+            string e = expected[i], a = actual[i];
+            for (int k = 0; k < patternsAndTolerances.Length; k += 2)
+            {
+                var pattern = new Regex((string)patternsAndTolerances[k]);
+                var (want, got) = (pattern.Matches(e), pattern.Matches(a));
+                got.Count.ShouldBe(want.Count, $"line {i + 1}: {a}");
+                for (int j = 0; j < want.Count; j++)
+                {
+                    double.Parse(got[j].Value, CultureInfo.InvariantCulture).ShouldBe(
+                        double.Parse(want[j].Value, CultureInfo.InvariantCulture), (double)patternsAndTolerances[k + 1], $"line {i + 1}: {a}");
+                }
+                (e, a) = (pattern.Replace(e, "#"), pattern.Replace(a, "#"));
+            }
+            a.ShouldBe(e, $"line {i + 1}");
+        }
+    }
+
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
     /// A script outside the repo, referencing the library project as the README shows, runs the library JIT-optimized:
     /// `dotnet run` builds referenced projects in Debug, so the library projects optimize in every configuration.
     /// </summary>
