@@ -1,5 +1,5 @@
-// Issue 14's table: AutogradMini and TorchSharp in one plain console process (runtime defaults, workstation GC),
-// 2 threads each. Every workload warms each library up for 1 s, then alternates rounds between them; the table gives
+// Issue 14's table: AutogradMini and TorchSharp in one plain console process (no GC settings of its own: the runtime's
+// defaults plus those the AutogradMini package brings, printed in the header), 2 threads each. Every workload warms each library up for 1 s, then alternates rounds between them; the table gives
 // the median time per iteration of each and the ratio TorchSharp / AutogradMini (above 1: AutogradMini is faster).
 // Arguments: words that select workloads by name (default: all); `--no-script` skips the file-based script row.
 using System.Diagnostics;
@@ -18,7 +18,8 @@ TS.set_num_threads(2);
 TS.set_num_interop_threads(1);
 string loadBefore = Load();
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
-                  $"{Environment.ProcessorCount} cores, GC: {(GCSettings.IsServerGC ? "server" : "workstation")} (runtime defaults), " +
+                  $"{Environment.ProcessorCount} cores, GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, region size {Setting("System.GC.RegionSize")}, " +
+                  $"LOH threshold {Setting("System.GC.LOHThreshold")}, gen0 max budget {Setting("System.GC.Gen0MaxBudget")}, " +
                   $"TorchSharp 0.107.0 / libtorch 2.10.0 on {TS.get_num_threads()} threads, AutogradMini on {Environment.ProcessorCount}");
 Console.WriteLine($"copy speed (read+write bytes/s): {Hardware.CopySpeed(1) / 1e9:F1} GB/s on 1 thread, {Hardware.CopySpeed(2) / 1e9:F1} GB/s on 2");
 Console.WriteLine();
@@ -51,16 +52,19 @@ if (script && (words.Length == 0 || words.Any(w => "script".Contains(w, StringCo
 Console.WriteLine();
 Console.WriteLine($"load average (1, 5, 15 min): {loadBefore} before, {Load()} after");
 
+static string Setting(string name) =>
+    AppContext.GetData(name) is { } value ? $"{Convert.ToInt64(value, CultureInfo.InvariantCulture) >> 20} MiB" : "default";
+
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 
 static string ScriptPath()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        string candidate = Path.Combine(dir.FullName, "bench", "mlp_step.cs");
+        string candidate = Path.Combine(dir.FullName, "samples", "mlp_step.cs");
         if (File.Exists(candidate)) return candidate;
     }
-    throw new FileNotFoundException("bench/mlp_step.cs not found above " + AppContext.BaseDirectory);
+    throw new FileNotFoundException("samples/mlp_step.cs not found above " + AppContext.BaseDirectory);
 }
 
 static double RunScript(string path)

@@ -1,5 +1,5 @@
 #:project ../Autograd.Ops/Autograd.Ops.csproj
-// A user's file-based script (dotnet run bench/mlp_step.cs): one SGD step of a 784-256-10 ReLU network on a batch of
+// A user's file-based script (dotnet run samples/mlp_step.cs): one SGD step of a 784-256-10 ReLU network on a batch of
 // 128, timed in the script as bench/SideBySide times the same step in its app (1 s warm-up, then the median of 11
 // batches of about 40 ms). bench/SideBySide runs it for the "file-based script" row of its table.
 using System.Diagnostics;
