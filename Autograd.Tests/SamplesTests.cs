@@ -129,7 +129,7 @@ public class SamplesTests
                 foreach (var name in new[] { "System.GC.RegionSize", "System.GC.LOHThreshold", "System.GC.Gen0MaxBudget" })
                     Console.WriteLine($"{name}={AppContext.GetData(name)}");
                 """);
-            Run(script).ShouldBe("System.GC.RegionSize=67108864\nSystem.GC.LOHThreshold=33554432\nSystem.GC.Gen0MaxBudget=67108864\n");
+            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=33554432\n");
         }
         finally
         {
