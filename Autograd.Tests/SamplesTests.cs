@@ -193,6 +193,40 @@ public class SamplesTests
         }
     }
 
+    /// <summary>
+    /// A script in samples/ gets the package's runtime defaults for large tensors (build/AutogradMini.props, which
+    /// samples/Directory.Build.props imports and the package hands to the apps that reference it).
+    /// </summary>
+    [Test]
+    public void ScriptInSamples_RunsWithThePackagesGcDefaults()
+    {
+        string script = Path.Combine(RepoRoot, "samples", $"gc_defaults_{Guid.NewGuid():N}.cs");
+        try
+        {
+            File.WriteAllText(script, """
+                #:project ../Autograd.Ops/Autograd.Ops.csproj
+                foreach (var name in new[] { "System.GC.RegionSize", "System.GC.LOHThreshold", "System.GC.Gen0MaxBudget" })
+                    Console.WriteLine($"{name}={AppContext.GetData(name)}");
+                """);
+            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=33554432\n");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    /// <summary>The package carries those defaults in build/ and buildTransitive/, so NuGet imports them into consumers.</summary>
+    [Test]
+    public void Package_CarriesTheGcDefaultsForConsumers()
+    {
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepoRoot, "Autograd.Ops", "Autograd.Ops.csproj"));
+        var packed = project.Descendants("None").Single(e => (string?)e.Attribute("Include") == "build/AutogradMini.props");
+        ((string?)packed.Attribute("Pack")).ShouldBe("true");
+        ((string?)packed.Attribute("PackagePath")).ShouldBe("build/;buildTransitive/");
+        ((string?)project.Descendants("PackageId").Single()).ShouldBe("AutogradMini");
+    }
+
     private static string Run(string sample, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", ["run", sample, "--", .. args])

@@ -1,0 +1,266 @@
+using Autograd;
+using Autograd.NN;
+using Autograd.Optim;
+using TS = TorchSharp.torch;
+
+namespace Autograd.SideBySide;
+
+/// <summary>
+/// One row of issue 14's table: the same work written once with AutogradMini and once with TorchSharp, with the
+/// target ratio (TorchSharp's time over ours). Each iteration of the TorchSharp side runs in a dispose scope, as
+/// TorchSharp's documentation tells training loops to, so its temporaries are freed when the iteration ends.
+/// </summary>
+public sealed record Pair(string Name, Action Ours, Action Theirs, double Target);
+
+public static class Workloads
+{
+    public static IEnumerable<Pair> All()
+    {
+        yield return CrossEntropy(4, 7, 20);
+        yield return CrossEntropy(64, 10, 8);
+        yield return CrossEntropy(4096, 1000, 2.5);
+        yield return Softmax(256, 1000, 1.3);
+        yield return Softmax(4096, 1000, 1.3);
+        yield return MatMul(512, 1.0);
+        yield return new Pair(MlpName, new OursMlp().Step, new TheirMlp().Step, 1.2);
+        yield return new Pair("Conv2d step b64 1x28x28", new OursConv().Step, new TheirConv().Step, 1.0);
+        yield return new Pair("Transformer block step b16 L64 d128", new OursTransformer().Step, new TheirTransformer().Step, 1.0);
+    }
+
+    public const string MlpName = "MLP step b128 784-256-10";
+
+    private static Tensor RandomClasses(int count, int classes)
+    {
+        var random = new Random(5);
+        var labels = new long[count];
+        for (int i = 0; i < count; i++) labels[i] = random.Next(classes);
+        return Autograd.Torch.Tensor(labels);
+    }
+
+    private static TS.Tensor TheirClasses(Tensor labels) => TS.tensor(labels.ToArray<long>());
+
+    private static TS.Tensor Theirs(Tensor t, bool requiresGrad = false) =>
+        TS.tensor(t.ToArray<float>(), [.. t.Shape.Select(d => (long)d)], requires_grad: requiresGrad);
+
+    private static Pair CrossEntropy(int rows, int classes, double target)
+    {
+        Autograd.Torch.ManualSeed(1234);
+        var logits = Autograd.Torch.Randn([rows, classes], requiresGrad: true);
+        var labels = RandomClasses(rows, classes);
+        var theirLogits = Theirs(logits, requiresGrad: true);
+        var theirLabels = TheirClasses(labels);
+        return new Pair($"CE fwd+bwd {rows}x{classes}",
+            () =>
+            {
+                logits.Grad = null;
+                Functional.CrossEntropy(logits, labels).Backward();
+            },
+            () =>
+            {
+                using var scope = TS.NewDisposeScope();
+                theirLogits.grad = null;
+                TS.nn.functional.cross_entropy(theirLogits, theirLabels).backward();
+            },
+            target);
+    }
+
+    private static Pair Softmax(int rows, int columns, double target)
+    {
+        Autograd.Torch.ManualSeed(1234);
+        var x = Autograd.Torch.Randn(rows, columns);
+        var theirX = Theirs(x);
+        return new Pair($"Softmax fwd {rows}x{columns}",
+            () => x.Softmax(1),
+            () =>
+            {
+                using var scope = TS.NewDisposeScope();
+                theirX.softmax(1);
+            },
+            target);
+    }
+
+    private static Pair MatMul(int size, double target)
+    {
+        Autograd.Torch.ManualSeed(1234);
+        var a = Autograd.Torch.Randn(size, size);
+        var b = Autograd.Torch.Randn(size, size);
+        var (theirA, theirB) = (Theirs(a), Theirs(b));
+        return new Pair($"MatMul {size}x{size}x{size}",
+            () => a.MatMul(b),
+            () =>
+            {
+                using var scope = TS.NewDisposeScope();
+                theirA.matmul(theirB);
+            },
+            target);
+    }
+
+    /// <summary>One SGD step of a 784-256-10 ReLU network on a batch of 128, as a PyTorch loop writes it.</summary>
+    public sealed class OursMlp
+    {
+        private readonly Tensor images, labels;
+        private readonly Sequential model;
+        private readonly SGD optimizer;
+
+        public OursMlp()
+        {
+            Autograd.Torch.ManualSeed(1234);
+            images = Autograd.Torch.Rand(128, 784);
+            labels = RandomClasses(128, 10);
+            model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
+            optimizer = new SGD(model.Parameters(), lr: 0.01);
+        }
+
+        public void Step()
+        {
+            optimizer.ZeroGrad();
+            Functional.CrossEntropy(model.Forward(images), labels).Backward();
+            optimizer.Step();
+        }
+    }
+
+    public sealed class TheirMlp
+    {
+        private readonly TS.Tensor images, labels;
+        private readonly TS.nn.Module<TS.Tensor, TS.Tensor> model;
+        private readonly TS.optim.Optimizer optimizer;
+
+        public TheirMlp()
+        {
+            TS.manual_seed(1234);
+            images = TS.rand(128, 784);
+            labels = TheirClasses(RandomClasses(128, 10));
+            model = TS.nn.Sequential(("fc1", TS.nn.Linear(784, 256)), ("relu", TS.nn.ReLU()), ("fc2", TS.nn.Linear(256, 10)));
+            optimizer = TS.optim.SGD(model.parameters(), 0.01);
+        }
+
+        public void Step()
+        {
+            using var scope = TS.NewDisposeScope();
+            optimizer.zero_grad();
+            TS.nn.functional.cross_entropy(model.forward(images), labels).backward();
+            optimizer.step();
+        }
+    }
+
+    /// <summary>conv 32x3x3, ReLU, max pool 2, conv 64x3x3, ReLU, max pool 2, Linear 1600-10; SGD; batch 64 of 1x28x28.</summary>
+    public sealed class OursConv
+    {
+        private readonly Tensor images, labels;
+        private readonly Sequential model;
+        private readonly SGD optimizer;
+
+        public OursConv()
+        {
+            Autograd.Torch.ManualSeed(1234);
+            images = Autograd.Torch.Rand(64, 1, 28, 28);
+            labels = RandomClasses(64, 10);
+            model = new Sequential(
+                new Conv2d(1, 32, 3), new ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(64 * 5 * 5, 10));
+            optimizer = new SGD(model.Parameters(), lr: 0.01);
+        }
+
+        public void Step()
+        {
+            optimizer.ZeroGrad();
+            Functional.CrossEntropy(model.Forward(images), labels).Backward();
+            optimizer.Step();
+        }
+    }
+
+    public sealed class TheirConv
+    {
+        private readonly TS.Tensor images, labels;
+        private readonly TS.nn.Module<TS.Tensor, TS.Tensor> model;
+        private readonly TS.optim.Optimizer optimizer;
+
+        public TheirConv()
+        {
+            TS.manual_seed(1234);
+            images = TS.rand(64, 1, 28, 28);
+            labels = TheirClasses(RandomClasses(64, 10));
+            model = TS.nn.Sequential(
+                ("conv1", TS.nn.Conv2d(1, 32, 3)), ("relu1", TS.nn.ReLU()), ("pool1", TS.nn.MaxPool2d(2)),
+                ("conv2", TS.nn.Conv2d(32, 64, 3)), ("relu2", TS.nn.ReLU()), ("pool2", TS.nn.MaxPool2d(2)),
+                ("flatten", TS.nn.Flatten()), ("fc", TS.nn.Linear(64 * 5 * 5, 10)));
+            optimizer = TS.optim.SGD(model.parameters(), 0.01);
+        }
+
+        public void Step()
+        {
+            using var scope = TS.NewDisposeScope();
+            optimizer.zero_grad();
+            TS.nn.functional.cross_entropy(model.forward(images), labels).backward();
+            optimizer.step();
+        }
+    }
+
+    private const int Tokens = 64, Batch = 16, Width = 128, Heads = 4;
+
+    /// <summary>
+    /// A pre-norm transformer block on (tokens, batch, width) = (64, 16, 128): x + attn(ln1(x)) with a causal mask and 4
+    /// heads, then + fc2(gelu(fc1(ln2(·)))) with a 512-wide MLP; loss = mean of the output squared; AdamW.
+    /// </summary>
+    public sealed class OursTransformer
+    {
+        private readonly Tensor x, mask;
+        private readonly LayerNorm ln1 = new(Width), ln2 = new(Width);
+        private readonly MultiheadAttention attention = new(Width, Heads);
+        private readonly Linear fc1 = new(Width, 4 * Width), fc2 = new(4 * Width, Width);
+        private readonly GELU gelu = new();
+        private readonly AdamW optimizer;
+
+        public OursTransformer()
+        {
+            Autograd.Torch.ManualSeed(1234);
+            x = Autograd.Torch.Randn(Tokens, Batch, Width);
+            mask = Autograd.Torch.Full([Tokens, Tokens], double.NegativeInfinity).Triu(1);
+            optimizer = new AdamW([.. ln1.Parameters(), .. attention.Parameters(), .. ln2.Parameters(), .. fc1.Parameters(), .. fc2.Parameters()], lr: 1e-3);
+        }
+
+        public void Step()
+        {
+            optimizer.ZeroGrad();
+            var normed = ln1.Forward(x);
+            var h = x + attention.Forward(normed, normed, normed, attnMask: mask, needWeights: false).Output;
+            var y = h + fc2.Forward(gelu.Forward(fc1.Forward(ln2.Forward(h))));
+            (y * y).Mean().Backward();
+            optimizer.Step();
+        }
+    }
+
+    public sealed class TheirTransformer
+    {
+        private readonly TS.Tensor x, mask;
+        private readonly TS.nn.Module<TS.Tensor, TS.Tensor> ln1, ln2, fc1, fc2, gelu;
+        private readonly TorchSharp.Modules.MultiheadAttention attention;
+        private readonly TS.optim.Optimizer optimizer;
+
+        public TheirTransformer()
+        {
+            TS.manual_seed(1234);
+            x = TS.randn(Tokens, Batch, Width);
+            mask = TS.full(Tokens, Tokens, float.NegativeInfinity).triu(1);
+            ln1 = TS.nn.LayerNorm(Width);
+            ln2 = TS.nn.LayerNorm(Width);
+            attention = TS.nn.MultiheadAttention(Width, Heads);
+            fc1 = TS.nn.Linear(Width, 4 * Width);
+            fc2 = TS.nn.Linear(4 * Width, Width);
+            gelu = TS.nn.GELU();
+            optimizer = TS.optim.AdamW([.. ln1.parameters(), .. attention.parameters(), .. ln2.parameters(), .. fc1.parameters(), .. fc2.parameters()], 1e-3);
+        }
+
+        public void Step()
+        {
+            using var scope = TS.NewDisposeScope();
+            optimizer.zero_grad();
+            var normed = ln1.forward(x);
+            var h = x + attention.forward(normed, normed, normed, null, false, mask).Item1;
+            var y = h + fc2.forward(gelu.forward(fc1.forward(ln2.forward(h))));
+            (y * y).mean().backward();
+            optimizer.step();
+        }
+    }
+}
