@@ -22,8 +22,8 @@ public static class Workloads
         yield return Softmax(256, 1000, 1.3);
         yield return Softmax(4096, 1000, 1.3);
         yield return MatMul(512, 1.0);
-        yield return new Pair(MlpName, new OursMlp().Step, new TheirMlp().Step, 1.2);
-        yield return new Pair("Conv2d step b64 1x28x28", new OursConv().Step, new TheirConv().Step, 1.0);
+        yield return new Pair(MlpName, OursMlp().Step, TheirMlp().Step, 1.2);
+        yield return new Pair("Conv2d step b64 1x28x28", OursConv().Step, TheirConv().Step, 1.0);
         yield return new Pair("Transformer block step b16 L64 d128", new OursTransformer().Step, new TheirTransformer().Step, 1.0);
     }
 
@@ -95,19 +95,19 @@ public static class Workloads
             target);
     }
 
-    /// <summary>One SGD step of a 784-256-10 ReLU network on a batch of 128, as a PyTorch loop writes it.</summary>
-    public sealed class OursMlp
+    /// <summary>One SGD step (lr 0.01) of a classifier on a fixed batch with cross-entropy, as a PyTorch loop writes it.</summary>
+    public sealed class OursSgdStep
     {
         private readonly Tensor images, labels;
         private readonly Sequential model;
         private readonly SGD optimizer;
 
-        public OursMlp()
+        public OursSgdStep(Sequential model, int[] imageShape)
         {
             Autograd.Torch.ManualSeed(1234);
-            images = Autograd.Torch.Rand(128, 784);
-            labels = RandomClasses(128, 10);
-            model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
+            this.model = model;
+            images = Autograd.Torch.Rand(imageShape);
+            labels = RandomClasses(imageShape[0], 10);
             optimizer = new SGD(model.Parameters(), lr: 0.01);
         }
 
@@ -119,18 +119,19 @@ public static class Workloads
         }
     }
 
-    public sealed class TheirMlp
+    /// <summary>The same step in TorchSharp.</summary>
+    public sealed class TheirSgdStep
     {
         private readonly TS.Tensor images, labels;
         private readonly TS.nn.Module<TS.Tensor, TS.Tensor> model;
         private readonly TS.optim.Optimizer optimizer;
 
-        public TheirMlp()
+        public TheirSgdStep(TS.nn.Module<TS.Tensor, TS.Tensor> model, long[] imageShape)
         {
             TS.manual_seed(1234);
-            images = TS.rand(128, 784);
-            labels = TheirClasses(RandomClasses(128, 10));
-            model = TS.nn.Sequential(("fc1", TS.nn.Linear(784, 256)), ("relu", TS.nn.ReLU()), ("fc2", TS.nn.Linear(256, 10)));
+            this.model = model;
+            images = TS.rand(imageShape);
+            labels = TheirClasses(RandomClasses((int)imageShape[0], 10));
             optimizer = TS.optim.SGD(model.parameters(), 0.01);
         }
 
@@ -143,59 +144,25 @@ public static class Workloads
         }
     }
 
-    /// <summary>conv 32x3x3, ReLU, max pool 2, conv 64x3x3, ReLU, max pool 2, Linear 1600-10; SGD; batch 64 of 1x28x28.</summary>
-    public sealed class OursConv
-    {
-        private readonly Tensor images, labels;
-        private readonly Sequential model;
-        private readonly SGD optimizer;
+    /// <summary>784-256-10 ReLU network, batch 128.</summary>
+    public static OursSgdStep OursMlp() =>
+        new(new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10)), [128, 784]);
 
-        public OursConv()
-        {
-            Autograd.Torch.ManualSeed(1234);
-            images = Autograd.Torch.Rand(64, 1, 28, 28);
-            labels = RandomClasses(64, 10);
-            model = new Sequential(
-                new Conv2d(1, 32, 3), new ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(64 * 5 * 5, 10));
-            optimizer = new SGD(model.Parameters(), lr: 0.01);
-        }
+    public static TheirSgdStep TheirMlp() =>
+        new(TS.nn.Sequential(("fc1", TS.nn.Linear(784, 256)), ("relu", TS.nn.ReLU()), ("fc2", TS.nn.Linear(256, 10))), [128, 784]);
 
-        public void Step()
-        {
-            optimizer.ZeroGrad();
-            Functional.CrossEntropy(model.Forward(images), labels).Backward();
-            optimizer.Step();
-        }
-    }
+    /// <summary>conv 32x3x3, ReLU, max pool 2, conv 64x3x3, ReLU, max pool 2, Linear 1600-10; batch 64 of 1x28x28.</summary>
+    public static OursSgdStep OursConv() =>
+        new(new Sequential(
+            new Conv2d(1, 32, 3), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(64 * 5 * 5, 10)), [64, 1, 28, 28]);
 
-    public sealed class TheirConv
-    {
-        private readonly TS.Tensor images, labels;
-        private readonly TS.nn.Module<TS.Tensor, TS.Tensor> model;
-        private readonly TS.optim.Optimizer optimizer;
-
-        public TheirConv()
-        {
-            TS.manual_seed(1234);
-            images = TS.rand(64, 1, 28, 28);
-            labels = TheirClasses(RandomClasses(64, 10));
-            model = TS.nn.Sequential(
-                ("conv1", TS.nn.Conv2d(1, 32, 3)), ("relu1", TS.nn.ReLU()), ("pool1", TS.nn.MaxPool2d(2)),
-                ("conv2", TS.nn.Conv2d(32, 64, 3)), ("relu2", TS.nn.ReLU()), ("pool2", TS.nn.MaxPool2d(2)),
-                ("flatten", TS.nn.Flatten()), ("fc", TS.nn.Linear(64 * 5 * 5, 10)));
-            optimizer = TS.optim.SGD(model.parameters(), 0.01);
-        }
-
-        public void Step()
-        {
-            using var scope = TS.NewDisposeScope();
-            optimizer.zero_grad();
-            TS.nn.functional.cross_entropy(model.forward(images), labels).backward();
-            optimizer.step();
-        }
-    }
+    public static TheirSgdStep TheirConv() =>
+        new(TS.nn.Sequential(
+            ("conv1", TS.nn.Conv2d(1, 32, 3)), ("relu1", TS.nn.ReLU()), ("pool1", TS.nn.MaxPool2d(2)),
+            ("conv2", TS.nn.Conv2d(32, 64, 3)), ("relu2", TS.nn.ReLU()), ("pool2", TS.nn.MaxPool2d(2)),
+            ("flatten", TS.nn.Flatten()), ("fc", TS.nn.Linear(64 * 5 * 5, 10))), [64, 1, 28, 28]);
 
     private const int Tokens = 64, Batch = 16, Width = 128, Heads = 4;
 
