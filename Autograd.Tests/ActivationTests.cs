@@ -41,25 +41,10 @@ public class ActivationTests
     };
 
     [TestCaseSource(nameof(Cases))]
-    public void Value_AndGradFn(NnCase c)
-    {
-        var output = LossesGolden.Call(c.Fn, c.Via, c.Args, [.. c.Inputs.Select(LossesGolden.Decode)]);
-        LossesGolden.ShouldMatch(output, c.Output, OutputUlps(c), "output");
-        (output.GradFn?.Name).ShouldBe(c.GradFn);
-    }
+    public void Value_AndGradFn(NnCase c) => LossesGolden.CheckValueAndGradFn(c, OutputUlps(c));
 
     [TestCaseSource(nameof(Cases))]
-    public void Gradients(NnCase c)
-    {
-        Tensor[] inputs = [.. c.Inputs.Select(LossesGolden.Decode)];
-        var output = LossesGolden.Call(c.Fn, c.Via, c.Args, inputs);
-        output.Backward(LossesGolden.Decode(c.GradOutput!.Value));
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            if (c.Grads[i] is { } expected) LossesGolden.ShouldMatch(inputs[i].Grad.ShouldNotBeNull($"input {i}"), expected, GradUlps(c), $"grad {i}");
-            else inputs[i].Grad.ShouldBeNull($"input {i}");
-        }
-    }
+    public void Gradients(NnCase c) => LossesGolden.CheckGradients(c, _ => GradUlps(c));
 
     [TestCaseSource(nameof(Errors))]
     public void RejectedCalls_HavePyTorchsMessage(NnError e) => ShouldThrow(e);

@@ -125,6 +125,27 @@ public static class LossesGolden
         }
     }
 
+    /// <summary>A case's output matches PyTorch's within <paramref name="ulps"/>, with PyTorch's grad_fn.</summary>
+    public static void CheckValueAndGradFn(NnCase c, int ulps)
+    {
+        var output = Call(c.Fn, c.Via, c.Args, [.. c.Inputs.Select(Decode)]);
+        ShouldMatch(output, c.Output, ulps, "output");
+        (output.GradFn?.Name).ShouldBe(c.GradFn);
+    }
+
+    /// <summary>Backward from the case's output gradient gives PyTorch's input gradients (input i within <paramref name="ulps"/>(i)), and none where PyTorch gives none.</summary>
+    public static void CheckGradients(NnCase c, Func<int, int> ulps)
+    {
+        Tensor[] inputs = [.. c.Inputs.Select(Decode)];
+        var output = Call(c.Fn, c.Via, c.Args, inputs);
+        output.Backward(Decode(c.GradOutput!.Value));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (c.Grads[i] is { } expected) ShouldMatch(inputs[i].Grad.ShouldNotBeNull($"input {i}"), expected, ulps(i), $"grad {i}");
+            else inputs[i].Grad.ShouldBeNull($"input {i}");
+        }
+    }
+
     /// <summary>
     /// Equal dtype and shape, and elements equal bit for bit when <paramref name="ulps"/> is 0; else within that many
     /// units in the last place of the larger of the element and the tensor's largest element (rounding differences,
