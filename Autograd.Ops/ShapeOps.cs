@@ -56,9 +56,7 @@ public static class ShapeOps
             if (self.Rank == 0) throw new IndexOutOfRangeException($"Dimension specified as {dim} but tensor has no dimensions");
             int d = Shapes.WrapDim(dim, self.Rank);
             if (sizes.Length == 0) throw new ArgumentException("unflatten: sizes must be non-empty");
-            var inner = InferShape(self.Dims[d], sizes, "unflatten");
-            if (Shapes.NumElements(inner) != self.Dims[d])
-                throw new ArgumentException($"unflatten: Provided sizes {Shapes.Format(sizes)} don't multiply up to the size of dim {dim} ({self.Dims[d]}) in the input tensor");
+            var inner = InferShape(self.Dims[d], sizes);
             return self.View([.. self.Dims[..d], .. inner, .. self.Dims[(d + 1)..]]);
         }
 
@@ -67,7 +65,7 @@ public static class ShapeOps
         {
             ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(shape);
-            var dims = InferShape(self.Count, shape, "view");
+            var dims = InferShape(self.Count, shape);
             var strides = ViewStrides(self, dims)
                 ?? throw new ArgumentException(
                     "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
@@ -87,7 +85,7 @@ public static class ShapeOps
         {
             ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(shape);
-            var dims = InferShape(self.Count, shape, "view");
+            var dims = InferShape(self.Count, shape);
             if (ViewStrides(self, dims) is { } strides)
                 return Record(self.AsView(dims, strides, self.Offset), self, "ReshapeAliasBackward0", ReshapeTo(self.Dims));
             return Alias(self.Clone(), dims, "UnsafeViewBackward0");
@@ -434,7 +432,7 @@ public static class ShapeOps
         return viewD == -1 ? strides : null;
     }
 
-    private static int[] InferShape(int count, int[] shape, string op)
+    private static int[] InferShape(int count, int[] shape)
     {
         long known = 1;
         int inferred = -1;

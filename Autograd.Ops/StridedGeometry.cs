@@ -98,9 +98,19 @@ internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int 
 
     private static Array Read(Array storage, int[] positions)
     {
-        var result = Array.CreateInstance(storage.GetType().GetElementType()!, positions.Length);
-        for (int i = 0; i < positions.Length; i++) Array.Copy(storage, positions[i], result, i, 1);
+        var dtype = DTypes.OfStorage(storage);
+        var result = DTypes.AllocateUninitialized(dtype, positions.Length);
+        DTypes.Dispatch(dtype, new Gather(storage, positions, result));
         return result;
+    }
+
+    private readonly struct Gather(Array storage, int[] positions, Array result) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
+        {
+            T[] from = (T[])storage, to = (T[])result;
+            for (int i = 0; i < positions.Length; i++) to[i] = from[positions[i]];
+        }
     }
 
     private readonly struct Write(Array values, Array storage, int[] positions) : IElementAction
