@@ -105,10 +105,9 @@ internal static class CascadeSum
         {
             // Contiguous outer reduction: vectors across the output elements, blocks of 4 vectors first.
             int blocks = size1 / (4 * v);
-            if (parallel && blocks > 1)
-                Parallelism.ForRanges(blocks, (long)size0 * 4 * v, new OuterBlocks<T>(x, inBase, in0, output, outBase, outStride, size0));
-            else
-                for (int b = 0; b < blocks; b++) OuterBlock(x, inBase + b * 4 * v, in0, output, outBase + b * 4 * v * outStride, outStride, size0, parallel);
+            // One wide column range per thread: narrower ones would read each row in pieces too short to stream.
+            int parts = parallel ? Parallelism.Parts(blocks, (long)size0 * 4 * v, partsPerThread: 1) : 1;
+            Parallelism.For(parts, new OuterBlocks<T>(x, inBase, in0, output, outBase, outStride, size0, blocks, parts));
             int j = blocks * 4 * v;
             for (; j + v <= size1; j += v)
             {
@@ -150,28 +149,62 @@ internal static class CascadeSum
         }
     }
 
-    private readonly struct OuterBlocks<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0) : IRangeBody
-        where T : unmanaged, INumber<T>
+    private readonly struct OuterBlocks<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0, int blocks, int parts)
+        : IPartBody where T : unmanaged, INumber<T>
     {
-        public void Run(int start, int end)
+        public void Run(int part)
         {
             int width = 4 * Vector256<T>.Count;
-            for (int b = start; b < end; b++) OuterBlock(x, inBase + b * width, in0, output, outBase + b * width * outStride, outStride, size0, false);
+            OuterColumns(x, inBase, in0, output, outBase, outStride, size0,
+                Parallelism.RangeStart(blocks, parts, part) * width, Parallelism.RangeStart(blocks, parts, part + 1) * width);
         }
     }
 
-    private static void OuterBlock<T>(T[] x, int start, int in0, T[] output, int outStart, int outStride, int size0, bool parallel)
+    /// <summary>
+    /// vectorized_outer_sum's column blocks [<paramref name="first"/>, <paramref name="end"/>): every column gets the
+    /// cascade PyTorch runs down it (the same additions in the same order, so the same bits), but the rows are read
+    /// in memory order, a strip of columns at a time with its four levels in a small buffer. Walking four vectors down
+    /// all rows, as PyTorch does, misses the cache at every row once rows are long.
+    /// </summary>
+    private static void OuterColumns<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0, int first, int end)
         where T : unmanaged, INumber<T>
     {
-        int v = Vector256<T>.Count;
-        var s = Cascade4Vectors(x, start, in0, v, size0, parallel);
-        for (int k = 0; k < v; k++)
+        const int StripBytes = 4096;
+        int strip = StripBytes / Unsafe.SizeOf<T>();
+        Span<T> levels = stackalloc T[Levels * strip];
+        int power = LevelPower(size0), step = 1 << power, mask = step - 1;
+        for (int column = first; column < end; column += strip)
         {
-            output[outStart + k * outStride] += s.A[k];
-            output[outStart + (v + k) * outStride] += s.B[k];
-            output[outStart + (2 * v + k) * outStride] += s.C[k];
-            output[outStart + (3 * v + k) * outStride] += s.D[k];
+            int width = Math.Min(strip, end - column);
+            levels.Clear();
+            Span<T> level0 = levels[..width];
+            int i = 0;
+            for (; i + step <= size0;)
+            {
+                for (int j = 0; j < step; j++, i++) AddInto(level0, x.AsSpan(inBase + i * in0 + column, width));
+                for (int level = 1; level < Levels; level++)
+                {
+                    Span<T> lower = levels.Slice((level - 1) * strip, width);
+                    AddInto(levels.Slice(level * strip, width), lower);
+                    lower.Clear();
+                    if ((i & (mask << (level * power))) != 0) break;
+                }
+            }
+            for (; i < size0; i++) AddInto(level0, x.AsSpan(inBase + i * in0 + column, width));
+            for (int level = 1; level < Levels; level++) AddInto(level0, levels.Slice(level * strip, width));
+            for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += level0[k];
         }
+    }
+
+    /// <summary>sum[k] += add[k], elementwise in vectors (the same IEEE additions as one by one).</summary>
+    private static void AddInto<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(sum);
+        ref T a = ref MemoryMarshal.GetReference(add);
+        int v = Vector256<T>.Count, k = 0;
+        for (; k + v <= sum.Length; k += v)
+            (Vector256.LoadUnsafe(ref s, (nuint)k) + Vector256.LoadUnsafe(ref a, (nuint)k)).StoreUnsafe(ref s, (nuint)k);
+        for (; k < sum.Length; k++) Unsafe.Add(ref s, k) += Unsafe.Add(ref a, k);
     }
 
     /// <summary>vectorized_inner_sum of one contiguous row of <paramref name="n"/> ≥ one vector of elements.</summary>
