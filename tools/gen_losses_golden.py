@@ -332,6 +332,13 @@ try:
 except TypeError as e:
     missing_target = str(e)
 
+# Exact GELU on float32 over its whole range, where PyTorch runs oneDNN's gelu_erf (contiguous, more than one element):
+# a length that is not a multiple of the vector width, and the extremes of its exp (underflow, overflow, infinities).
+# Last, so that its seeding leaves every case above as it was.
+wide = torch.cat([torch.linspace(-12, 12, 2001), torch.tensor([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 1e20, -1e20,
+                                                              float("inf"), float("-inf")])])
+case("gelu none wide float32", "gelu", {"approximate": "none"}, [(wide, True)])
+
 OUTPUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases, "errors": errors, "reprs": reprs,
                               "missing_target": missing_target}, indent=None, separators=(",", ":")) + "\n")
 print(f"{len(cases)} cases, {len(errors)} errors, {len(reprs)} reprs -> {OUTPUT} ({OUTPUT.stat().st_size} bytes)")

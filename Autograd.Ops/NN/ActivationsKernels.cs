@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using MathNet.Numerics;
 using static Autograd.Comparisons;
 
@@ -15,6 +16,15 @@ internal interface IActivation
     T Backward<T>(T x, T g) where T : unmanaged, IFloatingPointIeee754<T>;
 
     Tensor Composed(Tensor x, Tensor g);
+
+    /// <summary>
+    /// The float32 elements that PyTorch computes in vectors (with oneDNN or its own vector code), computed here in the
+    /// same vector operations; returns how many, from the start. <see cref="Forward{T}"/> does the rest.
+    /// </summary>
+    int ForwardVectors(ReadOnlySpan<float> x, Span<float> y) => 0;
+
+    /// <summary>As <see cref="ForwardVectors"/>, for the gradient.</summary>
+    int BackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad) => 0;
 }
 
 /// <summary>Runs an <see cref="IActivation"/>: one pass forward, and one node whose closure is the direct kernel or the composed form.</summary>
@@ -38,7 +48,8 @@ internal static class ActivationKernels
     private static void Forward<T, TActivation>(TActivation activation, ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T> where TActivation : IActivation
     {
-        for (int i = 0; i < x.Length; i++) y[i] = activation.Forward(x[i]);
+        int i = typeof(T) == typeof(float) ? activation.ForwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y)) : 0;
+        for (; i < x.Length; i++) y[i] = activation.Forward(x[i]);
     }
 
     private static Tensor Backward<TActivation>(TActivation activation, Tensor input, Tensor g) where TActivation : IActivation
@@ -52,7 +63,9 @@ internal static class ActivationKernels
     private static void Gradient<T, TActivation>(TActivation activation, ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> grad)
         where T : unmanaged, IFloatingPointIeee754<T> where TActivation : IActivation
     {
-        for (int i = 0; i < x.Length; i++) grad[i] = activation.Backward(x[i], g[i]);
+        int i = typeof(T) == typeof(float)
+            ? activation.BackwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(g), MemoryMarshal.Cast<T, float>(grad)) : 0;
+        for (; i < x.Length; i++) grad[i] = activation.Backward(x[i], g[i]);
     }
 
     public static T Exp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Elementwise.Exp(x);
@@ -121,6 +134,20 @@ internal readonly struct GeluKernel(bool tanh) : IActivation
         T innerDerivative = b * (T.One + ActivationKernels.C<T>(3) * kappa * square);
         T rightDerivative = left * tanhDerivative * innerDerivative;
         return g * (leftDerivative + rightDerivative);
+    }
+
+    public int ForwardVectors(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (tanh || x.Length <= 1 || !OneDnnGelu.IsSupported) return 0;
+        OneDnnGelu.Forward(x, y);
+        return x.Length;
+    }
+
+    public int BackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad)
+    {
+        if (tanh || x.Length <= 1 || !OneDnnGelu.IsSupported) return 0;
+        OneDnnGelu.Backward(x, g, grad);
+        return x.Length;
     }
 
     public Tensor Composed(Tensor x, Tensor g)
