@@ -61,6 +61,28 @@ internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int 
         return ((int)low, (int)high + 1);
     }
 
+    private bool Within(StridedGeometry outer)
+    {
+        var (low, high) = Extent();
+        var (outerLow, outerHigh) = outer.Extent();
+        return low >= outerLow && high <= outerHigh;
+    }
+
+    /// <summary>
+    /// Whether every element has its own storage position: with the dims of more than one element ordered by stride,
+    /// each stride steps past everything the smaller ones reach.
+    /// </summary>
+    private bool IsOneToOne()
+    {
+        long reach = 0;
+        foreach (var (size, stride) in Shape.Zip(Strides).Where(d => d.First > 1).Select(d => (d.First, Math.Abs(d.Second))).OrderBy(d => d.Item2))
+        {
+            if (stride <= reach) return false;
+            reach += (long)(size - 1) * stride;
+        }
+        return true;
+    }
+
     private static (int Shift, int Length) Window(StridedGeometry a, StridedGeometry b)
     {
         var (lowA, highA) = a.Extent();
@@ -75,10 +97,22 @@ internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int 
     /// </summary>
     public static Tensor Embed(Tensor g, StridedGeometry input, StridedGeometry view)
     {
-        var (shift, length) = Window(input, view);
-        var storage = DTypes.Allocate(g.DType, length);
-        DTypes.Dispatch(g.DType, new Accumulate(g.Values, storage, view.Positions(shift)));
-        var result = new Tensor(Read(storage, input.Positions(shift)), input.Shape);
+        Tensor result;
+        if (Strided.IsContiguous(input.Shape, input.Strides) && view.Within(input) && view.IsOneToOne())
+        {
+            // The common case (slices, selects, narrows of a dense tensor): zeros in the input's layout, and the
+            // gradient copied block by block through the view's strides.
+            var data = DTypes.Allocate(g.DType, Shapes.NumElements(input.Shape));
+            Strided.Copy(g.Storage.Data, g.Offset, g.StrideArray, data, view.Offset - input.Offset, view.Strides, view.Shape);
+            result = new Tensor(data, input.Shape);
+        }
+        else
+        {
+            var (shift, length) = Window(input, view);
+            var storage = DTypes.Allocate(g.DType, length);
+            DTypes.Dispatch(g.DType, new Accumulate(g.Values, storage, view.Positions(shift)));
+            result = new Tensor(Read(storage, input.Positions(shift)), input.Shape);
+        }
         if (Graph.NeedsGrad(g)) Graph.Record(result, "AsStridedScatterBackward0", [g], gg => [Pick(gg, input, view)], saved: []);
         return result;
     }
