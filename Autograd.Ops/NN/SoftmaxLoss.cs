@@ -291,13 +291,6 @@ internal abstract class SoftmaxLoss
             throw new ArgumentException($"label_smoothing must be between 0.0 and 1.0. Got: {FormatLikeCpp(labelSmoothing)}");
     }
 
-    protected static string ScalarTypeName(DType dtype) => dtype switch
-    {
-        DType.Float32 => "Float",
-        DType.Float64 => "Double",
-        _ => "Long",
-    };
-
     /// <summary>A double as C++'s default ostream prints it (6 significant digits, %g style).</summary>
     private static string FormatLikeCpp(double value) =>
         double.IsInfinity(value) ? (value > 0 ? "inf" : "-inf")
