@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autograd;
 
 /// <summary>Element types, as <c>torch.dtype</c>. <see cref="Float32"/> is the default, as in PyTorch.</summary>
@@ -15,19 +17,20 @@ public enum DType
 
 /// <summary>
 /// The one table of dtypes: names, storage types, categories and PyTorch's promotion. A dtype is added here (and in
-/// <see cref="DTypes.Dispatch{TAction}"/>'s switch, the only switch over storage types).
+/// the switches of <see cref="Dispatch{TAction, TResult}"/>, <see cref="DispatchNumeric{TAction, TResult}"/> and
+/// <see cref="DispatchFloating{TAction, TResult}"/>, the only switches from dtype to storage type).
 /// </summary>
 internal static class DTypes
 {
-    private readonly record struct Info(string TorchName, string ScalarName, string LegacyTypeName, Type Element, int Category);
+    private readonly record struct Info(string TorchName, string ScalarName, string LegacyTypeName, Type Element, int ElementSize, int Category);
 
     // Category: 0 bool, 1 integer, 2 floating; promotion between tensors of dims picks the higher category, then the wider type.
     private static readonly Info[] Table =
     [
-        new("torch.float32", "Float", "torch.FloatTensor", typeof(float), 2),
-        new("torch.float64", "Double", "torch.DoubleTensor", typeof(double), 2),
-        new("torch.int64", "Long", "torch.LongTensor", typeof(long), 1),
-        new("torch.bool", "Bool", "torch.BoolTensor", typeof(bool), 0),
+        new("torch.float32", "Float", "torch.FloatTensor", typeof(float), 4, 2),
+        new("torch.float64", "Double", "torch.DoubleTensor", typeof(double), 8, 2),
+        new("torch.int64", "Long", "torch.LongTensor", typeof(long), 8, 1),
+        new("torch.bool", "Bool", "torch.BoolTensor", typeof(bool), 1, 0),
     ];
 
     private static Info Of(DType dtype) => (uint)dtype < (uint)Table.Length ? Table[(int)dtype]
@@ -50,7 +53,7 @@ internal static class DTypes
     /// <summary>The legacy tensor type name of PyTorch's messages: "torch.FloatTensor".</summary>
     public static string LegacyTypeName(this DType dtype) => Of(dtype).LegacyTypeName;
 
-    public static int ElementSize(this DType dtype) => dtype switch { DType.Bool => 1, DType.Float32 => 4, _ => 8 };
+    public static int ElementSize(this DType dtype) => Of(dtype).ElementSize;
 
     /// <summary>Runs <paramref name="action"/> with the element type of <paramref name="dtype"/>: the one switch from dtype to type.</summary>
     public static TResult Dispatch<TAction, TResult>(DType dtype, TAction action) where TAction : IElementFunc<TResult> => dtype switch
@@ -74,6 +77,59 @@ internal static class DTypes
             return true;
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the element type of a float, double or long <paramref name="dtype"/>; any
+    /// other throws PyTorch's <c>"op" not implemented for 'Bool'</c> naming <paramref name="opName"/>.
+    /// </summary>
+    public static TResult DispatchNumeric<TAction, TResult>(DType dtype, TAction action, string opName) where TAction : INumericFunc<TResult> => dtype switch
+    {
+        DType.Float32 => action.Invoke<float>(),
+        DType.Float64 => action.Invoke<double>(),
+        DType.Int64 => action.Invoke<long>(),
+        _ => throw NotImplemented(opName, dtype),
+    };
+
+    /// <summary>Runs <paramref name="action"/> with the element type of a float, double or long <paramref name="dtype"/>, for actions without a result.</summary>
+    public static void DispatchNumeric<TAction>(DType dtype, TAction action, string opName) where TAction : INumericAction =>
+        DispatchNumeric<NumericAdapter<TAction>, bool>(dtype, new NumericAdapter<TAction>(action), opName);
+
+    private readonly struct NumericAdapter<TAction>(TAction action) : INumericFunc<bool> where TAction : INumericAction
+    {
+        public bool Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            action.Invoke<T>();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the element type of a floating <paramref name="dtype"/>; any other throws
+    /// PyTorch's <c>"op" not implemented for 'Long'</c> naming <paramref name="opName"/>.
+    /// </summary>
+    public static TResult DispatchFloating<TAction, TResult>(DType dtype, TAction action, string opName) where TAction : IFloatingFunc<TResult> => dtype switch
+    {
+        DType.Float32 => action.Invoke<float>(),
+        DType.Float64 => action.Invoke<double>(),
+        _ => throw NotImplemented(opName, dtype),
+    };
+
+    /// <summary>Runs <paramref name="action"/> with the element type of a floating <paramref name="dtype"/>, for actions without a result.</summary>
+    public static void DispatchFloating<TAction>(DType dtype, TAction action, string opName) where TAction : IFloatingAction =>
+        DispatchFloating<FloatingAdapter<TAction>, bool>(dtype, new FloatingAdapter<TAction>(action), opName);
+
+    private readonly struct FloatingAdapter<TAction>(TAction action) : IFloatingFunc<bool> where TAction : IFloatingAction
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            action.Invoke<T>();
+            return true;
+        }
+    }
+
+    /// <summary>PyTorch's refusal of a dtype an op has no kernel for.</summary>
+    public static ArgumentException NotImplemented(string opName, DType dtype) =>
+        new($"\"{opName}\" not implemented for '{dtype.ScalarName()}'");
 
     public static Array Allocate(DType dtype, int length) => Dispatch<Allocation, Array>(dtype, new Allocation(length, false));
 
@@ -126,4 +182,28 @@ internal interface IElementFunc<out TResult>
 internal interface IElementAction
 {
     void Invoke<T>() where T : unmanaged;
+}
+
+/// <summary>A generic computation over float, double or long, run through <see cref="DTypes.DispatchNumeric{TAction, TResult}"/>.</summary>
+internal interface INumericFunc<out TResult>
+{
+    TResult Invoke<T>() where T : unmanaged, INumber<T>;
+}
+
+/// <summary>A generic action over float, double or long, run through <see cref="DTypes.DispatchNumeric{TAction}"/>.</summary>
+internal interface INumericAction
+{
+    void Invoke<T>() where T : unmanaged, INumber<T>;
+}
+
+/// <summary>A generic computation over float or double, run through <see cref="DTypes.DispatchFloating{TAction, TResult}"/>.</summary>
+internal interface IFloatingFunc<out TResult>
+{
+    TResult Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>A generic action over float or double, run through <see cref="DTypes.DispatchFloating{TAction}"/>.</summary>
+internal interface IFloatingAction
+{
+    void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>;
 }

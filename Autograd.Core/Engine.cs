@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Autograd;
@@ -219,23 +220,20 @@ internal static class Engine
     {
         if (accumulated is null) return g;
         var result = Tensor.Empty(g.DType, g.Dims);
-        switch (result.DType)
-        {
-            case DType.Float32: TensorPrimitives.Add(accumulated.Span<float>(), g.Span<float>(), result.Span<float>()); break;
-            case DType.Float64: TensorPrimitives.Add(accumulated.Span<double>(), g.Span<double>(), result.Span<double>()); break;
-            default: throw new InvalidOperationException("Integer tensors carry no gradients.");
-        }
+        DTypes.DispatchFloating(result.DType, new Addition(accumulated, g, result), "add");
         if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], saved: []);
         return result;
     }
 
-    private static void Fill(Tensor t, double value)
+    private readonly struct Addition(Tensor a, Tensor b, Tensor result) : IFloatingAction
     {
-        switch (t.DType)
-        {
-            case DType.Float32: t.Span<float>().Fill((float)value); break;
-            case DType.Float64: t.Span<double>().Fill(value); break;
-            default: throw new InvalidOperationException("Integer tensors carry no gradients.");
-        }
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add<T>(a.Span<T>(), b.Span<T>(), result.Span<T>());
+    }
+
+    private static void Fill(Tensor t, double value) => DTypes.DispatchFloating(t.DType, new Filling(t, value), "fill");
+
+    private readonly struct Filling(Tensor t, double value) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => t.Span<T>().Fill(T.CreateTruncating(value));
     }
 }

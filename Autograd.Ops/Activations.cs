@@ -15,13 +15,7 @@ public static class Activations
             ArgumentNullException.ThrowIfNull(self);
             if (self.DType == DType.Bool) throw new ArgumentException("Boolean inputs not supported for relu");
             var result = Tensor.Uninitialized(self.DType, self.Dims);
-            switch (self.DType)
-            {
-                case DType.Float32: ZeroWhere<float>(self.Span<float>(), self.Span<float>(), result.Span<float>(), orEqual: false); break;
-                case DType.Float64: ZeroWhere<double>(self.Span<double>(), self.Span<double>(), result.Span<double>(), orEqual: false); break;
-                case DType.Int64: ZeroWhere<long>(self.Span<long>(), self.Span<long>(), result.Span<long>(), orEqual: false); break;
-                default: throw new ArgumentException($"{(int)self.DType} is not a valid DType");
-            }
+            DTypes.DispatchNumeric(self.DType, new ZeroingWhere(self, self, result, orEqual: false), "relu");
             if (Graph.NeedsGrad(self)) Graph.Record(result, "ReluBackward0", [self], g => [ThresholdBackward(g, result)], saved: [result]);
             return result;
         }
@@ -53,9 +47,13 @@ public static class Activations
     {
         if (GradMode.IsEnabled) return Where(y.Le(0), Kernels.Full(g.DType, [], 0), g);
         var result = Tensor.Uninitialized(g.DType, g.Dims);
-        if (g.DType == DType.Float32) ZeroWhere<float>(y.Span<float>(), g.Span<float>(), result.Span<float>(), orEqual: true);
-        else ZeroWhere<double>(y.Span<double>(), g.Span<double>(), result.Span<double>(), orEqual: true);
+        DTypes.DispatchNumeric(g.DType, new ZeroingWhere(y, g, result, orEqual: true), "threshold_backward");
         return result;
+    }
+
+    private readonly struct ZeroingWhere(Tensor key, Tensor source, Tensor destination, bool orEqual) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => ZeroWhere<T>(key.Span<T>(), source.Span<T>(), destination.Span<T>(), orEqual);
     }
 
     /// <summary>destination = (key &lt; 0, or &lt;= 0 when <paramref name="orEqual"/>) ? 0 : source; NaN keys select source.</summary>

@@ -29,14 +29,13 @@ internal static class CascadeSum
     public static Tensor Sum(Tensor t, bool[] reduce, int[] resultShape)
     {
         var result = Tensor.Empty(t.DType, resultShape);
-        switch (t.DType)
-        {
-            case DType.Float32: Run(t.Data<float>(), t.Dims, reduce, result.Data<float>()); break;
-            case DType.Float64: Run(t.Data<double>(), t.Dims, reduce, result.Data<double>()); break;
-            case DType.Int64: Run(t.Data<long>(), t.Dims, reduce, result.Data<long>()); break;
-            default: throw new NotSupportedException($"sum of {t.DType}");
-        }
+        DTypes.DispatchNumeric(t.DType, new Summation(t, reduce, result), "sum_cpu");
         return result;
+    }
+
+    private readonly struct Summation(Tensor t, bool[] reduce, Tensor result) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Run(t.Data<T>(), t.Dims, reduce, result.Data<T>());
     }
 
     private readonly record struct Dim(int Size, int InStride, int OutStride, bool Reduced);

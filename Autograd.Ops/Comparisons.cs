@@ -121,16 +121,10 @@ public static class Comparisons
             throw new ArgumentException($"where expected condition to be a boolean tensor, but got a tensor with dtype {ScalarName(condition.DType)}");
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, x.Dims), y.Dims);
         var dtype = DTypes.Promote(x.DType, y.DType);
-        var mask = ExpandedCopy(condition, shape).Span<bool>();
+        var mask = ExpandedCopy(condition, shape);
         Tensor a = ExpandedCopy(Kernels.Cast(x, dtype), shape), b = ExpandedCopy(Kernels.Cast(y, dtype), shape);
         var result = Tensor.Empty(dtype, shape);
-        switch (dtype)
-        {
-            case DType.Float32: Select<float>(mask, a, b, result); break;
-            case DType.Float64: Select<double>(mask, a, b, result); break;
-            case DType.Int64: Select<long>(mask, a, b, result); break;
-            default: Select<bool>(mask, a, b, result); break;
-        }
+        DTypes.Dispatch(dtype, new Select(mask, a, b, result));
         if (Graph.NeedsGrad(x, y))
         {
             Graph.Record(result, "WhereBackward0", [x, y], g =>
@@ -164,16 +158,17 @@ public static class Comparisons
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var dtype = DTypes.Promote(a.DType, b.DType);
+        // Bools compare as the integers 0 and 1.
+        if (dtype == DType.Bool) dtype = DType.Int64;
         Tensor x = ExpandedCopy(Kernels.Cast(a, dtype), shape), y = ExpandedCopy(Kernels.Cast(b, dtype), shape);
         var mask = Tensor.Empty(DType.Bool, shape);
-        switch (dtype)
-        {
-            case DType.Float32: Fill<float>(x.Span<float>(), y.Span<float>(), mask.Span<bool>(), op); break;
-            case DType.Float64: Fill<double>(x.Span<double>(), y.Span<double>(), mask.Span<bool>(), op); break;
-            case DType.Int64: Fill<long>(x.Span<long>(), y.Span<long>(), mask.Span<bool>(), op); break;
-            default: Fill<long>(Kernels.Cast(x, DType.Int64).Span<long>(), Kernels.Cast(y, DType.Int64).Span<long>(), mask.Span<bool>(), op); break;
-        }
+        DTypes.DispatchNumeric(dtype, new Comparing(x, y, mask, op), "compare");
         return mask;
+    }
+
+    private readonly struct Comparing(Tensor x, Tensor y, Tensor mask, Comparison op) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Fill<T>(x.Span<T>(), y.Span<T>(), mask.Span<bool>(), op);
     }
 
     /// <summary>IEEE comparisons: anything against NaN is false, except not-equal.</summary>
@@ -194,10 +189,14 @@ public static class Comparisons
         }
     }
 
-    private static void Select<T>(ReadOnlySpan<bool> mask, Tensor a, Tensor b, Tensor result) where T : unmanaged
+    private readonly struct Select(Tensor condition, Tensor a, Tensor b, Tensor result) : IElementAction
     {
-        ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
-        var d = result.Span<T>();
-        for (int i = 0; i < d.Length; i++) d[i] = mask[i] ? x[i] : y[i];
+        public void Invoke<T>() where T : unmanaged
+        {
+            ReadOnlySpan<bool> mask = condition.Span<bool>();
+            ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
+            var d = result.Span<T>();
+            for (int i = 0; i < d.Length; i++) d[i] = mask[i] ? x[i] : y[i];
+        }
     }
 }

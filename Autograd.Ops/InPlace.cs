@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using static Autograd.Differentiable;
 
@@ -186,14 +187,16 @@ public static class InPlace
     {
         if (GradMode.IsEnabled && (self.RequiresGrad || other.RequiresGrad) || !self.IsDense || other.DType != self.DType || !other.Dims.AsSpan().SequenceEqual(self.Dims))
             return false;
-        switch (self.DType)
-        {
-            case DType.Float32: TensorPrimitives.FusedMultiplyAdd(other.Span<float>(), (float)alpha, self.Span<float>(), self.Span<float>()); break;
-            case DType.Float64: TensorPrimitives.FusedMultiplyAdd(other.Span<double>(), alpha, self.Span<double>(), self.Span<double>()); break;
-            default: return false;
-        }
+        if (!self.DType.IsFloating()) return false;
+        DTypes.DispatchFloating(self.DType, new FusedAddInto(self, other, alpha), "add_");
         self.Storage.BumpVersion();
         return true;
+    }
+
+    private readonly struct FusedAddInto(Tensor self, Tensor other, double alpha) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            TensorPrimitives.FusedMultiplyAdd(other.Span<T>(), T.CreateTruncating(alpha), self.Span<T>(), self.Span<T>());
     }
 
     /// <summary>A copy of self's values that carries its place in the graph: nodes saving it must not see the update.</summary>

@@ -136,13 +136,13 @@ public static class Indexing
 
     private static void Write(Tensor result, (int[] Target, int[] Source) places, Tensor src, bool broadcastSource, bool accumulate)
     {
-        switch (result.DType)
-        {
-            case DType.Float32: Write<float>(result, places, src, broadcastSource, accumulate); break;
-            case DType.Float64: Write<double>(result, places, src, broadcastSource, accumulate); break;
-            case DType.Int64: Write<long>(result, places, src, broadcastSource, accumulate); break;
-            default: WriteBool(result, places, Kernels.Cast(src, DType.Bool), broadcastSource, accumulate); break;
-        }
+        if (result.DType == DType.Bool) WriteBool(result, places, Kernels.Cast(src, DType.Bool), broadcastSource, accumulate);
+        else DTypes.DispatchNumeric(result.DType, new Writing(result, places, src, broadcastSource, accumulate), "index_put_");
+    }
+
+    private readonly struct Writing(Tensor result, (int[] Target, int[] Source) places, Tensor src, bool broadcastSource, bool accumulate) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Write<T>(result, places, src, broadcastSource, accumulate);
     }
 
     /// <summary>Bool elements: adding is a logical or, as PyTorch's bool arithmetic.</summary>

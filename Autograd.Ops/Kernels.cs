@@ -112,13 +112,13 @@ internal static class Kernels
         a = Cast(a, dtype);
         b = Cast(b, dtype);
         var result = Tensor.Uninitialized(dtype, shape);
-        switch (dtype)
-        {
-            case DType.Float32: Broadcast<float>(a, b, result, op); break;
-            case DType.Float64: Broadcast<double>(a, b, result, op); break;
-            default: Broadcast<long>(a, b, result, op); break;
-        }
+        DTypes.DispatchNumeric(dtype, new BroadcastBinary(a, b, result, op), "binary_op");
         return result;
+    }
+
+    private readonly struct BroadcastBinary(Tensor a, Tensor b, Tensor result, BinaryOp op) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Broadcast<T>(a, b, result, op);
     }
 
     /// <summary>Tensor-with-scalar op; an integer tensor with a floating scalar gives float32, as in PyTorch.</summary>
@@ -127,12 +127,14 @@ internal static class Kernels
         var dtype = a.DType.IsFloating() ? a.DType : DType.Float32;
         a = Cast(a, dtype);
         var result = Tensor.Uninitialized(dtype, a.Dims);
-        switch (dtype)
-        {
-            case DType.Float32: Parallelism.ForRanges(result.Count, 1, new ScalarChunks<float>(a.Data<float>(), (float)scalar, result.Data<float>(), op, scalarFirst)); break;
-            default: Parallelism.ForRanges(result.Count, 1, new ScalarChunks<double>(a.Data<double>(), scalar, result.Data<double>(), op, scalarFirst)); break;
-        }
+        DTypes.DispatchFloating(dtype, new WithScalarOperand(a, scalar, result, op, scalarFirst), "binary_op");
         return result;
+    }
+
+    private readonly struct WithScalarOperand(Tensor a, double scalar, Tensor result, BinaryOp op, bool scalarFirst) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(result.Count, 1, new ScalarChunks<T>(a.Data<T>(), T.CreateTruncating(scalar), result.Data<T>(), op, scalarFirst));
     }
 
     private readonly struct ScalarChunks<T>(T[] x, T s, T[] d, BinaryOp op, bool scalarFirst) : IRangeBody where T : unmanaged, INumber<T>

@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace Autograd;
 
 /// <summary>Matrix products.</summary>
@@ -32,13 +33,7 @@ public static class MatMulOps
     internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB)
     {
         var result = Tensor.Uninitialized(a.DType, [a.Dims[transposeA ? 1 : 0], b.Dims[transposeB ? 0 : 1]]);
-        switch (a.DType)
-        {
-            case DType.Float32: Gemm.Multiply(Operand<float>(a, transposeA), Operand<float>(b, transposeB), result.Data<float>()); break;
-            case DType.Float64: Gemm.Multiply(Operand<double>(a, transposeA), Operand<double>(b, transposeB), result.Data<double>()); break;
-            case DType.Int64: Gemm.Multiply(Operand<long>(a, transposeA), Operand<long>(b, transposeB), result.Data<long>()); break;
-            default: throw new ArgumentException($"\"addmm_impl_cpu_\" not implemented for '{a.DType.ScalarName()}'");
-        }
+        DTypes.DispatchNumeric(a.DType, new MatrixProduct(a, transposeA, b, transposeB, result), "addmm_impl_cpu_");
         if (Graph.NeedsGrad(a, b))
         {
             Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
@@ -63,6 +58,11 @@ public static class MatMulOps
 
     /// <summary>A matrix stored column by column (a transposed view): its gradient is computed in that layout.</summary>
     internal static bool IsColumnMajor(Tensor t) => t.Rank == 2 && t.Dims[0] > 1 && t.Dims[1] > 1 && t.StrideArray[0] == 1;
+
+    private readonly struct MatrixProduct(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor result) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Gemm.Multiply(Operand<T>(a, transposeA), Operand<T>(b, transposeB), result.Data<T>());
+    }
 
     /// <summary>The matrix of <paramref name="t"/>, transposed if asked, read in place through its strides whatever its layout.</summary>
     private static Matrix<T> Operand<T>(Tensor t, bool transpose) where T : unmanaged

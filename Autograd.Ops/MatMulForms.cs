@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using static Autograd.Differentiable;
 
@@ -99,19 +100,18 @@ public static class MatMulForms
         if (a.Count != b.Count)
             throw new ArgumentException(
                 $"inconsistent tensor size, expected tensor [{a.Count}] and src [{b.Count}] to have the same number of elements, but got {a.Count} and {b.Count} elements respectively");
-        var result = a.DType switch
-        {
-            DType.Float32 => Tensor.Scalar(TensorPrimitives.Dot<float>(a.Span<float>(), b.Span<float>())),
-            DType.Float64 => Tensor.Scalar(TensorPrimitives.Dot<double>(a.Span<double>(), b.Span<double>())),
-            DType.Int64 => Tensor.Scalar(TensorPrimitives.Dot<long>(a.Span<long>(), b.Span<long>())),
-            _ => throw new ArgumentException($"\"dot\" not implemented for '{a.DType.ScalarName()}'"),
-        };
+        var result = DTypes.DispatchNumeric<DotProduct, Tensor>(a.DType, new DotProduct(a, b), "dot");
         if (Graph.NeedsGrad(a, b))
         {
             Tensor? savedA = b.RequiresGrad ? a : null, savedB = a.RequiresGrad ? b : null;
             Graph.Record(result, "DotBackward0", [a, b], g => [savedB is null ? null : g * savedB, savedA is null ? null : g * savedA], saved: [savedA, savedB]);
         }
         return result;
+    }
+
+    private readonly struct DotProduct(Tensor a, Tensor b) : INumericFunc<Tensor>
+    {
+        public Tensor Invoke<T>() where T : unmanaged, INumber<T> => Tensor.Scalar(TensorPrimitives.Dot<T>(a.Span<T>(), b.Span<T>()));
     }
 
     private static Tensor Mv(Tensor matrix, Tensor vector)

@@ -155,13 +155,7 @@ public static class MathOps
             bool integral = self.DType == DType.Int64 && (min is null || double.IsInteger(min.Value)) && (max is null || double.IsInteger(max.Value));
             var source = integral || self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
             var result = Tensor.Uninitialized(source.DType, source.Dims);
-            switch (source.DType)
-            {
-                case DType.Float32: ClampEach(source.Span<float>(), min is { } a ? (float)a : null, max is { } b ? (float)b : null, result.Span<float>()); break;
-                case DType.Float64: ClampEach(source.Span<double>(), min, max, result.Span<double>()); break;
-                case DType.Int64: ClampEach(source.Span<long>(), min is { } c ? (long)c : null, max is { } d ? (long)d : null, result.Span<long>()); break;
-                default: throw new NotSupportedException($"clamp of {source.DType}");
-            }
+            DTypes.DispatchNumeric(source.DType, new Clamping(source, min, max, result), "clamp_scalar_cpu");
             if (Graph.NeedsGrad(self))
             {
                 Graph.Record(result, "ClampBackward1", [self], g =>
@@ -218,12 +212,7 @@ public static class MathOps
             var shape = Shapes.Broadcast(self.Dims, end.Dims);
             Tensor a = Comparisons.ExpandedCopy(self, shape), b = Comparisons.ExpandedCopy(end, shape);
             var result = Tensor.Uninitialized(self.DType, shape);
-            switch (self.DType)
-            {
-                case DType.Float32: LerpEach(a.Span<float>(), b.Span<float>(), (float)weight, result.Span<float>()); break;
-                case DType.Float64: LerpEach(a.Span<double>(), b.Span<double>(), weight, result.Span<double>()); break;
-                default: throw new NotSupportedException($"lerp of {self.DType}");
-            }
+            DTypes.DispatchFloating(self.DType, new Interpolation(a, b, weight, result), "lerp_kernel_scalar");
             if (Graph.NeedsGrad(self, end))
                 Graph.Record(result, "LerpBackward0", [self, end], g => [GradFor(g * (1 - weight), self), GradFor(g * weight, end)], saved: []);
             return result;
@@ -294,13 +283,7 @@ public static class MathOps
         var shape = Shapes.Broadcast(self.Dims, other.Dims);
         Tensor a = Comparisons.ExpandedCopy(Kernels.Cast(self, dtype), shape), b = Comparisons.ExpandedCopy(Kernels.Cast(other, dtype), shape);
         var result = Tensor.Uninitialized(dtype, shape);
-        switch (dtype)
-        {
-            case DType.Float32: ExtremeEach(a.Span<float>(), b.Span<float>(), result.Span<float>(), largest); break;
-            case DType.Float64: ExtremeEach(a.Span<double>(), b.Span<double>(), result.Span<double>(), largest); break;
-            case DType.Int64: ExtremeEach(a.Span<long>(), b.Span<long>(), result.Span<long>(), largest); break;
-            default: throw new NotSupportedException($"{(largest ? "maximum" : "minimum")} of {dtype}");
-        }
+        DTypes.DispatchNumeric(dtype, new Extremes(a, b, result, largest), largest ? "maximum_cpu" : "minimum_cpu");
         if (Graph.NeedsGrad(self, other))
         {
             Graph.Record(result, largest ? "MaximumBackward0" : "MinimumBackward0", [self, other], g =>
@@ -315,6 +298,11 @@ public static class MathOps
         return result;
     }
 
+    private readonly struct Extremes(Tensor a, Tensor b, Tensor result, bool largest) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => ExtremeEach<T>(a.Span<T>(), b.Span<T>(), result.Span<T>(), largest);
+    }
+
     private static void ExtremeEach<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, bool largest) where T : INumber<T>
     {
         for (int i = 0; i < y.Length; i++)
@@ -322,6 +310,13 @@ public static class MathOps
             T x = a[i], z = b[i];
             y[i] = T.IsNaN(x) ? x : T.IsNaN(z) ? z : largest ? (x > z ? x : z) : (x < z ? x : z);
         }
+    }
+
+    /// <summary>The bounds rounded to the element type, as the scalars PyTorch's kernel receives.</summary>
+    private readonly struct Clamping(Tensor source, double? min, double? max, Tensor result) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> =>
+            ClampEach(source.Span<T>(), min is { } low ? T.CreateTruncating(low) : null, max is { } high ? T.CreateTruncating(high) : null, result.Span<T>());
     }
 
     private static void ClampEach<T>(ReadOnlySpan<T> x, T? min, T? max, Span<T> y) where T : struct, INumber<T>
@@ -334,6 +329,11 @@ public static class MathOps
             if (max is { } hi && v > hi) v = hi;
             y[i] = v;
         }
+    }
+
+    private readonly struct Interpolation(Tensor a, Tensor b, double weight, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => LerpEach(a.Span<T>(), b.Span<T>(), T.CreateTruncating(weight), result.Span<T>());
     }
 
     private static void LerpEach<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, T w, Span<T> y) where T : IFloatingPointIeee754<T>

@@ -37,12 +37,8 @@ public static class Pointwise
             if (dtype == DType.Bool) throw new ArgumentException("\"pow\" not implemented for 'Bool'");
             Tensor x = ExpandedCopy(Kernels.Cast(self, dtype), shape), e = ExpandedCopy(Kernels.Cast(exponent, dtype), shape);
             var result = Tensor.Empty(dtype, shape);
-            switch (dtype)
-            {
-                case DType.Float32: PowEach<float>(x.Span<float>(), e.Span<float>(), result.Span<float>()); break;
-                case DType.Float64: PowEach<double>(x.Span<double>(), e.Span<double>(), result.Span<double>()); break;
-                default: IntegerPowEach(x.Span<long>(), e.Span<long>(), result.Span<long>()); break;
-            }
+            if (dtype == DType.Int64) IntegerPowEach(x.Span<long>(), e.Span<long>(), result.Span<long>());
+            else DTypes.DispatchFloating(dtype, new PowEach(x, e, result), "pow");
             if (Graph.NeedsGrad(self, exponent))
             {
                 // PyTorch masks the formulas where they would give 0 * inf: a zero exponent, and log(0) for a zero base.
@@ -71,14 +67,9 @@ public static class Pointwise
         {
             ArgumentNullException.ThrowIfNull(self);
             var result = Tensor.Empty(self.DType, self.Dims);
-            switch (self.DType)
-            {
-                case DType.Float32: TensorPrimitives.Abs<float>(self.Span<float>(), result.Span<float>()); break;
-                case DType.Float64: TensorPrimitives.Abs<double>(self.Span<double>(), result.Span<double>()); break;
-                // Two's complement, as PyTorch's kernel: |long.MinValue| wraps to itself (TensorPrimitives.Abs would throw).
-                case DType.Int64: AbsWrapping(self.Span<long>(), result.Span<long>()); break;
-                default: throw new ArgumentException($"\"abs_cpu\" not implemented for '{self.DType.ScalarName()}'");
-            }
+            // Two's complement, as PyTorch's kernel: |long.MinValue| wraps to itself (TensorPrimitives.Abs would throw).
+            if (self.DType == DType.Int64) AbsWrapping(self.Span<long>(), result.Span<long>());
+            else DTypes.DispatchFloating(self.DType, new Absolute(self, result), "abs_cpu");
             if (Graph.NeedsGrad(self)) Graph.Record(result, "AbsBackward0", [self], g => [g * Kernels.SignOf(self)], saved: [self]);
             return result;
         }
@@ -129,6 +120,11 @@ public static class Pointwise
         }
     }
 
+    private readonly struct Absolute(Tensor x, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs<T>(x.Span<T>(), result.Span<T>());
+    }
+
     private static void AbsWrapping(ReadOnlySpan<long> x, Span<long> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = x[i] < 0 ? unchecked(-x[i]) : x[i];
@@ -165,16 +161,20 @@ public static class Pointwise
         // A one-element multiplier (alpha in Add and SGD's update) is used as a scalar rather than expanded.
         var b = y.Count == 1 && a.Count != 1 ? Kernels.Cast(y, dtype) : Operand(y);
         bool scalar = b.Count != result.Count;
-        switch (dtype)
-        {
-            case DType.Float32 when scalar: TensorPrimitives.FusedMultiplyAdd(a.Span<float>(), b.Span<float>()[0], c.Span<float>(), result.Span<float>()); break;
-            case DType.Float32: TensorPrimitives.FusedMultiplyAdd<float>(a.Span<float>(), b.Span<float>(), c.Span<float>(), result.Span<float>()); break;
-            case DType.Float64 when scalar: TensorPrimitives.FusedMultiplyAdd(a.Span<double>(), b.Span<double>()[0], c.Span<double>(), result.Span<double>()); break;
-            case DType.Float64: TensorPrimitives.FusedMultiplyAdd<double>(a.Span<double>(), b.Span<double>(), c.Span<double>(), result.Span<double>()); break;
-            case DType.Int64 when scalar: TensorPrimitives.MultiplyAdd(a.Span<long>(), b.Span<long>()[0], c.Span<long>(), result.Span<long>()); break;
-            default: TensorPrimitives.MultiplyAdd<long>(a.Span<long>(), b.Span<long>(), c.Span<long>(), result.Span<long>()); break;
-        }
+        // Integers have no rounding to fuse: a multiply and an add.
+        if (dtype.IsFloating()) DTypes.DispatchFloating(dtype, new FusedMultiplyAddEach(a, b, c, result, scalar), "addcmul");
+        else if (scalar) TensorPrimitives.MultiplyAdd(a.Span<long>(), b.Span<long>()[0], c.Span<long>(), result.Span<long>());
+        else TensorPrimitives.MultiplyAdd<long>(a.Span<long>(), b.Span<long>(), c.Span<long>(), result.Span<long>());
         return result;
+    }
+
+    private readonly struct FusedMultiplyAddEach(Tensor a, Tensor b, Tensor c, Tensor result, bool scalar) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (scalar) TensorPrimitives.FusedMultiplyAdd(a.Span<T>(), b.Span<T>()[0], c.Span<T>(), result.Span<T>());
+            else TensorPrimitives.FusedMultiplyAdd<T>(a.Span<T>(), b.Span<T>(), c.Span<T>(), result.Span<T>());
+        }
     }
 
     private static Tensor PowScalar(Tensor self, double exponent)
@@ -213,9 +213,14 @@ public static class Pointwise
         }
     }
 
-    private static void PowEach<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> e, Span<T> y) where T : IFloatingPointIeee754<T>
+    private readonly struct PowEach(Tensor x, Tensor e, Tensor result) : IFloatingAction
     {
-        for (int i = 0; i < x.Length; i++) y[i] = T.Pow(x[i], e[i]);
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> bases = x.Span<T>(), exponents = e.Span<T>();
+            var y = result.Span<T>();
+            for (int i = 0; i < bases.Length; i++) y[i] = T.Pow(bases[i], exponents[i]);
+        }
     }
 
     private static void IntegerPowEach(ReadOnlySpan<long> x, ReadOnlySpan<long> e, Span<long> y)

@@ -95,7 +95,7 @@ public static class Reductions
         string op = largest ? "max" : "min";
         if (self.Count == 0)
             throw new ArgumentException($"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
-        var (values, _) = Dispatch(self, new ExtremeAlongDim(1, self.Count, 1, [], largest));
+        var (values, _) = ExtremesAlong(self, 1, self.Count, 1, [], largest);
         if (Graph.NeedsGrad(self))
         {
             Graph.Record(values, largest ? "MaxBackward1" : "MinBackward1", [self], g =>
@@ -113,7 +113,7 @@ public static class Reductions
         var (outer, size, inner) = Shapes.SplitAt(self.Dims, d);
         if (size == 0)
             throw new ArgumentException($"{(largest ? "max" : "min")}(): Expected reduction dim {d} to have non-zero size.");
-        var (values, indices) = Dispatch(self, new ExtremeAlongDim(outer, size, inner, ReducedShape(self.Dims, d, keepDim), largest));
+        var (values, indices) = ExtremesAlong(self, outer, size, inner, ReducedShape(self.Dims, d, keepDim), largest);
         if (Graph.NeedsGrad(self))
         {
             Graph.Record(values, largest ? "MaxBackward0" : "MinBackward0", [self], g =>
@@ -157,33 +157,24 @@ public static class Reductions
             throw new ArgumentException($"{op}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long");
     }
 
-    private static void DivideInPlace(Tensor t, int n)
+    private static void DivideInPlace(Tensor t, int n) => DTypes.DispatchFloating(t.DType, new DivisionInPlace(t, n), "mean");
+
+    private readonly struct DivisionInPlace(Tensor t, int n) : IFloatingAction
     {
-        if (t.DType == DType.Float32) TensorPrimitives.Divide(t.Span<float>(), n, t.Span<float>());
-        else TensorPrimitives.Divide(t.Span<double>(), n, t.Span<double>());
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(t.Span<T>(), T.CreateTruncating(n), t.Span<T>());
     }
 
-    private static TResult Dispatch<TResult>(Tensor t, IReduction<TResult> reduction) => t.DType switch
-    {
-        DType.Float32 => reduction.Run<float>(t),
-        DType.Float64 => reduction.Run<double>(t),
-        DType.Int64 => reduction.Run<long>(t),
-        _ => throw new NotSupportedException($"reduction of {t.DType}"),
-    };
-
-    private interface IReduction<TResult>
-    {
-        TResult Run<T>(Tensor t) where T : unmanaged, INumber<T>;
-    }
+    private static (Tensor Values, Tensor Indices) ExtremesAlong(Tensor self, int outer, int size, int inner, int[] shape, bool largest) =>
+        DTypes.DispatchNumeric<ExtremeAlongDim, (Tensor, Tensor)>(self.DType, new ExtremeAlongDim(self, outer, size, inner, shape, largest), largest ? "max" : "min");
 
     /// <summary>Values and first indices of the maxima (or minima); a NaN counts as the extreme, as in PyTorch.</summary>
-    private readonly record struct ExtremeAlongDim(int Outer, int Size, int Inner, int[] Shape, bool Largest) : IReduction<(Tensor, Tensor)>
+    private readonly record struct ExtremeAlongDim(Tensor Source, int Outer, int Size, int Inner, int[] Shape, bool Largest) : INumericFunc<(Tensor, Tensor)>
     {
-        public (Tensor, Tensor) Run<T>(Tensor t) where T : unmanaged, INumber<T>
+        public (Tensor, Tensor) Invoke<T>() where T : unmanaged, INumber<T>
         {
-            var values = Tensor.Uninitialized(t.DType, Shape);
+            var values = Tensor.Uninitialized(Source.DType, Shape);
             var indices = Tensor.Uninitialized(DType.Int64, Shape);
-            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(t.Data<T>(), values.Data<T>(), indices.Data<long>(), Size, Inner, Largest));
+            Parallelism.ForRanges(Outer, (long)Size * Inner, new Blocks<T>(Source.Data<T>(), values.Data<T>(), indices.Data<long>(), Size, Inner, Largest));
             return (values, indices);
         }
 

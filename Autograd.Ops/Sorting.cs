@@ -55,14 +55,14 @@ public static class Sorting
         var values = Tensor.Uninitialized(t.DType, shape);
         var indices = Tensor.Uninitialized(DType.Int64, shape);
         var (outer, size, inner) = Shapes.SplitAt(t.Dims, dim);
-        switch (t.DType)
-        {
-            case DType.Float32: SortEach(t.Data<float>(), values.Data<float>(), indices.Data<long>(), outer, size, inner, keep, descending); break;
-            case DType.Float64: SortEach(t.Data<double>(), values.Data<double>(), indices.Data<long>(), outer, size, inner, keep, descending); break;
-            case DType.Int64: SortEach(t.Data<long>(), values.Data<long>(), indices.Data<long>(), outer, size, inner, keep, descending); break;
-            default: throw new NotSupportedException($"sort of {t.DType}");
-        }
+        DTypes.DispatchNumeric(t.DType, new SortSlices(t, values, indices, outer, size, inner, keep, descending), "sort");
         return (values, indices);
+    }
+
+    private readonly struct SortSlices(Tensor t, Tensor values, Tensor indices, int outer, int size, int inner, int keep, bool descending) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> =>
+            SortEach(t.Data<T>(), values.Data<T>(), indices.Data<long>(), outer, size, inner, keep, descending);
     }
 
     private static void SortEach<T>(T[] x, T[] values, long[] indices, int outer, int size, int inner, int keep, bool descending)

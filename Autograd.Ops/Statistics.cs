@@ -189,13 +189,7 @@ public static class Statistics
         }
         var map = OutputIndex(self.Dims, mask, out int outputs);
         var result = Tensor.Uninitialized(self.DType, shape);
-        switch (self.DType)
-        {
-            case DType.Float32: Extremes(self.Span<float>(), map, result.Span<float>(), largest); break;
-            case DType.Float64: Extremes(self.Span<double>(), map, result.Span<double>(), largest); break;
-            case DType.Int64: Extremes(self.Span<long>(), map, result.Span<long>(), largest); break;
-            default: throw new NotSupportedException($"amax of {self.DType}");
-        }
+        DTypes.DispatchNumeric(self.DType, new ExtremesOver(self, map, result, largest), largest ? "amax" : "amin");
         if (Graph.NeedsGrad(self))
         {
             var kept = ReducedShape(self.Dims, mask, keepDim: true);
@@ -206,6 +200,11 @@ public static class Statistics
             }, saved: [self, result]);
         }
         return result;
+    }
+
+    private readonly struct ExtremesOver(Tensor x, int[] map, Tensor result, bool largest) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => Extremes<T>(x.Span<T>(), map, result.Span<T>(), largest);
     }
 
     private static void Extremes<T>(ReadOnlySpan<T> x, int[] map, Span<T> y, bool largest) where T : INumber<T>
@@ -227,17 +226,16 @@ public static class Statistics
         var (outer, size, inner) = Shapes.SplitAt(t.Dims, dim);
         var shape = ReducedShape(t.Dims, dim, keepDim);
         var result = Tensor.Uninitialized(t.DType, shape);
-        switch (t.DType)
-        {
-            case DType.Float32: Products(t.Span<float>(), result.Span<float>(), outer, size, inner); break;
-            case DType.Float64: Products(t.Span<double>(), result.Span<double>(), outer, size, inner); break;
-            case DType.Int64: Products(t.Span<long>(), result.Span<long>(), outer, size, inner); break;
-            default: throw new NotSupportedException($"prod of {t.DType}");
-        }
+        DTypes.DispatchNumeric(t.DType, new Products(t, result, outer, size, inner), "prod");
         return result;
+    }
 
-        static void Products<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner) where T : INumber<T>
+    private readonly struct Products(Tensor t, Tensor result, int outer, int size, int inner) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
         {
+            ReadOnlySpan<T> x = t.Span<T>();
+            var y = result.Span<T>();
             for (int o = 0; o < outer; o++)
             {
                 for (int i = 0; i < inner; i++)
@@ -335,13 +333,9 @@ public static class Statistics
     {
         var (outer, size, inner) = Shapes.SplitAt(self.Dims, dim);
         var result = Tensor.Uninitialized(self.DType, self.Dims);
-        switch (self.DType)
-        {
-            case DType.Float32: ScanEach<float, double>(self.Span<float>(), result.Span<float>(), outer, size, inner, product, reverse); break;
-            case DType.Float64: ScanEach<double, double>(self.Span<double>(), result.Span<double>(), outer, size, inner, product, reverse); break;
-            case DType.Int64: ScanEach<long, long>(self.Span<long>(), result.Span<long>(), outer, size, inner, product, reverse); break;
-            default: throw new NotSupportedException($"cumsum of {self.DType}");
-        }
+        // Integers accumulate in their own type, floats in double.
+        if (self.DType == DType.Int64) ScanEach<long, long>(self.Span<long>(), result.Span<long>(), outer, size, inner, product, reverse);
+        else DTypes.DispatchFloating(self.DType, new Scanning(self, result, outer, size, inner, product, reverse), product ? "cumprod" : "cumsum");
         if (Graph.NeedsGrad(self))
         {
             if (!product)
@@ -350,6 +344,12 @@ public static class Statistics
                 Graph.Record(result, "CumprodBackward0", [self], g => [CumprodGrad(self, result, g, dim)], saved: [self, result]);
         }
         return result;
+    }
+
+    private readonly struct Scanning(Tensor x, Tensor result, int outer, int size, int inner, bool product, bool reverse) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            ScanEach<T, double>(x.Span<T>(), result.Span<T>(), outer, size, inner, product, reverse);
     }
 
     private static void ScanEach<T, TAcc>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner, bool product, bool reverse)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using static Autograd.Differentiable;
 
 namespace Autograd;
@@ -82,12 +83,7 @@ internal static class MatrixOps
         int n = a.Dims[^1], k = left ? b.Dims[^1] : b.Dims[^2];
         var result = Tensor.Uninitialized(b.DType, b.Dims);
         int batches = b.Count / Math.Max(1, n * k);
-        switch (a.DType)
-        {
-            case DType.Float32: Decompositions.SolveTriangular(a.Data<float>(), b.Data<float>(), result.Data<float>(), batches, n, k, upper, left); break;
-            case DType.Float64: Decompositions.SolveTriangular(a.Data<double>(), b.Data<double>(), result.Data<double>(), batches, n, k, upper, left); break;
-            default: throw new ArgumentException($"solve_triangular: expected a floating tensor, got {a.DType}");
-        }
+        DTypes.DispatchFloating(a.DType, new TriangularSolve(a, b, result, batches, n, k, upper, left), "linalg_solve_triangular");
         if (Graph.NeedsGrad(a, b))
         {
             Graph.Record(result, "LinalgSolveTriangularBackward0", [a, b], g =>
@@ -110,13 +106,7 @@ internal static class MatrixOps
     {
         int[] shape = [.. permutation.Select(p => t.Dims[p])];
         var result = Tensor.Uninitialized(t.DType, shape);
-        switch (t.DType)
-        {
-            case DType.Float32: PermuteCopy(t.Data<float>(), result.Data<float>(), t.Dims, permutation); break;
-            case DType.Float64: PermuteCopy(t.Data<double>(), result.Data<double>(), t.Dims, permutation); break;
-            case DType.Int64: PermuteCopy(t.Data<long>(), result.Data<long>(), t.Dims, permutation); break;
-            default: throw new ArgumentException($"permute: unsupported dtype {t.DType}");
-        }
+        DTypes.DispatchNumeric(t.DType, new PermutedCopy(t, result, permutation), "permute");
         if (Graph.NeedsGrad(t))
         {
             var inverse = new int[permutation.Length];
@@ -124,6 +114,17 @@ internal static class MatrixOps
             Graph.Record(result, "PermuteBackward0", [t], g => [Permute(g, inverse)], saved: []);
         }
         return result;
+    }
+
+    private readonly struct TriangularSolve(Tensor a, Tensor b, Tensor result, int batches, int n, int k, bool upper, bool left) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Decompositions.SolveTriangular(a.Data<T>(), b.Data<T>(), result.Data<T>(), batches, n, k, upper, left);
+    }
+
+    private readonly struct PermutedCopy(Tensor t, Tensor result, int[] permutation) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => PermuteCopy(t.Data<T>(), result.Data<T>(), t.Dims, permutation);
     }
 
     private static void PermuteCopy<T>(T[] source, T[] destination, int[] shape, int[] permutation)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using static Autograd.MatrixOps;
 
 namespace Autograd;
@@ -19,26 +20,24 @@ internal static class Norms
         int outputs = result.Count, run = outputs == 0 ? 0 : x.Count / outputs;
         if (run == 0 && double.IsInfinity(ord) && outputs > 0)
             throw new ArgumentException("linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have an identity");
-        switch (x.DType)
-        {
-            case DType.Float32:
-            {
-                float[] source = grouped.Data<float>(), destination = result.Data<float>();
-                Decompositions.ForEach(outputs, run, i => destination[i] = (float)Reduce(source.AsSpan(i * run, run), ord));
-                break;
-            }
-            case DType.Float64:
-            {
-                double[] source = grouped.Data<double>(), destination = result.Data<double>();
-                Decompositions.ForEach(outputs, run, i => destination[i] = Reduce(source.AsSpan(i * run, run), ord));
-                break;
-            }
-            default: throw new ArgumentException($"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {x.DType}");
-        }
+        DTypes.DispatchFloating(x.DType, new RunNorms(grouped, result, outputs, run, ord), "linalg_vector_norm");
         return result;
     }
 
-    private static double Reduce<T>(ReadOnlySpan<T> values, double ord) where T : System.Numerics.INumber<T>
+    /// <summary>The norm of each contiguous run of <paramref name="run"/> elements of grouped.</summary>
+    private readonly struct RunNorms(Tensor grouped, Tensor result, int outputs, int run, double ord) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[] source = grouped.Data<T>(), destination = result.Data<T>();
+            // A struct's members cannot be captured by the per-row lambda; locals can.
+            int length = run;
+            double order = ord;
+            Decompositions.ForEach(outputs, run, i => destination[i] = T.CreateTruncating(Reduce(source.AsSpan(i * length, length), order)));
+        }
+    }
+
+    private static double Reduce<T>(ReadOnlySpan<T> values, double ord) where T : INumber<T>
     {
         double accumulator = ord == double.NegativeInfinity ? double.PositiveInfinity : 0;
         foreach (var value in values)

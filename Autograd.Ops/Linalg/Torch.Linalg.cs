@@ -47,7 +47,7 @@ public static partial class Torch
             RequireFloating(a, "linalg.solve");
             int n = Square(a, "linalg.solve");
             if (a.DType != b.DType)
-                throw new ArgumentException($"linalg.solve: Expected A and B to have the same dtype, but found A of type {ScalarName(a.DType)} and B of type {ScalarName(b.DType)} instead");
+                throw new ArgumentException($"linalg.solve: Expected A and B to have the same dtype, but found A of type {a.DType.ScalarName()} and B of type {b.DType.ScalarName()} instead");
             if (b.Rank < 1) throw new ArgumentException("linalg.solve: The input tensor B must have at least 2 dimensions.");
             bool vector = IsVectorRhs(a, b);
             int[] bMatrix = vector ? [.. b.Dims, 1] : b.Dims;
@@ -142,7 +142,7 @@ public static partial class Torch
             RequireMatrices(a, "linalg.eigh");
             int n = a.Dims[^1];
             if (a.Dims[^2] != n) throw new ArgumentException($"linalg.eigh: A must be batches of square matrices, but they are {a.Dims[^2]} by {n} matrices");
-            if (a.DType is not (DType.Float32 or DType.Float64)) throw new ArgumentException($"\"linalg_eigh_cpu\" not implemented for '{ScalarName(a.DType)}'");
+            if (a.DType is not (DType.Float32 or DType.Float64)) throw new ArgumentException($"\"linalg_eigh_cpu\" not implemented for '{a.DType.ScalarName()}'");
             if (uplo is not ("L" or "U")) throw new ArgumentException($"Expected UPLO argument to be 'L' or 'U', but got {uplo}");
             var values = Autograd.Tensor.Empty(a.DType, a.Dims[..^1]);
             var vectors = Autograd.Tensor.Empty(a.DType, a.Dims);
@@ -248,7 +248,7 @@ public static partial class Torch
             if (b.Rank < 1) throw new ArgumentException("torch.linalg.lstsq: other must have at least 1 dimension.");
             if (a.DType is not (DType.Float32 or DType.Float64)) throw new ArgumentException("This function doesn't handle types other than float and double");
             if (a.DType != b.DType)
-                throw new ArgumentException($"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype {ScalarName(a.DType)} and other's dtype {ScalarName(b.DType)}");
+                throw new ArgumentException($"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype {a.DType.ScalarName()} and other's dtype {b.DType.ScalarName()}");
             if (b.Rank > a.Rank || a.Rank - b.Rank > 1)
                 throw new ArgumentException("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1");
             int m = a.Dims[^2], n = a.Dims[^1];
@@ -374,7 +374,7 @@ public static partial class Torch
         private static void RequireFloating(Tensor a, string function)
         {
             if (a.DType is not (DType.Float32 or DType.Float64))
-                throw new ArgumentException($"{function}: Expected a floating point or complex tensor as input. Got {ScalarName(a.DType)}");
+                throw new ArgumentException($"{function}: Expected a floating point or complex tensor as input. Got {a.DType.ScalarName()}");
         }
 
         /// <summary>Checks that A is a batch of square float matrices (PyTorch's order of checks) and returns their size.</summary>
@@ -399,13 +399,5 @@ public static partial class Torch
             if (failed < 0) return;
             throw new ArgumentException(prefix + (batched ? $"(Batch element {failed}): " : "") + message(info[failed]));
         }
-
-        private static string ScalarName(DType dtype) => dtype switch
-        {
-            DType.Float32 => "Float",
-            DType.Float64 => "Double",
-            DType.Int64 => "Long",
-            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
-        };
     }
 }

@@ -34,38 +34,40 @@ internal static class ActivationKernels
     {
         ArgumentNullException.ThrowIfNull(input);
         var result = Tensor.Uninitialized(input.DType, input.Dims);
-        switch (input.DType)
-        {
-            case DType.Float32: Forward<float, TActivation>(activation, input.Span<float>(), result.Span<float>()); break;
-            case DType.Float64: Forward<double, TActivation>(activation, input.Span<double>(), result.Span<double>()); break;
-            default: throw new ArgumentException($"\"{kernel}\" not implemented for '{ScalarName(input.DType)}'");
-        }
+        DTypes.DispatchFloating(input.DType, new Forward<TActivation>(activation, input, result), kernel);
         if (Graph.NeedsGrad(input))
             Graph.Record(result, gradFn, [input], g => [GradMode.IsEnabled ? activation.Composed(input, g) : Backward(activation, input, g)], saved: [input]);
         return result;
     }
 
-    private static void Forward<T, TActivation>(TActivation activation, ReadOnlySpan<T> x, Span<T> y)
-        where T : unmanaged, IFloatingPointIeee754<T> where TActivation : IActivation
+    private readonly struct Forward<TActivation>(TActivation activation, Tensor input, Tensor result) : IFloatingAction where TActivation : IActivation
     {
-        int i = typeof(T) == typeof(float) ? activation.ForwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y)) : 0;
-        for (; i < x.Length; i++) y[i] = activation.Forward(x[i]);
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> x = input.Span<T>();
+            var y = result.Span<T>();
+            int i = typeof(T) == typeof(float) ? activation.ForwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y)) : 0;
+            for (; i < x.Length; i++) y[i] = activation.Forward(x[i]);
+        }
     }
 
     private static Tensor Backward<TActivation>(TActivation activation, Tensor input, Tensor g) where TActivation : IActivation
     {
         var grad = Tensor.Uninitialized(input.DType, input.Dims);
-        if (input.DType == DType.Float32) Gradient<float, TActivation>(activation, input.Span<float>(), Broadcasting.Read<float>(g, input.Dims), grad.Span<float>());
-        else Gradient<double, TActivation>(activation, input.Span<double>(), Broadcasting.Read<double>(g, input.Dims), grad.Span<double>());
+        DTypes.DispatchFloating(input.DType, new Gradient<TActivation>(activation, input, g, grad), "activation_backward");
         return grad;
     }
 
-    private static void Gradient<T, TActivation>(TActivation activation, ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> grad)
-        where T : unmanaged, IFloatingPointIeee754<T> where TActivation : IActivation
+    private readonly struct Gradient<TActivation>(TActivation activation, Tensor input, Tensor g, Tensor grad) : IFloatingAction where TActivation : IActivation
     {
-        int i = typeof(T) == typeof(float)
-            ? activation.BackwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(g), MemoryMarshal.Cast<T, float>(grad)) : 0;
-        for (; i < x.Length; i++) grad[i] = activation.Backward(x[i], g[i]);
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> x = input.Span<T>(), upstream = Broadcasting.Read<T>(g, input.Dims);
+            var dx = grad.Span<T>();
+            int i = typeof(T) == typeof(float)
+                ? activation.BackwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(upstream), MemoryMarshal.Cast<T, float>(dx)) : 0;
+            for (; i < x.Length; i++) dx[i] = activation.Backward(x[i], upstream[i]);
+        }
     }
 
     public static T Exp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Elementwise.Exp(x);

@@ -58,8 +58,8 @@ internal sealed class ClassLoss : SoftmaxLoss
         string kernel = input.Rank <= 2 ? CheckNllShapes(input, target, weight, classes) : CheckNll2dShapes(input, target, weight, classes);
         if (!input.DType.IsFloating()) throw new ArgumentException($"\"{kernel}\" not implemented for 'Long'");
         if (weight is not null && weight.DType != input.DType)
-            throw new ArgumentException($"expected scalar type {ScalarTypeName(input.DType)} but found {ScalarTypeName(weight.DType)}");
-        if (target.DType != DType.Int64) throw new ArgumentException($"expected scalar type Long but found {ScalarTypeName(target.DType)}");
+            throw new ArgumentException($"expected scalar type {input.DType.ScalarName()} but found {weight.DType.ScalarName()}");
+        if (target.DType != DType.Int64) throw new ArgumentException($"expected scalar type Long but found {target.DType.ScalarName()}");
         // Only the targets the kernel reads: a (C) input reads one.
         var used = target.Span<long>()[..(input.Rank == 1 ? Math.Min(1, target.Count) : target.Count)];
         foreach (long t in used)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace Autograd.NN;
 
@@ -90,16 +91,12 @@ internal static class Padding
     /// <summary>Copies every input element i to result element i + offsets where that lies inside the result.</summary>
     private static void CopyShifted(Tensor input, Tensor result, int[] offsets)
     {
-        switch (input.DType)
-        {
-            case DType.Float32: Copy<float>(input, result, offsets); break;
-            case DType.Float64: Copy<double>(input, result, offsets); break;
-            case DType.Int64: Copy<long>(input, result, offsets); break;
-            case DType.Bool: Copy<bool>(input, result, offsets); break;
-            default: throw new ArgumentException($"{(int)input.DType} is not a valid DType");
-        }
+        DTypes.Dispatch(input.DType, new ShiftedCopy(input, result, offsets));
+    }
 
-        static void Copy<T>(Tensor input, Tensor result, int[] offsets) where T : unmanaged
+    private readonly struct ShiftedCopy(Tensor input, Tensor result, int[] offsets) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
         {
             ReadOnlySpan<T> source = input.Span<T>();
             var target = result.Span<T>();
@@ -183,18 +180,17 @@ internal static class IndexMap
     public static Tensor Gather(Tensor x, int[] source, int[] shape, string name)
     {
         var result = Tensor.Uninitialized(x.DType, shape);
-        switch (x.DType)
-        {
-            case DType.Float32: Take<float>(x, source, result); break;
-            case DType.Float64: Take<double>(x, source, result); break;
-            case DType.Int64: Take<long>(x, source, result); break;
-            default: throw new ArgumentException($"\"{(name.StartsWith("Reflection", StringComparison.Ordinal) ? "reflection_pad" : "replication_pad")}\" not implemented for '{x.DType.ScalarName()}'");
-        }
+        DTypes.DispatchNumeric(x.DType, new Take(x, source, result), KernelName(name));
         int[] inputShape = x.Dims;
         if (Graph.NeedsGrad(x)) Graph.Record(result, name, [x], g => [ScatterAdd(g, source, inputShape, name)], saved: []);
         return result;
+    }
 
-        static void Take<T>(Tensor x, int[] source, Tensor result) where T : unmanaged
+    private static string KernelName(string gradFn) => gradFn.StartsWith("Reflection", StringComparison.Ordinal) ? "reflection_pad" : "replication_pad";
+
+    private readonly struct Take(Tensor x, int[] source, Tensor result) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
         {
             ReadOnlySpan<T> from = x.Span<T>();
             var to = result.Span<T>();
@@ -205,13 +201,15 @@ internal static class IndexMap
     private static Tensor ScatterAdd(Tensor g, int[] source, int[] shape, string name)
     {
         var result = Tensor.Empty(g.DType, shape);
-        if (g.DType == DType.Float32) Add<float>(g, source, result);
-        else Add<double>(g, source, result);
+        DTypes.DispatchFloating(g.DType, new Add(g, source, result), KernelName(name));
         int[] gradShape = g.Dims;
         if (Graph.NeedsGrad(g)) Graph.Record(result, name.Replace("Backward0", "BackwardBackward0"), [g], h => [Gather(h, source, gradShape, name)], saved: []);
         return result;
+    }
 
-        static void Add<T>(Tensor g, int[] source, Tensor result) where T : unmanaged, System.Numerics.INumber<T>
+    private readonly struct Add(Tensor g, int[] source, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             ReadOnlySpan<T> from = g.Span<T>();
             var to = result.Span<T>();

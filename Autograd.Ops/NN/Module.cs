@@ -119,7 +119,7 @@ public abstract class Module
     public Module To(DType dtype)
     {
         if (!dtype.IsFloating())
-            throw new ArgumentException($"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.{DTypeName(dtype)}");
+            throw new ArgumentException($"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype.TorchName()}");
         foreach (var module in Modules())
         {
             for (int i = 0; i < module.parameters.Count; i++)
@@ -341,14 +341,6 @@ public abstract class Module
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
 
     private static string TorchSize(Tensor t) => $"torch.Size([{string.Join(", ", t.Shape)}])";
-
-    private static string DTypeName(DType dtype) => dtype switch
-    {
-        DType.Float32 => "float32",
-        DType.Float64 => "float64",
-        DType.Int64 => "int64",
-        _ => dtype.ToString().ToLowerInvariant(),
-    };
 }
 
 /// <summary>The keys <see cref="Module.LoadStateDict"/> found missing and unexpected (PyTorch's <c>_IncompatibleKeys</c>).</summary>

@@ -42,7 +42,7 @@ internal sealed class ProbabilityLoss : SoftmaxLoss
     private static void Validate(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, double labelSmoothing)
     {
         if (!target.DType.IsFloating())
-            throw new ArgumentException($"Expected floating point type for target with class probabilities, got {ScalarTypeName(target.DType)}");
+            throw new ArgumentException($"Expected floating point type for target with class probabilities, got {target.DType.ScalarName()}");
         if (ignoreIndex >= 0) throw new ArgumentException("ignore_index is not supported for floating point target");
         if (input.Rank == 0) throw new ArgumentOutOfRangeException(null, "Dimension specified as 1 but tensor has no dimensions");
         int classes = input.Dims[input.Rank == 1 ? 0 : 1];

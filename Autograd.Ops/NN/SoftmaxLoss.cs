@@ -214,13 +214,12 @@ internal abstract class SoftmaxLoss
         unitGradient = null;
         // The forward's gradient serves the first Backward from the loss itself; a retained graph's next one recomputes.
         if (ready is not null && !GradMode.IsEnabled && g.Count == 1 && g.Item<double>() == 1) return ready;
-        return (GradMode.IsEnabled, Input.DType) switch
-        {
-            (true, DType.Float32) => DifferentiableBackward<float>(g),
-            (true, _) => DifferentiableBackward<double>(g),
-            (false, DType.Float32) => Gradient<float>(g),
-            _ => Gradient<double>(g),
-        };
+        return DTypes.DispatchFloating<BackwardOf, Tensor>(Input.DType, new BackwardOf(this, g, GradMode.IsEnabled), "nll_loss_backward");
+    }
+
+    private readonly struct BackwardOf(SoftmaxLoss loss, Tensor g, bool differentiable) : IFloatingFunc<Tensor>
+    {
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => differentiable ? loss.DifferentiableBackward<T>(g) : loss.Gradient<T>(g);
     }
 
     /// <summary>scale x (softmax x sum(a) - a) for logits, scale x -a for log-probabilities, row by row.</summary>
@@ -290,13 +289,6 @@ internal abstract class SoftmaxLoss
         if (labelSmoothing > 1.0)
             throw new ArgumentException($"label_smoothing must be between 0.0 and 1.0. Got: {FormatLikeCpp(labelSmoothing)}");
     }
-
-    protected static string ScalarTypeName(DType dtype) => dtype switch
-    {
-        DType.Float32 => "Float",
-        DType.Float64 => "Double",
-        _ => "Long",
-    };
 
     /// <summary>A double as C++'s default ostream prints it (6 significant digits, %g style).</summary>
     private static string FormatLikeCpp(double value) =>

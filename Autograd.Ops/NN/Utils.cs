@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autograd.NN;
 
 /// <summary>torch.nn.utils: gradient clipping.</summary>
@@ -39,26 +41,19 @@ public static class Utils
         foreach (var grad in parameters.Select(p => p.Grad).OfType<Tensor>())
         {
             var clamped = Tensor.Empty(grad.DType, grad.Dims);
-            switch (grad.DType)
-            {
-                case DType.Float32:
-                {
-                    float low = (float)-clipValue, high = (float)clipValue;
-                    ReadOnlySpan<float> x = grad.Span<float>();
-                    var y = clamped.Span<float>();
-                    for (int i = 0; i < y.Length; i++) y[i] = float.IsNaN(x[i]) ? x[i] : Math.Min(Math.Max(x[i], low), high);
-                    break;
-                }
-                case DType.Float64:
-                {
-                    ReadOnlySpan<double> x = grad.Span<double>();
-                    var y = clamped.Span<double>();
-                    for (int i = 0; i < y.Length; i++) y[i] = double.IsNaN(x[i]) ? x[i] : Math.Min(Math.Max(x[i], -clipValue), clipValue);
-                    break;
-                }
-                default: throw new NotSupportedException($"gradients of dtype {grad.DType} cannot be clipped");
-            }
+            DTypes.DispatchFloating(grad.DType, new ClampedCopy(grad, clamped, clipValue), "clamp_scalar_cpu");
             using (Torch.NoGrad()) grad.Detach().Copy_(clamped);
+        }
+    }
+
+    private readonly struct ClampedCopy(Tensor grad, Tensor clamped, double clipValue) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T low = T.CreateTruncating(-clipValue), high = T.CreateTruncating(clipValue);
+            ReadOnlySpan<T> x = grad.Span<T>();
+            var y = clamped.Span<T>();
+            for (int i = 0; i < y.Length; i++) y[i] = T.IsNaN(x[i]) ? x[i] : T.Min(T.Max(x[i], low), high);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.NN;
 
 namespace Autograd.Optim;
@@ -192,25 +193,18 @@ public abstract class Optimizer
     protected static void MaximumInto(Tensor a, Tensor b)
     {
         var result = Tensor.Empty(a.DType, a.Dims);
-        switch (a.DType)
-        {
-            case DType.Float32:
-            {
-                ReadOnlySpan<float> x = a.Span<float>(), y = b.Span<float>();
-                var z = result.Span<float>();
-                for (int i = 0; i < z.Length; i++) z[i] = float.IsNaN(x[i]) || x[i] > y[i] ? x[i] : y[i];
-                break;
-            }
-            case DType.Float64:
-            {
-                ReadOnlySpan<double> x = a.Span<double>(), y = b.Span<double>();
-                var z = result.Span<double>();
-                for (int i = 0; i < z.Length; i++) z[i] = double.IsNaN(x[i]) || x[i] > y[i] ? x[i] : y[i];
-                break;
-            }
-            default: throw new NotSupportedException($"amsgrad needs a floating parameter, got {a.DType}");
-        }
+        DTypes.DispatchFloating(a.DType, new Maximum(a, b, result), "maximum");
         a.Copy_(result);
+    }
+
+    private readonly struct Maximum(Tensor a, Tensor b, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> x = a.Span<T>(), y = b.Span<T>();
+            var z = result.Span<T>();
+            for (int i = 0; i < z.Length; i++) z[i] = T.IsNaN(x[i]) || x[i] > y[i] ? x[i] : y[i];
+        }
     }
 
     /// <summary>-grad when maximizing, else grad.</summary>

@@ -36,36 +36,40 @@ internal sealed record ConvGeometry(int SpatialRank, int N, int C, int H, int W,
 internal static class ConvKernels
 {
     /// <summary>The convolution of x with w, plus the bias when given: (N, O, OH·OW) row-major.</summary>
-    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry g) => x.DType switch
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry g) =>
+        DTypes.DispatchFloating<Convolution, Tensor>(x.DType, new Convolution(x, w, bias, g), "slow_conv2d_cpu");
+
+    private readonly struct Convolution(Tensor x, Tensor w, Tensor? bias, ConvGeometry g) : IFloatingFunc<Tensor>
     {
-        DType.Float32 => Forward<float>(x, w, bias, g),
-        DType.Float64 => Forward<double>(x, w, bias, g),
-        _ => throw new ArgumentException($"\"slow_conv2d_cpu\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
-    };
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Forward<T>(x, w, bias, g);
+    }
 
     /// <summary>The gradient of the input for output gradient dy: the transposed convolution of dy with w.</summary>
-    public static Tensor InputGrad(Tensor dy, Tensor w, ConvGeometry g) => dy.DType switch
+    public static Tensor InputGrad(Tensor dy, Tensor w, ConvGeometry g) =>
+        DTypes.DispatchFloating<InputGradient, Tensor>(dy.DType, new InputGradient(dy, w, g), "slow_conv2d_cpu");
+
+    private readonly struct InputGradient(Tensor dy, Tensor w, ConvGeometry g) : IFloatingFunc<Tensor>
     {
-        DType.Float32 => InputGrad<float>(dy, w, g),
-        DType.Float64 => InputGrad<double>(dy, w, g),
-        _ => throw new ArgumentException($"\"slow_conv2d_cpu\" not implemented for '{Comparisons.ScalarName(dy.DType)}'"),
-    };
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => InputGrad<T>(dy, w, g);
+    }
 
     /// <summary>The gradient of the weight for input x and output gradient dy.</summary>
-    public static Tensor WeightGrad(Tensor x, Tensor dy, ConvGeometry g) => x.DType switch
+    public static Tensor WeightGrad(Tensor x, Tensor dy, ConvGeometry g) =>
+        DTypes.DispatchFloating<WeightGradient, Tensor>(x.DType, new WeightGradient(x, dy, g), "slow_conv2d_cpu");
+
+    private readonly struct WeightGradient(Tensor x, Tensor dy, ConvGeometry g) : IFloatingFunc<Tensor>
     {
-        DType.Float32 => WeightGrad<float>(x, dy, g),
-        DType.Float64 => WeightGrad<double>(x, dy, g),
-        _ => throw new ArgumentException($"\"slow_conv2d_cpu\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
-    };
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => WeightGrad<T>(x, dy, g);
+    }
 
     /// <summary>Sums (N, O, L) over N and L: the bias gradient.</summary>
-    public static Tensor ChannelSum(Tensor dy, int n, int channels, int l) => dy.DType switch
+    public static Tensor ChannelSum(Tensor dy, int n, int channels, int l) =>
+        DTypes.DispatchFloating<ChannelSums, Tensor>(dy.DType, new ChannelSums(dy, n, channels, l), "sum_cpu");
+
+    private readonly struct ChannelSums(Tensor dy, int n, int channels, int l) : IFloatingFunc<Tensor>
     {
-        DType.Float32 => ChannelSum<float>(dy, n, channels, l),
-        DType.Float64 => ChannelSum<double>(dy, n, channels, l),
-        _ => throw new ArgumentException($"\"sum_cpu\" not implemented for '{Comparisons.ScalarName(dy.DType)}'"),
-    };
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => ChannelSum<T>(dy, n, channels, l);
+    }
 
     private static Tensor Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g) where T : unmanaged, INumber<T>
     {

@@ -12,7 +12,7 @@ internal static class EmbeddingOps
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(weight);
         if (indices.DType != DType.Int64)
-            throw new ArgumentException($"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.{TypeName(indices.DType)}Tensor instead (while checking arguments for embedding)");
+            throw new ArgumentException($"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got {indices.DType.LegacyTypeName()} instead (while checking arguments for embedding)");
         if (weight.Rank != 2) throw new ArgumentException("'weight' must be 2-D");
         int rows = weight.Dims[0];
         foreach (long index in indices.Span<long>())
@@ -23,19 +23,11 @@ internal static class EmbeddingOps
         return Gather(weight, indices, padding);
     }
 
-    private static string TypeName(DType dtype) => dtype switch { DType.Float32 => "Float", DType.Float64 => "Double", _ => dtype.ToString() };
-
     private static Tensor Gather(Tensor weight, Tensor indices, int? paddingIdx)
     {
         int dim = weight.Dims[1];
         var result = Tensor.Uninitialized(weight.DType, [.. indices.Dims, dim]);
-        var idx = indices.Span<long>();
-        switch (weight.DType)
-        {
-            case DType.Float32: GatherRows(weight.Data<float>(), idx, result.Data<float>(), dim); break;
-            case DType.Float64: GatherRows(weight.Data<double>(), idx, result.Data<double>(), dim); break;
-            default: throw new ArgumentException($"\"embedding\" not implemented for '{Comparisons.ScalarName(weight.DType)}'");
-        }
+        DTypes.DispatchFloating(weight.DType, new GatherRows(weight, indices, result, dim), "embedding");
         if (Graph.NeedsGrad(weight))
             Graph.Record(result, "EmbeddingBackward0", [weight], g => [ScatterRows(g, indices, weight.Dims[0], paddingIdx)], saved: [indices]);
         return result;
@@ -46,13 +38,7 @@ internal static class EmbeddingOps
     {
         int dim = g.Dims[^1];
         var result = Tensor.Empty(g.DType, [rows, dim]);
-        var idx = indices.Span<long>();
-        switch (g.DType)
-        {
-            case DType.Float32: AddRows(g.Data<float>(), idx, result.Data<float>(), dim, paddingIdx); break;
-            case DType.Float64: AddRows(g.Data<double>(), idx, result.Data<double>(), dim, paddingIdx); break;
-            default: throw new ArgumentException($"\"embedding_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
-        }
+        DTypes.DispatchFloating(g.DType, new AddRows(g, indices, result, dim, paddingIdx), "embedding_backward");
         if (Graph.NeedsGrad(g))
             Graph.Record(result, "EmbeddingDenseBackwardBackward0", [g], u => [PaddingMasked(Gather(u, indices, paddingIdx), indices, paddingIdx)], saved: [indices]);
         return result;
@@ -63,27 +49,43 @@ internal static class EmbeddingOps
     {
         if (paddingIdx is not { } p || !indices.Span<long>().Contains(p)) return rows;
         var keep = Tensor.Uninitialized(rows.DType, [.. indices.Dims, 1]);
-        var idx = indices.Span<long>();
-        for (int i = 0; i < idx.Length; i++)
-        {
-            if (rows.DType == DType.Float32) keep.Data<float>()[i] = idx[i] == p ? 0 : 1;
-            else keep.Data<double>()[i] = idx[i] == p ? 0 : 1;
-        }
+        DTypes.DispatchFloating(rows.DType, new KeepFlags(indices, p, keep), "embedding_backward");
         return rows * keep;
     }
 
-    private static void GatherRows<T>(T[] weight, ReadOnlySpan<long> idx, T[] result, int dim)
+    /// <summary>0 where the index is the padding index, else 1.</summary>
+    private readonly struct KeepFlags(Tensor indices, int paddingIdx, Tensor keep) : IFloatingAction
     {
-        for (int i = 0; i < idx.Length; i++) weight.AsSpan((int)idx[i] * dim, dim).CopyTo(result.AsSpan(i * dim, dim));
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<long> idx = indices.Span<long>();
+            var flags = keep.Data<T>();
+            for (int i = 0; i < idx.Length; i++) flags[i] = idx[i] == paddingIdx ? T.Zero : T.One;
+        }
     }
 
-    private static void AddRows<T>(T[] g, ReadOnlySpan<long> idx, T[] result, int dim, int? paddingIdx) where T : unmanaged, INumber<T>
+    private readonly struct GatherRows(Tensor weight, Tensor indices, Tensor result, int dim) : IFloatingAction
     {
-        for (int i = 0; i < idx.Length; i++)
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (idx[i] == paddingIdx) continue;
-            var row = result.AsSpan((int)idx[i] * dim, dim);
-            TensorPrimitives.Add(row, g.AsSpan(i * dim, dim), row);
+            ReadOnlySpan<long> idx = indices.Span<long>();
+            T[] from = weight.Data<T>(), to = result.Data<T>();
+            for (int i = 0; i < idx.Length; i++) from.AsSpan((int)idx[i] * dim, dim).CopyTo(to.AsSpan(i * dim, dim));
+        }
+    }
+
+    private readonly struct AddRows(Tensor g, Tensor indices, Tensor result, int dim, int? paddingIdx) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<long> idx = indices.Span<long>();
+            T[] from = g.Data<T>(), to = result.Data<T>();
+            for (int i = 0; i < idx.Length; i++)
+            {
+                if (idx[i] == paddingIdx) continue;
+                var row = to.AsSpan((int)idx[i] * dim, dim);
+                TensorPrimitives.Add(row, from.AsSpan(i * dim, dim), row);
+            }
         }
     }
 }

@@ -15,13 +15,14 @@ internal static class NormKernels
     public static Tensor LayerNorm(Tensor x, int rows, int size, Tensor? gamma, Tensor? beta, double eps)
     {
         var result = Tensor.Uninitialized(x.DType, x.Dims);
-        switch (x.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(rows, 4L * size, new LayerNormRows<float>(x.Data<float>(), result.Data<float>(), size, gamma?.Data<float>(), beta?.Data<float>(), eps)); break;
-            case DType.Float64: Parallelism.ForRanges(rows, 4L * size, new LayerNormRows<double>(x.Data<double>(), result.Data<double>(), size, gamma?.Data<double>(), beta?.Data<double>(), eps)); break;
-            default: throw new ArgumentException($"\"LayerNormKernelImpl\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
-        }
+        DTypes.DispatchFloating(x.DType, new LayerNormalization(x, result, rows, size, gamma, beta, eps), "LayerNormKernelImpl");
         return result;
+    }
+
+    private readonly struct LayerNormalization(Tensor x, Tensor result, int rows, int size, Tensor? gamma, Tensor? beta, double eps) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(rows, 4L * size, new LayerNormRows<T>(x.Data<T>(), result.Data<T>(), size, gamma?.Data<T>(), beta?.Data<T>(), eps));
     }
 
     private readonly struct LayerNormRows<T>(T[] x, T[] y, int size, T[]? gamma, T[]? beta, double eps) : IRangeBody where T : unmanaged, INumber<T>
@@ -61,12 +62,13 @@ internal static class NormKernels
     }
 
     /// <summary>Per channel of x viewed as (N, C, L): the mean and the sum of squared deviations over N and L, in double.</summary>
-    public static (double[] Mean, double[] SquaredDeviations) ChannelMoments(Tensor x, int n, int channels, int l) => x.DType switch
+    public static (double[] Mean, double[] SquaredDeviations) ChannelMoments(Tensor x, int n, int channels, int l) =>
+        DTypes.DispatchFloating<ChannelMomentsOf, (double[], double[])>(x.DType, new ChannelMomentsOf(x, n, channels, l), "batch_norm");
+
+    private readonly struct ChannelMomentsOf(Tensor x, int n, int channels, int l) : IFloatingFunc<(double[], double[])>
     {
-        DType.Float32 => ChannelMoments(x.Data<float>(), n, channels, l),
-        DType.Float64 => ChannelMoments(x.Data<double>(), n, channels, l),
-        _ => throw new ArgumentException($"\"batch_norm\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
-    };
+        public (double[], double[]) Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => ChannelMoments(x.Data<T>(), n, channels, l);
+    }
 
     private static (double[] Mean, double[] SquaredDeviations) ChannelMoments<T>(T[] x, int n, int channels, int l) where T : unmanaged, INumber<T>
     {
@@ -97,13 +99,14 @@ internal static class NormKernels
     public static Tensor ChannelAffine(Tensor x, int n, int channels, int l, double[] alpha, double[] beta)
     {
         var result = Tensor.Uninitialized(x.DType, x.Dims);
-        switch (x.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(n * channels, l, new Affine<float>(x.Data<float>(), result.Data<float>(), channels, l, alpha, beta)); break;
-            case DType.Float64: Parallelism.ForRanges(n * channels, l, new Affine<double>(x.Data<double>(), result.Data<double>(), channels, l, alpha, beta)); break;
-            default: throw new ArgumentException($"\"batch_norm\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
-        }
+        DTypes.DispatchFloating(x.DType, new ChannelAffinity(x, result, n, channels, l, alpha, beta), "batch_norm");
         return result;
+    }
+
+    private readonly struct ChannelAffinity(Tensor x, Tensor result, int n, int channels, int l, double[] alpha, double[] beta) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(n * channels, l, new Affine<T>(x.Data<T>(), result.Data<T>(), channels, l, alpha, beta));
     }
 
     private readonly struct Affine<T>(T[] x, T[] y, int channels, int l, double[] alpha, double[] beta) : IRangeBody where T : unmanaged, INumber<T>
@@ -130,12 +133,16 @@ internal static class NormBackwardKernels
 {
     /// <summary>Layer norm's (dx, dgamma, dbeta) over rows of <paramref name="size"/>; dgamma and dbeta only when gamma is given / asked.</summary>
     public static (Tensor? Dx, Tensor? DGamma, Tensor? DBeta) LayerNorm(Tensor x, Tensor dy, int rows, int size, Tensor? gamma, double eps,
-        bool needDx, bool needDGamma, bool needDBeta) => x.DType switch
+        bool needDx, bool needDGamma, bool needDBeta) =>
+        DTypes.DispatchFloating<LayerNormGradients, (Tensor?, Tensor?, Tensor?)>(x.DType,
+            new LayerNormGradients(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta), "LayerNormBackwardKernelImpl");
+
+    private readonly struct LayerNormGradients(Tensor x, Tensor dy, int rows, int size, Tensor? gamma, double eps,
+        bool needDx, bool needDGamma, bool needDBeta) : IFloatingFunc<(Tensor?, Tensor?, Tensor?)>
     {
-        DType.Float32 => LayerNorm<float>(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta),
-        DType.Float64 => LayerNorm<double>(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta),
-        _ => throw new ArgumentException($"\"LayerNormBackwardKernelImpl\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
-    };
+        public (Tensor?, Tensor?, Tensor?) Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            LayerNorm<T>(x, dy, rows, size, gamma, eps, needDx, needDGamma, needDBeta);
+    }
 
     private static (Tensor?, Tensor?, Tensor?) LayerNorm<T>(Tensor x, Tensor dy, int rows, int size, Tensor? gamma, double eps,
         bool needDx, bool needDGamma, bool needDBeta) where T : unmanaged, INumber<T>
@@ -183,12 +190,16 @@ internal static class NormBackwardKernels
     /// the given <paramref name="invstd"/> as constants (evaluation).
     /// </summary>
     public static (Tensor? Dx, Tensor? DWeight, Tensor? DBias) BatchNorm(Tensor x, Tensor dy, int n, int channels, int l, double[] mean, double[] invstd,
-        Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) => x.DType switch
+        Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) =>
+        DTypes.DispatchFloating<BatchNormGradients, (Tensor?, Tensor?, Tensor?)>(x.DType,
+            new BatchNormGradients(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias), "batch_norm_backward");
+
+    private readonly struct BatchNormGradients(Tensor x, Tensor dy, int n, int channels, int l, double[] mean, double[] invstd,
+        Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) : IFloatingFunc<(Tensor?, Tensor?, Tensor?)>
     {
-        DType.Float32 => BatchNorm<float>(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias),
-        DType.Float64 => BatchNorm<double>(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias),
-        _ => throw new ArgumentException($"\"batch_norm_backward\" not implemented for '{Comparisons.ScalarName(x.DType)}'"),
-    };
+        public (Tensor?, Tensor?, Tensor?) Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            BatchNorm<T>(x, dy, n, channels, l, mean, invstd, weight, training, needDx, needDWeight, needDBias);
+    }
 
     private static (Tensor?, Tensor?, Tensor?) BatchNorm<T>(Tensor x, Tensor dy, int n, int channels, int l, double[] mean, double[] invstd,
         Tensor? weight, bool training, bool needDx, bool needDWeight, bool needDBias) where T : unmanaged, INumber<T>

@@ -71,13 +71,14 @@ internal static class PoolKernels
         var values = Tensor.Uninitialized(x.DType, shape);
         var indices = Tensor.Uninitialized(DType.Int64, shape);
         int planes = x.Count / (p.H * p.W);
-        switch (x.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<float>(x.Data<float>(), values.Data<float>(), indices.Data<long>(), p)); break;
-            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<double>(x.Data<double>(), values.Data<double>(), indices.Data<long>(), p)); break;
-            default: throw new ArgumentException($"\"max_pool2d\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
-        }
+        DTypes.DispatchFloating(x.DType, new MaxPooling(x, values, indices, p, planes), "max_pool2d");
         return (values, indices);
+    }
+
+    private readonly struct MaxPooling(Tensor x, Tensor values, Tensor indices, PoolWindows p, int planes) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p));
     }
 
     /// <summary>Adds each element of g (pooled shape) into position indices of its plane of a zero tensor of <paramref name="shape"/>.</summary>
@@ -85,13 +86,14 @@ internal static class PoolKernels
     {
         var result = Tensor.Empty(g.DType, shape);
         int planeSize = shape[^1] * shape[^2], pooled = g.Dims[^1] * g.Dims[^2], planes = g.Count / Math.Max(pooled, 1);
-        switch (g.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(planes, pooled, new ScatterPlanes<float>(g.Data<float>(), indices.Data<long>(), result.Data<float>(), pooled, planeSize)); break;
-            case DType.Float64: Parallelism.ForRanges(planes, pooled, new ScatterPlanes<double>(g.Data<double>(), indices.Data<long>(), result.Data<double>(), pooled, planeSize)); break;
-            default: throw new ArgumentException($"\"max_pool2d_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
-        }
+        DTypes.DispatchFloating(g.DType, new Scattering(g, indices, result, planes, pooled, planeSize), "max_pool2d_backward");
         return result;
+    }
+
+    private readonly struct Scattering(Tensor g, Tensor indices, Tensor result, int planes, int pooled, int planeSize) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(planes, pooled, new ScatterPlanes<T>(g.Data<T>(), indices.Data<long>(), result.Data<T>(), pooled, planeSize));
     }
 
     /// <summary>The adjoint of <see cref="ScatterAdd"/>: element indices[k] of each plane of x, in the pooled shape.</summary>
@@ -99,19 +101,17 @@ internal static class PoolKernels
     {
         var result = Tensor.Uninitialized(x.DType, indices.Dims);
         int planeSize = x.Dims[^1] * x.Dims[^2], pooled = indices.Dims[^1] * indices.Dims[^2];
-        var idx = indices.Data<long>();
-        switch (x.DType)
-        {
-            case DType.Float32: GatherPlanes(x.Data<float>(), idx, result.Data<float>(), pooled, planeSize); break;
-            case DType.Float64: GatherPlanes(x.Data<double>(), idx, result.Data<double>(), pooled, planeSize); break;
-            default: throw new ArgumentException($"\"gather\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
-        }
+        DTypes.DispatchFloating(x.DType, new GatherPlanes(x, indices.Data<long>(), result, pooled, planeSize), "gather");
         return result;
     }
 
-    private static void GatherPlanes<T>(T[] x, long[] idx, T[] y, int pooled, int planeSize)
+    private readonly struct GatherPlanes(Tensor x, long[] idx, Tensor result, int pooled, int planeSize) : IFloatingAction
     {
-        for (int k = 0; k < y.Length; k++) y[k] = x[k / pooled * planeSize + (int)idx[k]];
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[] from = x.Data<T>(), y = result.Data<T>();
+            for (int k = 0; k < y.Length; k++) y[k] = from[k / pooled * planeSize + (int)idx[k]];
+        }
     }
 
     /// <summary>Window averages of each plane.</summary>
@@ -119,12 +119,7 @@ internal static class PoolKernels
     {
         var result = Tensor.Uninitialized(x.DType, [.. x.Dims[..^2], p.OH, p.OW]);
         int planes = x.Count / (p.H * p.W);
-        switch (x.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<float>(x.Data<float>(), result.Data<float>(), p, adjoint: false)); break;
-            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<double>(x.Data<double>(), result.Data<double>(), p, adjoint: false)); break;
-            default: throw new ArgumentException($"\"avg_pool2d\" not implemented for '{Comparisons.ScalarName(x.DType)}'");
-        }
+        DTypes.DispatchFloating(x.DType, new AveragePooling(x, result, p, planes, adjoint: false), "avg_pool2d");
         return result;
     }
 
@@ -133,13 +128,14 @@ internal static class PoolKernels
     {
         var result = Tensor.Empty(g.DType, shape);
         int planes = result.Count / (p.H * p.W);
-        switch (g.DType)
-        {
-            case DType.Float32: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<float>(g.Data<float>(), result.Data<float>(), p, adjoint: true)); break;
-            case DType.Float64: Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<double>(g.Data<double>(), result.Data<double>(), p, adjoint: true)); break;
-            default: throw new ArgumentException($"\"avg_pool2d_backward\" not implemented for '{Comparisons.ScalarName(g.DType)}'");
-        }
+        DTypes.DispatchFloating(g.DType, new AveragePooling(g, result, p, planes, adjoint: true), "avg_pool2d_backward");
         return result;
+    }
+
+    private readonly struct AveragePooling(Tensor source, Tensor result, PoolWindows p, int planes, bool adjoint) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(planes, (long)p.H * p.W, new AveragePlanes<T>(source.Data<T>(), result.Data<T>(), p, adjoint));
     }
 
     private readonly struct MaxPlanes<T>(T[] x, T[] values, long[] indices, PoolWindows p) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
