@@ -127,24 +127,29 @@ internal static class Blocked<T, TVector, TLanes>
     }
 
     /// <summary>
-    /// Packs an Mr-row tile of A (depth columns from <paramref name="column"/>) into <paramref name="packed"/>, zero past
-    /// <paramref name="rows"/>, with contiguous copies whichever way A is laid out; returns the packed layout's strides.
+    /// Packs a block of A (<paramref name="rows"/> rows from <paramref name="row"/>, depth columns from
+    /// <paramref name="column"/>) as Mr-row tiles, zero past the last row, with contiguous reads whichever way A is laid
+    /// out; returns the packed tiles' strides.
     /// </summary>
-    private static (nint RowStride, nint DepthStride) PackTile(Matrix<T> a, int row, int column, int rows, int depth, Span<T> packed)
+    private static (nint RowStride, nint DepthStride) PackBlock(Matrix<T> a, int row, int column, int rows, int depth, Span<T> packed)
     {
-        if (rows < Mr) packed.Clear();
+        int tiles = (rows + Mr - 1) / Mr;
+        if (rows < tiles * Mr) packed.Slice((tiles - 1) * Mr * depth, Mr * depth).Clear();
         int offset = a.Offset + row * a.RowStride + column * a.ColumnStride;
         if (a.ColumnStride == 1)
         {
+            // Row-major tiles: each row's depth run is one copy.
             for (int r = 0; r < rows; r++) a.Data.AsSpan(offset + r * a.RowStride, depth).CopyTo(packed.Slice(r * depth));
             return (depth, 1);
         }
-        // Otherwise depth-major: element by element, as runs of Mr are too short for a block copy to pay.
+        // Depth-major tiles, filled one depth step at a time across the whole block: a transposed A is then read along
+        // its storage rows instead of jumping a row per element.
         ref T from = ref a.Data[offset];
         ref T to = ref MemoryMarshal.GetReference(packed);
         for (int p = 0; p < depth; p++)
         {
-            for (int r = 0; r < rows; r++) Unsafe.Add(ref to, p * Mr + r) = Unsafe.Add(ref from, r * a.RowStride + p * a.ColumnStride);
+            ref T source = ref Unsafe.Add(ref from, p * a.ColumnStride);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref to, r / Mr * Mr * depth + p * Mr + r % Mr) = Unsafe.Add(ref source, r * a.RowStride);
         }
         return (1, Mr);
     }
@@ -213,9 +218,7 @@ internal static class Blocked<T, TVector, TLanes>
                 for (int block = 0; block < k; block += Kc)
                 {
                     int depth = Math.Min(Kc, k - block);
-                    var layout = (RowStride: (nint)0, DepthStride: (nint)0);
-                    for (int tile = 0; tile * Mr < rows; tile++)
-                        layout = PackTile(a, blockRow + tile * Mr, block, Math.Min(Mr, rows - tile * Mr), depth, packedA.AsSpan(tile * Mr * depth, Mr * depth));
+                    var layout = PackBlock(a, blockRow, block, rows, depth, packedA);
                     for (int column = 0; column < n; column += Nr)
                     {
                         ref T panel = ref packedB[block * paddedColumns + column * depth];
