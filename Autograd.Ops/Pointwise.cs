@@ -57,7 +57,13 @@ public static class Pointwise
         public Tensor Sqrt()
         {
             ArgumentNullException.ThrowIfNull(self);
-            var result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
+            Tensor result;
+            if (self.DType.IsFloating())
+            {
+                result = Tensor.Uninitialized(self.DType, self.Dims);
+                DTypes.DispatchFloating(self.DType, new SquareRoot(self, result), "sqrt");
+            }
+            else result = Arithmetic.Map(self, TensorPrimitives.Sqrt);
             if (Graph.NeedsGrad(self)) Graph.Record(result, "SqrtBackward0", [self], g => [g / (result * 2.0)], saved: [result]);
             return result;
         }
@@ -118,6 +124,15 @@ public static class Pointwise
             }
             return result;
         }
+    }
+
+    /// <summary>
+    /// Square roots in the tensor's own type: a correctly rounded float sqrt is the double sqrt rounded to float
+    /// (double's 53 bits exceed 2 x 24 + 2), so float32 needs no widening to be PyTorch's.
+    /// </summary>
+    private readonly struct SquareRoot(Tensor x, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt<T>(x.Span<T>(), result.Span<T>());
     }
 
     private readonly struct Absolute(Tensor x, Tensor result) : IFloatingAction
