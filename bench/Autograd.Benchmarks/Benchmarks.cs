@@ -4,10 +4,10 @@ using BenchmarkDotNet.Jobs;
 
 namespace Autograd.Benchmarks;
 
-/// <summary>Issue 5's workloads under BenchmarkDotNet, for careful runs; <c>--quick</c> prints the table instead.</summary>
+/// <summary>The quick table's workloads (issue 5's and issue 14's training steps) under BenchmarkDotNet, for careful runs; <c>--quick</c> prints the table instead.</summary>
 [MemoryDiagnoser]
 [Config(typeof(LargeTensorGc))]
-public class IssueFiveBenchmarks
+public class WorkloadBenchmarks
 {
     private readonly Dictionary<string, Workload> workloads = Workloads.All().ToDictionary(w => w.Name);
 

@@ -33,10 +33,10 @@ public static class QuickTable
             var (median, allocated, faults) = Measure(workload);
             double floor = workload.Bound == Bound.Memory ? workload.Work / copy2 * 1e6 : workload.Work / peak2 * 1e6;
             string rate = workload.Bound == Bound.Compute ? $" ({workload.Work / median / 1e3:F0} GFLOP/s)" : "";
+            string torchSharp = workload.TorchSharpMicroseconds is { } them ? $"{Time(them)} | {them / median:F2}x faster" : "see bench/SideBySide | —";
+            string target = workload.TargetMicroseconds is { } goal ? $"{Time(goal)} | {(median <= goal ? "yes" : "no")}" : "— | —";
             output.WriteLine($"| {workload.Name} | {Time(median)}{rate} | {Time(floor)} ({(workload.Bound == Bound.Memory ? "copy" : "FMA peak")}) " +
-                             $"| {median / floor:F2} | {Time(workload.TorchSharpMicroseconds)} | {workload.TorchSharpMicroseconds / median:F2}x faster " +
-                             $"| {Time(workload.TargetMicroseconds)} | {(median <= workload.TargetMicroseconds ? "yes" : "no")} | {Bytes(allocated)} " +
-                             $"| {(faults is null ? "n/a" : $"{faults:F0}")} |");
+                             $"| {median / floor:F2} | {torchSharp} | {target} | {Bytes(allocated)} | {(faults is null ? "n/a" : $"{faults:F0}")} |");
         }
     }
 

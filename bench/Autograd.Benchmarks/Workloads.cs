@@ -11,10 +11,10 @@ public enum Bound { Memory, Compute }
 public abstract class Workload
 {
     public abstract string Name { get; }
-    /// <summary>Issue 5's TorchSharp figure, in microseconds.</summary>
-    public abstract double TorchSharpMicroseconds { get; }
-    /// <summary>The issue's target, in microseconds (for MatMul, the time that gives the target GFLOP/s).</summary>
-    public abstract double TargetMicroseconds { get; }
+    /// <summary>Issue 5's TorchSharp figure, in microseconds (none for the rows issue 14 added).</summary>
+    public abstract double? TorchSharpMicroseconds { get; }
+    /// <summary>The issue's target, in microseconds (for MatMul, the time that gives the target GFLOP/s); none where the target is a ratio to TorchSharp.</summary>
+    public abstract double? TargetMicroseconds { get; }
     public abstract Bound Bound { get; }
     /// <summary>Bytes read plus bytes written by an ideal kernel (memory-bound work), or floating-point operations (compute-bound).</summary>
     public abstract double Work { get; }
@@ -35,12 +35,12 @@ public sealed class CrossEntropyStep : Workload
         TargetMicroseconds = target;
         Torch.ManualSeed(1234);
         logits = Torch.Randn([rows, classes], requiresGrad: true);
-        targets = RandomClasses(rows, classes);
+        targets = TrainingSteps.RandomClasses(rows, classes);
     }
 
     public override string Name => $"CrossEntropy fwd+bwd {rows}x{classes}";
-    public override double TorchSharpMicroseconds { get; }
-    public override double TargetMicroseconds { get; }
+    public override double? TorchSharpMicroseconds { get; }
+    public override double? TargetMicroseconds { get; }
     public override Bound Bound => Bound.Memory;
     public override double Work => 2.0 * sizeof(float) * rows * classes + sizeof(long) * rows;
 
@@ -51,14 +51,6 @@ public sealed class CrossEntropyStep : Workload
     {
         logits.Grad = null;
         Functional.CrossEntropy(logits, targets).Backward();
-    }
-
-    internal static Tensor RandomClasses(int count, int classes)
-    {
-        var random = new Random(5);
-        var labels = new long[count];
-        for (int i = 0; i < count; i++) labels[i] = random.Next(classes);
-        return Torch.Tensor(labels);
     }
 }
 
@@ -73,8 +65,8 @@ public sealed class SoftmaxForward : Workload
     }
 
     public override string Name => "Softmax fwd 4096x1000";
-    public override double TorchSharpMicroseconds => 1650;
-    public override double TargetMicroseconds => 1300;
+    public override double? TorchSharpMicroseconds => 1650;
+    public override double? TargetMicroseconds => 1300;
     public override Bound Bound => Bound.Memory;
     public override double Work => 2.0 * sizeof(float) * 4096 * 1000;
     public override void Run() => x.Softmax(1);
@@ -94,48 +86,30 @@ public sealed class MatMulForward : Workload
     }
 
     public override string Name => "MatMul 512x512x512";
-    public override double TorchSharpMicroseconds => Flops / 202e3;
-    public override double TargetMicroseconds => Flops / 150e3;
+    public override double? TorchSharpMicroseconds => Flops / 202e3;
+    public override double? TargetMicroseconds => Flops / 150e3;
     public override Bound Bound => Bound.Compute;
     public override double Work => Flops;
     public override void Run() => a.MatMul(b);
 }
 
-/// <summary>One SGD training step of a 784-256-10 ReLU network on a batch of 128, as a PyTorch loop writes it.</summary>
-public sealed class MlpTrainingStep : Workload
+/// <summary>
+/// A training step of <see cref="TrainingSteps"/>. Issue 5 measured TorchSharp only for the MLP; the Conv2d and
+/// transformer rows have their TorchSharp comparison in bench/SideBySide, measured in the same process.
+/// </summary>
+public sealed class TrainingStepWorkload(string name, Action step, double flops, double? torchSharp = null, double? target = null) : Workload
 {
-    private const int Batch = 128, Inputs = 784, Hidden = 256, Classes = 10;
-    private readonly Tensor images, labels;
-    private readonly Sequential model;
-    private readonly SGD optimizer;
-
-    public MlpTrainingStep()
-    {
-        Torch.ManualSeed(1234);
-        images = Torch.Rand(Batch, Inputs);
-        labels = CrossEntropyStep.RandomClasses(Batch, Classes);
-        model = new Sequential(new Linear(Inputs, Hidden), new ReLU(), new Linear(Hidden, Classes));
-        optimizer = new SGD(model.Parameters(), lr: 0.01);
-    }
-
-    public override string Name => "MLP step 128x784-256-10";
-    public override double TorchSharpMicroseconds => 860;
-    public override double TargetMicroseconds => 860;
+    public override string Name => name;
+    public override double? TorchSharpMicroseconds => torchSharp;
+    public override double? TargetMicroseconds => target;
     public override Bound Bound => Bound.Compute;
-    // Forward through both layers, then the weight gradients of both and the hidden activations' gradient.
-    public override double Work => 2.0 * Batch * (2.0 * Inputs * Hidden + 3.0 * Hidden * Classes);
-
-    public override void Run()
-    {
-        optimizer.ZeroGrad();
-        Functional.CrossEntropy(model.Forward(images), labels).Backward();
-        optimizer.Step();
-    }
+    public override double Work => flops;
+    public override void Run() => step();
 }
 
 public static class Workloads
 {
-    /// <summary>Issue 5's table, in its order.</summary>
+    /// <summary>Issue 5's table, in its order, then issue 14's training steps.</summary>
     public static Workload[] All() =>
     [
         new CrossEntropyStep(4, 7, torchSharp: 18.8, target: 1.9),
@@ -144,6 +118,15 @@ public static class Workloads
         new CrossEntropyStep(4096, 1000, torchSharp: 3700, target: 1800),
         new SoftmaxForward(),
         new MatMulForward(),
-        new MlpTrainingStep(),
+        // Forward through both layers, then the weight gradients of both and the hidden activations' gradient.
+        new TrainingStepWorkload("MLP step 128x784-256-10", TrainingSteps.Mlp().Step, 2.0 * 128 * (2.0 * 784 * 256 + 3.0 * 256 * 10), torchSharp: 860, target: 860),
+        // Forward, input and weight gradients of conv2 (64x64x11x11 outputs of 32x3x3) and the Linear; forward and
+        // weight gradient of conv1 (64x32x26x26 outputs of 1x3x3), whose input needs none.
+        new TrainingStepWorkload("Conv2d step b64 1x28x28", TrainingSteps.Conv().Step,
+            2.0 * (3.0 * 64 * 64 * 11 * 11 * 32 * 9 + 2.0 * 64 * 32 * 26 * 26 * 9 + 3.0 * 64 * 1600 * 10)),
+        // Forward and both gradients of the four projections (in 128-384, out 128-128, fc1 128-512, fc2 512-128 over
+        // 1024 tokens) and of the attention's two batched products (64 heads x 64x64x32).
+        new TrainingStepWorkload("Transformer block step b16 L64 d128", new TransformerBlockStep().Step,
+            3.0 * 2.0 * (1024.0 * (128 * 384 + 128 * 128 + 128 * 512 + 512 * 128) + 2.0 * 64 * 64 * 64 * 32)),
     ];
 }

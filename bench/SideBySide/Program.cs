@@ -37,7 +37,7 @@ if (script && (words.Length == 0 || words.Any(w => "script".Contains(w, StringCo
     // The MLP step as a user's file-based script runs it (dotnet run file.cs, which builds the library in Debug),
     // timed inside the script the same way, against the same step in this app; three of each, alternating.
     string path = ScriptPath();
-    var mlp = Workloads.OursMlp();
+    var mlp = TrainingSteps.Mlp();
     var inScript = new List<double>();
     var inApp = new List<double>();
     for (int i = 0; i < 3; i++)

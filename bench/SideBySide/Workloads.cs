@@ -1,6 +1,6 @@
 using Autograd;
+using Autograd.Benchmarks;
 using Autograd.NN;
-using Autograd.Optim;
 using TS = TorchSharp.torch;
 
 namespace Autograd.SideBySide;
@@ -22,20 +22,12 @@ public static class Workloads
         yield return Softmax(256, 1000, 1.3);
         yield return Softmax(4096, 1000, 1.3);
         yield return MatMul(512, 1.0);
-        yield return new Pair(MlpName, OursMlp().Step, TheirMlp().Step, 1.2);
-        yield return new Pair("Conv2d step b64 1x28x28", OursConv().Step, TheirConv().Step, 1.0);
-        yield return new Pair("Transformer block step b16 L64 d128", new OursTransformer().Step, new TheirTransformer().Step, 1.0);
+        yield return new Pair(MlpName, TrainingSteps.Mlp().Step, TheirMlp().Step, 1.2);
+        yield return new Pair("Conv2d step b64 1x28x28", TrainingSteps.Conv().Step, TheirConv().Step, 1.0);
+        yield return new Pair("Transformer block step b16 L64 d128", new TransformerBlockStep().Step, new TheirTransformer().Step, 1.0);
     }
 
     public const string MlpName = "MLP step b128 784-256-10";
-
-    private static Tensor RandomClasses(int count, int classes)
-    {
-        var random = new Random(5);
-        var labels = new long[count];
-        for (int i = 0; i < count; i++) labels[i] = random.Next(classes);
-        return Autograd.Torch.Tensor(labels);
-    }
 
     private static TS.Tensor TheirClasses(Tensor labels) => TS.tensor(labels.ToArray<long>());
 
@@ -46,7 +38,7 @@ public static class Workloads
     {
         Autograd.Torch.ManualSeed(1234);
         var logits = Autograd.Torch.Randn([rows, classes], requiresGrad: true);
-        var labels = RandomClasses(rows, classes);
+        var labels = TrainingSteps.RandomClasses(rows, classes);
         var theirLogits = Theirs(logits, requiresGrad: true);
         var theirLabels = TheirClasses(labels);
         return new Pair($"CE fwd+bwd {rows}x{classes}",
@@ -95,30 +87,6 @@ public static class Workloads
             target);
     }
 
-    /// <summary>One SGD step (lr 0.01) of a classifier on a fixed batch with cross-entropy, as a PyTorch loop writes it.</summary>
-    public sealed class OursSgdStep
-    {
-        private readonly Tensor images, labels;
-        private readonly Sequential model;
-        private readonly SGD optimizer;
-
-        public OursSgdStep(Sequential model, int[] imageShape)
-        {
-            Autograd.Torch.ManualSeed(1234);
-            this.model = model;
-            images = Autograd.Torch.Rand(imageShape);
-            labels = RandomClasses(imageShape[0], 10);
-            optimizer = new SGD(model.Parameters(), lr: 0.01);
-        }
-
-        public void Step()
-        {
-            optimizer.ZeroGrad();
-            Functional.CrossEntropy(model.Forward(images), labels).Backward();
-            optimizer.Step();
-        }
-    }
-
     /// <summary>The same step in TorchSharp.</summary>
     public sealed class TheirSgdStep
     {
@@ -131,7 +99,7 @@ public static class Workloads
             TS.manual_seed(1234);
             this.model = model;
             images = TS.rand(imageShape);
-            labels = TheirClasses(RandomClasses((int)imageShape[0], 10));
+            labels = TheirClasses(TrainingSteps.RandomClasses((int)imageShape[0], 10));
             optimizer = TS.optim.SGD(model.parameters(), 0.01);
         }
 
@@ -145,18 +113,8 @@ public static class Workloads
     }
 
     /// <summary>784-256-10 ReLU network, batch 128.</summary>
-    public static OursSgdStep OursMlp() =>
-        new(new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10)), [128, 784]);
-
     public static TheirSgdStep TheirMlp() =>
         new(TS.nn.Sequential(("fc1", TS.nn.Linear(784, 256)), ("relu", TS.nn.ReLU()), ("fc2", TS.nn.Linear(256, 10))), [128, 784]);
-
-    /// <summary>conv 32x3x3, ReLU, max pool 2, conv 64x3x3, ReLU, max pool 2, Linear 1600-10; batch 64 of 1x28x28.</summary>
-    public static OursSgdStep OursConv() =>
-        new(new Sequential(
-            new Conv2d(1, 32, 3), new ReLU(), new MaxPool2d(2),
-            new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2),
-            new Flatten(), new Linear(64 * 5 * 5, 10)), [64, 1, 28, 28]);
 
     public static TheirSgdStep TheirConv() =>
         new(TS.nn.Sequential(
@@ -164,42 +122,10 @@ public static class Workloads
             ("conv2", TS.nn.Conv2d(32, 64, 3)), ("relu2", TS.nn.ReLU()), ("pool2", TS.nn.MaxPool2d(2)),
             ("flatten", TS.nn.Flatten()), ("fc", TS.nn.Linear(64 * 5 * 5, 10))), [64, 1, 28, 28]);
 
-    private const int Tokens = 64, Batch = 16, Width = 128, Heads = 4;
-
-    /// <summary>
-    /// A pre-norm transformer block on (tokens, batch, width) = (64, 16, 128): x + attn(ln1(x)) with a causal mask and 4
-    /// heads, then + fc2(gelu(fc1(ln2(·)))) with a 512-wide MLP; loss = mean of the output squared; AdamW.
-    /// </summary>
-    public sealed class OursTransformer
-    {
-        private readonly Tensor x, mask;
-        private readonly LayerNorm ln1 = new(Width), ln2 = new(Width);
-        private readonly MultiheadAttention attention = new(Width, Heads);
-        private readonly Linear fc1 = new(Width, 4 * Width), fc2 = new(4 * Width, Width);
-        private readonly GELU gelu = new();
-        private readonly AdamW optimizer;
-
-        public OursTransformer()
-        {
-            Autograd.Torch.ManualSeed(1234);
-            x = Autograd.Torch.Randn(Tokens, Batch, Width);
-            mask = Autograd.Torch.Full([Tokens, Tokens], double.NegativeInfinity).Triu(1);
-            optimizer = new AdamW([.. ln1.Parameters(), .. attention.Parameters(), .. ln2.Parameters(), .. fc1.Parameters(), .. fc2.Parameters()], lr: 1e-3);
-        }
-
-        public void Step()
-        {
-            optimizer.ZeroGrad();
-            var normed = ln1.Forward(x);
-            var h = x + attention.Forward(normed, normed, normed, attnMask: mask, needWeights: false).Output;
-            var y = h + fc2.Forward(gelu.Forward(fc1.Forward(ln2.Forward(h))));
-            (y * y).Mean().Backward();
-            optimizer.Step();
-        }
-    }
-
+    /// <summary>The transformer block step of <see cref="TransformerBlockStep"/> in TorchSharp.</summary>
     public sealed class TheirTransformer
     {
+        private const int Tokens = TransformerBlockStep.Tokens, Batch = TransformerBlockStep.Batch, Width = TransformerBlockStep.Width, Heads = TransformerBlockStep.Heads;
         private readonly TS.Tensor x, mask;
         private readonly TS.nn.Module<TS.Tensor, TS.Tensor> ln1, ln2, fc1, fc2, gelu;
         private readonly TorchSharp.Modules.MultiheadAttention attention;
