@@ -10,8 +10,9 @@ namespace Autograd.NN;
 internal sealed record ConvGeometry(int SpatialRank, int N, int C, int H, int W, int O, int Groups,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW)
 {
-    public int OH => (H + 2 * PH - DH * (KH - 1) - 1) / SH + 1;
-    public int OW => (W + 2 * PW - DW * (KW - 1) - 1) / SW + 1;
+    // Computed once: the unrolling loops read these per output line.
+    public int OH { get; } = (H + 2 * PH - DH * (KH - 1) - 1) / SH + 1;
+    public int OW { get; } = (W + 2 * PW - DW * (KW - 1) - 1) / SW + 1;
     /// <summary>Output positions per image and channel.</summary>
     public int L => OH * OW;
     /// <summary>Input channels per group.</summary>
