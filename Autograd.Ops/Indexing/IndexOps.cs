@@ -191,7 +191,7 @@ public static partial class IndexOps
     {
         if (GradMode.IsEnabled && (self.RequiresGrad || values.RequiresGrad))
         {
-            InPlace.Update(self, [values], t => Put(t, plan, values, accumulate));
+            InPlace.Update(self, [values], t => Put(t, plan, values, accumulate), overlapAllowed: true);
             return;
         }
         var spread = PutValues(self, plan, values);
