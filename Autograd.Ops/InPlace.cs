@@ -143,11 +143,14 @@ public static class InPlace
     /// The in-place write every op above shares. <paramref name="overlapAllowed"/> is for the fills (fill_, zero_,
     /// index_put_, masked_fill_), which PyTorch lets write to a tensor whose elements share memory (an expanded one);
     /// every other write refuses it, after the autograd checks and before the shape check, as PyTorch does.
+    /// <paramref name="write"/>, if given, writes instead of the whole result only the elements the op sets (index_put_:
+    /// where they share memory with others, those others must not write their old values back).
     /// </summary>
-    internal static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op, bool overlapAllowed = false)
+    internal static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op, bool overlapAllowed = false, Action? write = null)
     {
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
-        if (records && self.Base is { IsLeaf: true, RequiresGrad: true })
+        // As PyTorch's check_inplace: a view that requires grad, of a leaf (which itself may not: a view made a leaf with RequiresGrad = true).
+        if (records && self.RequiresGrad && self.Base is { IsLeaf: true })
             throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
         if (records && self.IsLeaf && self.RequiresGrad)
             throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
@@ -163,7 +166,8 @@ public static class InPlace
         if (!self.DType.IsFloating() && result.DType.IsFloating())
             throw new ArgumentException($"result type {result.DType.ScalarName()} can't be cast to the desired output type {self.DType.ScalarName()}");
         var converted = result.To(self.DType);
-        self.SetValues(converted.Values);
+        if (write is null) self.SetValues(converted.Values);
+        else write();
         self.Storage.BumpVersion();
         if (converted.GradFn is null) return self;
         if (self.Base is { } root) Rebase(root, self, converted);

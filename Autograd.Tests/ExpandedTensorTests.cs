@@ -1,11 +1,12 @@
 namespace Autograd.Tests;
 
 /// <summary>
-/// In-place writes to an expanded tensor, whose elements share memory: PyTorch 1.13 refuses the arithmetic ones and
-/// copy_ (after its autograd checks) and lets the fills through; the expected values and messages are its output.
+/// An expanded tensor, whose elements share memory: PyTorch 1.13 refuses in-place arithmetic and copy_ on it (after
+/// its autograd checks) and lets the fills through, and the gradients of views of it keep its elements apart. The
+/// expected values and messages are its output.
 /// </summary>
 [TestFixture]
-public class ExpandedWriteTests
+public class ExpandedTensorTests
 {
     private const string Overlap =
         "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.";
@@ -53,5 +54,23 @@ public class ExpandedWriteTests
     {
         Torch.Zeros([1, 0], DType.Float64).Expand(2, 0).Mul_(2.0).Shape.ShouldBe([2, 0]);
         Torch.Ones([3, 1], DType.Float64).Expand(3, 1).Mul_(2.0).ToArray<double>().ShouldBe([2.0, 2.0, 2.0]);
+    }
+
+    [Test]
+    public void ViewsOfIt_GiveEachOfItsElementsItsOwnGradient()
+    {
+        var x = Torch.Tensor(new double[,] { { 1, 2, 3 } }, requiresGrad: true);
+        var e = x.Expand(2, 3);
+        (e[.., ..2].Sum() + e.Select(1, 0).Sum() * 10 + e.Diagonal().Sum() * 100 + e.Narrow(1, 1, 2)[1].Sum() * 1000 + e.Unfold(1, 2, 1).Sum() * 10000).Backward();
+        x.Grad.ShouldNotBeNull().ToArray<double>().ShouldBe([20122.0, 41102.0, 21000.0]);
+    }
+
+    [Test]
+    public void IndexPutsRecordingAGraph_WriteOnlyTheIndexedElements()
+    {
+        var t = Torch.Tensor(new double[,] { { 1, 2, 3 } }, requiresGrad: true) * 1.0;
+        var e = t.Expand(2, 3);
+        e[Torch.Tensor(new bool[,] { { true, false, false }, { false, false, false } })] = 5.0;
+        t.ToArray<double>().ShouldBe([5.0, 2.0, 3.0]);
     }
 }
