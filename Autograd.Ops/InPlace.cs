@@ -8,7 +8,8 @@ namespace Autograd;
 /// In-place updates with PyTorch's names (Add_, Mul_, Zero_, ...): they write into the tensor's storage, so views and
 /// detached aliases of it see the change. Each computes its out-of-place form first, so a failed call changes
 /// nothing. Recording a graph, the tensor takes the new node (PyTorch's rebase of its history); a leaf that requires
-/// grad may be updated only under <c>Torch.NoGrad()</c>, as in PyTorch.
+/// grad may be updated only under <c>Torch.NoGrad()</c>, as in PyTorch. As in PyTorch too, only the fills (Fill_, Zero_) may
+/// write to a tensor whose elements share memory (an expanded one); the others refuse it.
 /// </summary>
 public static class InPlace
 {
@@ -95,7 +96,7 @@ public static class InPlace
         /// </summary>
         /// <exception cref="InvalidOperationException">A graph is being recorded and this tensor is a leaf that requires grad (or a view of one, or an output of a multi-output view op), as PyTorch refuses.</exception>
         /// <returns>This tensor.</returns>
-        public Tensor Zero_() => Update(Argument.NotNull(self), [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"));
+        public Tensor Zero_() => Update(Argument.NotNull(self), [], t => Constant(t, Kernels.Full(t.DType, t.Dims, 0), "ZeroBackward0"), overlapAllowed: true);
         /// <summary>
         /// Sets every element to <paramref name="value"/> (converted to this dtype), as <c>Tensor.fill_(value)</c> (grad_fn <c>FillBackward2</c> when recorded).
         /// </summary>
@@ -105,7 +106,7 @@ public static class InPlace
         {
             ArgumentNullException.ThrowIfNull(self);
             Kernels.CheckScalar(self.DType, value);
-            return Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"));
+            return Update(self, [], t => Constant(t, Kernels.Full(t.DType, t.Dims, value), "FillBackward2"), overlapAllowed: true);
         }
 
         /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor.</summary>
@@ -139,28 +140,51 @@ public static class InPlace
         }
     }
 
-    internal static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op)
+    /// <summary>
+    /// The in-place write every op above shares. <paramref name="overlapAllowed"/> is for the fills (fill_, zero_,
+    /// index_put_, masked_fill_), which PyTorch lets write to a tensor whose elements share memory (an expanded one);
+    /// every other write refuses it, after the autograd checks and before the shape check, as PyTorch does.
+    /// <paramref name="write"/>, if given, writes instead of the whole result only the elements the op sets (index_put_:
+    /// where they share memory with others, those others must not write their old values back).
+    /// </summary>
+    internal static Tensor Update(Tensor self, Tensor[] others, Func<Tensor, Tensor> op, bool overlapAllowed = false, Action? write = null)
     {
         bool records = GradMode.IsEnabled && (self.RequiresGrad || others.Any(o => o.RequiresGrad));
-        if (records && self.Base is { IsLeaf: true, RequiresGrad: true })
+        // As PyTorch's check_inplace: a view that requires grad, of a leaf (which itself may not: a view made a leaf with RequiresGrad = true).
+        if (records && self.RequiresGrad && self.Base is { IsLeaf: true })
             throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
         if (records && self.IsLeaf && self.RequiresGrad)
             throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
         if (records && self.MultiOutputOf is { } producer)
             throw new InvalidOperationException(
                 $"Output 0 of {producer} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.");
+        if (!overlapAllowed && HasInternalOverlap(self))
+            throw new InvalidOperationException(
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
         var result = op(records ? Snapshot(self) : self);
         if (!result.Dims.AsSpan().SequenceEqual(self.Dims))
             throw new ArgumentException($"output with shape {Shapes.Format(self.Dims)} doesn't match the broadcast shape {Shapes.Format(result.Dims)}");
         if (!self.DType.IsFloating() && result.DType.IsFloating())
             throw new ArgumentException($"result type {result.DType.ScalarName()} can't be cast to the desired output type {self.DType.ScalarName()}");
         var converted = result.To(self.DType);
-        self.SetValues(converted.Values);
+        if (write is null) self.SetValues(converted.Values);
+        else write();
         self.Storage.BumpVersion();
         if (converted.GradFn is null) return self;
         if (self.Base is { } root) Rebase(root, self, converted);
         else self.SetGradFn(converted.GradFn);
         return self;
+    }
+
+    /// <summary>Whether some elements share a memory location: a dim of more than one element with stride 0 (expanded), in a non-empty tensor.</summary>
+    private static bool HasInternalOverlap(Tensor t)
+    {
+        if (t.Count == 0) return false;
+        for (int d = 0; d < t.Rank; d++)
+        {
+            if (t.Dims[d] > 1 && t.StrideArray[d] == 0) return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -219,7 +219,7 @@ public static class ShapeOps
             if (index < 0) index += size;
             var result = self.AsView([.. self.Dims[..d], .. self.Dims[(d + 1)..]], [.. self.StrideArray[..d], .. self.StrideArray[(d + 1)..]],
                 self.Offset + index * self.StrideArray[d]);
-            return RecordEmbedded(result, self, "SelectBackward0");
+            return RecordEmbedded(result, self, "SelectBackward0", t => t.Select(d, index));
         }
 
         /// <summary>The diagonal of the (dim1, dim2) planes as the last dim (a view), as <c>torch.diagonal</c>.</summary>
@@ -235,7 +235,7 @@ public static class ShapeOps
             var keep = Enumerable.Range(0, self.Rank).Where(d => d != a && d != b).ToArray();
             var result = self.AsView([.. keep.Select(d => self.Dims[d]), length], [.. keep.Select(d => self.StrideArray[d]), self.StrideArray[a] + self.StrideArray[b]],
                 length > 0 ? checked((int)start) : self.Offset);
-            return RecordEmbedded(result, self, "DiagonalBackward0");
+            return RecordEmbedded(result, self, "DiagonalBackward0", t => t.Diagonal(offset, a, b));
         }
 
         /// <summary>Every slice of <paramref name="size"/> elements along <paramref name="dimension"/>, <paramref name="step"/> apart, as a new last dim (<c>tensor.unfold</c>).</summary>
@@ -249,7 +249,7 @@ public static class ShapeOps
             if (size < 0) throw new ArgumentException($"size is {size} but must be >= 0");
             int[] shape = self.Rank == 0 ? [size] : [.. self.Dims[..d], (length - size) / step + 1, .. self.Dims[(d + 1)..], size];
             int[] strides = self.Rank == 0 ? [1] : [.. self.StrideArray[..d], step * stride, .. self.StrideArray[(d + 1)..], stride];
-            return RecordEmbedded(self.AsView(shape, strides, self.Offset), self, "UnfoldBackward0");
+            return RecordEmbedded(self.AsView(shape, strides, self.Offset), self, "UnfoldBackward0", t => t.Unfold(d, size, step));
         }
 
         /// <summary>
@@ -269,7 +269,11 @@ public static class ShapeOps
             }
             _ = Shapes.NumElements(size);
             var result = self.AsView((int[])size.Clone(), (int[])stride.Clone(), storageOffset ?? self.Offset);
-            return RecordEmbedded(result, self, "AsStridedBackward0");
+            // as_strided addresses the storage, so its gradient is placed through the storage too.
+            if (!Graph.NeedsGrad(self)) return result;
+            var input = StridedGeometry.Of(self);
+            var view = StridedGeometry.Of(result);
+            return Graph.Record(result, "AsStridedBackward0", [self], g => [StridedGeometry.Embed(g, input, view)], saved: []);
         }
 
         /// <summary>Pieces of <paramref name="splitSize"/> along <paramref name="dim"/>, the last one shorter (views), as <c>torch.split</c>.</summary>
@@ -322,8 +326,9 @@ public static class ShapeOps
             for (int i = 0; i < result.Length; i++)
             {
                 Tensor piece;
-                using (GradMode.Disable()) piece = self.Select(d, i);
-                result[i] = MultiOutput(RecordEmbedded(piece, self, "UnbindBackward0"), "UnbindBackward0");
+                int at = i;
+                using (GradMode.Disable()) piece = self.Select(d, at);
+                result[i] = MultiOutput(RecordEmbedded(piece, self, "UnbindBackward0", t => t.Select(d, at)), "UnbindBackward0");
             }
             return result;
         }
@@ -345,7 +350,7 @@ public static class ShapeOps
         shape[d] = length;
         strides[d] = self.StrideArray[d] * step;
         int offset = checked(self.Offset + start * self.StrideArray[d]);
-        return RecordEmbedded(self.AsView(shape, strides, offset), self, "SliceBackward0");
+        return RecordEmbedded(self.AsView(shape, strides, offset), self, "SliceBackward0", t => Slice(t, d, start, end, step));
     }
 
     private static Tensor[] Pieces(Tensor self, int d, int[] sizes, string name)
@@ -355,8 +360,9 @@ public static class ShapeOps
         for (int i = 0; i < sizes.Length; i++)
         {
             Tensor piece;
-            using (GradMode.Disable()) piece = Slice(self, d, start, start + sizes[i], 1);
-            result[i] = MultiOutput(RecordEmbedded(piece, self, name), name);
+            int from = start, to = start + sizes[i];
+            using (GradMode.Disable()) piece = Slice(self, d, from, to, 1);
+            result[i] = MultiOutput(RecordEmbedded(piece, self, name, t => Slice(t, d, from, to, 1)), name);
             start += sizes[i];
         }
         return result;
@@ -380,13 +386,21 @@ public static class ShapeOps
         return result;
     }
 
-    /// <summary>Records a view whose gradient is the output gradient placed into zeros of the input's shape at the view's elements.</summary>
-    private static Tensor RecordEmbedded(Tensor result, Tensor self, string name)
+    /// <summary>
+    /// Records a view whose gradient is the output gradient placed into zeros of the input's shape at the view's
+    /// elements. Which elements those are, <paramref name="sameView"/> tells by taking the same view of a contiguous
+    /// stand-in of the input's shape: the input's own storage would merge the elements of an expanded input, which
+    /// share memory but are apart in PyTorch's gradient.
+    /// </summary>
+    private static Tensor RecordEmbedded(Tensor result, Tensor self, string name, Func<Tensor, Tensor> sameView)
     {
         if (!Graph.NeedsGrad(self)) return result;
-        var input = StridedGeometry.Of(self);
-        var view = StridedGeometry.Of(result);
-        return Graph.Record(result, name, [self], g => [StridedGeometry.Embed(g, input, view)], saved: []);
+        int[] dims = self.Dims;
+        return Graph.Record(result, name, [self], g =>
+        {
+            var standIn = Tensor.Uninitialized(DType.Bool, dims);
+            return [StridedGeometry.Embed(g, StridedGeometry.Of(standIn), StridedGeometry.Of(sameView(standIn)))];
+        }, saved: []);
     }
 
     private static Tensor Keep(Tensor self, int[] dims) =>

@@ -3,15 +3,71 @@ using Autograd.NN;
 namespace Autograd.Tests;
 
 /// <summary>
-/// The fuzz test's oracle: a float64 tensor with PyTorch 1.13's shape rules and values written as plain loops,
-/// independent of the engine's kernels. Every op returns null where PyTorch raises an error.
+/// The reference's storage, shared by a tensor and its views: in-place writes go through it, so every alias sees
+/// them. It carries what PyTorch keeps per tensor and its views alike: the version counter, whether the tensor requires
+/// grad (an in-place write of a value that requires grad spreads it to every alias), and whether it is a leaf that
+/// requires grad (which PyTorch never lets be written in place).
 /// </summary>
-internal sealed class RefTensor(double[] values, int[] shape)
+internal sealed class RefStorage(double[] data)
 {
-    public double[] Values { get; } = values;
-    public int[] Shape { get; } = shape;
+    public double[] Data { get; } = data;
+    public int Version { get; private set; }
+    public bool RequiresGrad { get; set; }
+    public bool GradLeaf { get; init; }
 
-    /// <summary>Set where a gradient is not defined by central differences (near-tied maxima, scatter collisions).</summary>
+    public void BumpVersion() => Version++;
+}
+
+/// <summary>
+/// The fuzz test's oracle: a float64 tensor with PyTorch 1.13's shape rules and values written as plain loops,
+/// independent of the engine's kernels. As in PyTorch, it is a storage seen through sizes, strides and an offset: view
+/// ops share the storage (so in-place writes show through every alias) and Reshape is a view exactly where PyTorch's
+/// rule allows one. Every op returns null where PyTorch raises an error.
+/// </summary>
+internal sealed class RefTensor
+{
+    /// <summary>A new row-major tensor that owns <paramref name="values"/>.</summary>
+    public RefTensor(double[] values, int[] shape) : this(new RefStorage(values), shape, RowMajor(shape), 0) { }
+
+    private RefTensor(RefStorage storage, int[] shape, int[] strides, int at)
+    {
+        Storage = storage;
+        Shape = shape;
+        strideArray = strides;
+        offset = at;
+    }
+
+    /// <summary>A program input: a leaf, which requires grad or not.</summary>
+    public static RefTensor Leaf(double[] values, int[] shape, bool requiresGrad) =>
+        new(new RefStorage((double[])values.Clone()) { RequiresGrad = requiresGrad, GradLeaf = requiresGrad }, shape, RowMajor(shape), 0);
+
+    public RefStorage Storage { get; }
+    public int[] Shape { get; }
+    private readonly int[] strideArray;
+    private readonly int offset;
+
+    /// <summary>The elements in row-major order, gathered through the strides (again after each write to the storage).</summary>
+    public double[] Values
+    {
+        get
+        {
+            if (values is null || valuesVersion != Storage.Version)
+            {
+                values = [.. StoragePositions().Select(p => Storage.Data[p])];
+                valuesVersion = Storage.Version;
+            }
+            return values;
+        }
+    }
+
+    private double[]? values;
+    private int valuesVersion;
+
+    public bool RequiresGrad => Storage.RequiresGrad;
+
+    public bool SharesStorage(RefTensor other) => ReferenceEquals(Storage, other.Storage);
+
+    /// <summary>Set where a gradient is not defined by central differences (near-tied maxima, scatter collisions, writes to shared memory).</summary>
     public bool Kinked { get; init; }
 
     /// <summary>Set near a jump (where's condition near 0), where float32 rounding may take the other branch.</summary>
@@ -22,15 +78,6 @@ internal sealed class RefTensor(double[] values, int[] shape)
     /// of the index's shape and rejects it.
     /// </summary>
     public bool SrcGradientMisshapen { get; init; }
-
-    /// <summary>
-    /// Where each element would sit in PyTorch's storage, per dim (null: row-major). Transposes swap them; a reshape
-    /// keeps a layout only where every element's position is still an affine function of its new index (then it is a
-    /// view), else the result is a row-major copy. View requires the former.
-    /// </summary>
-    public int[]? Layout { get; init; }
-
-    private int[] Strides => Layout ?? RowMajor(Shape);
 
     private static int[] RowMajor(int[] shape)
     {
@@ -44,7 +91,7 @@ internal sealed class RefTensor(double[] values, int[] shape)
     }
 
     /// <summary>The storage positions of the elements in row-major order.</summary>
-    private int[] StoragePositions() => [.. Positions(Shape).Select(p => p.Select((i, d) => i * Strides[d]).Sum())];
+    private int[] StoragePositions() => [.. Positions(Shape).Select(p => offset + p.Select((i, d) => i * strideArray[d]).Sum())];
 
     /// <summary>Strides that show the same storage positions under <paramref name="shape"/>, found by brute force; null if none do.</summary>
     private int[]? ViewLayout(int[] shape)
@@ -62,11 +109,13 @@ internal sealed class RefTensor(double[] values, int[] shape)
         return candidate;
     }
 
+    private RefTensor ViewOf(int[] shape, int[] strides, int at) => new(Storage, shape, strides, at);
+
     public int Rank => Shape.Length;
     public int Count => Values.Length;
 
-    /// <summary>The same values under <paramref name="shape"/>: still a transposed view only if the shape is unchanged.</summary>
-    private RefTensor WithShape(int[] shape) => new(Values, shape) { Layout = Layout is null ? null : ViewLayout(shape) };
+    /// <summary>The same elements under <paramref name="shape"/>: a view where the strides allow one, else a row-major copy (PyTorch's reshape).</summary>
+    private RefTensor WithShape(int[] shape) => ViewLayout(shape) is { } strides ? ViewOf(shape, strides, offset) : new((double[])Values.Clone(), shape);
 
     /// <summary>Differences below this count as ties for Max: a central difference would cross them.</summary>
     private const double TieWidth = 1e-4;
@@ -109,8 +158,8 @@ internal sealed class RefTensor(double[] values, int[] shape)
         return Values[Offset(own, Shape)];
     }
 
-    /// <summary>The same values without this result's flags.</summary>
-    public RefTensor Copy() => new(Values, Shape);
+    /// <summary>A copy in a storage of its own (clone), without this result's flags.</summary>
+    public RefTensor Copy() => new(new RefStorage((double[])Values.Clone()) { RequiresGrad = RequiresGrad }, Shape, RowMajor(Shape), 0);
 
     /// <summary>An elementwise function; <paramref name="kinkAtZero"/> marks one not differentiable at 0 (relu, abs).</summary>
     public RefTensor Map(Func<double, double> f, bool kinkAtZero = false) =>
@@ -225,7 +274,7 @@ internal sealed class RefTensor(double[] values, int[] shape)
     public RefTensor? Flatten(int startDim, int endDim)
     {
         if (Wrap(startDim, Rank) is not { } start || Wrap(endDim, Rank) is not { } end || start > end) return null;
-        return Rank == 0 ? new(Values, [1]) : WithShape([.. Shape[..start], CountOf(Shape[start..(end + 1)]), .. Shape[(end + 1)..]]);
+        return Rank == 0 ? WithShape([1]) : WithShape([.. Shape[..start], CountOf(Shape[start..(end + 1)]), .. Shape[(end + 1)..]]);
     }
 
     public RefTensor? Unsqueeze(int dim) =>
@@ -242,29 +291,174 @@ internal sealed class RefTensor(double[] values, int[] shape)
     }
 
     /// <summary>View: Reshape's rules, and only where the layout allows a view.</summary>
-    public RefTensor? View(int[] shape) => Reshape(shape) is { } result && (Layout is null || ViewLayout(result.Shape) is not null) ? result : null;
+    public RefTensor? View(int[] shape) => Reshape(shape) is { } result && result.SharesStorage(this) ? result : null;
 
     public RefTensor? Transpose(int dim0, int dim1)
     {
         if (Wrap(dim0, Rank) is not { } a || Wrap(dim1, Rank) is not { } b) return null;
-        if (Rank == 0) return Copy();
-        var shape = (int[])Shape.Clone();
-        (shape[a], shape[b]) = (shape[b], shape[a]);
-        return new([.. Positions(shape).Select(p =>
-        {
-            (p[a], p[b]) = (p[b], p[a]);
-            return Values[Offset(p, Shape)];
-        })], shape) { Layout = Swapped(Strides, a, b) };
+        if (Rank == 0) return ViewOf(Shape, strideArray, offset);
+        return ViewOf(Swapped(Shape, a, b), Swapped(strideArray, a, b), offset);
     }
 
-    private static int[] Swapped(int[] strides, int a, int b)
+    private static int[] Swapped(int[] sizes, int a, int b)
     {
-        var result = (int[])strides.Clone();
+        var result = (int[])sizes.Clone();
         (result[a], result[b]) = (result[b], result[a]);
         return result;
     }
 
-    public RefTensor? T() => Rank > 2 ? null : Rank < 2 ? Copy() : Transpose(0, 1);
+    public RefTensor? T() => Rank > 2 ? null : Rank < 2 ? ViewOf(Shape, strideArray, offset) : Transpose(0, 1);
+
+    public RefTensor? Select(int dim, int index)
+    {
+        if (Rank == 0 || Wrap(dim, Rank) is not { } d || index < -Shape[d] || index >= Shape[d]) return null;
+        return ViewOf(Without(Shape, d), Without(strideArray, d), offset + (index < 0 ? index + Shape[d] : index) * strideArray[d]);
+    }
+
+    private static int[] Without(int[] sizes, int d) => [.. sizes[..d], .. sizes[(d + 1)..]];
+
+    /// <summary>torch.narrow: a start equal to the size is kept (for an empty slice), others wrap as dims do.</summary>
+    public RefTensor? Narrow(int dim, int start, int length)
+    {
+        if (Rank == 0 || Wrap(dim, Rank) is not { } d) return null;
+        int size = Shape[d];
+        int? from = start == size ? start : Wrap(start, size);
+        return from is not { } first || length < 0 || first > size - length ? null : Sliced(d, first, first + length, 1);
+    }
+
+    /// <summary>Python's <c>x[:, ..., start:stop:step]</c> on dim <paramref name="dim"/> (not wrapped): bounds count from the end when negative and clamp.</summary>
+    public RefTensor? Slice(int dim, int start, int stop, int step)
+    {
+        if (dim >= Rank) return null;
+        int size = Shape[dim];
+        int Resolve(int bound) => bound < 0 ? Math.Max(size + bound, 0) : Math.Min(bound, size);
+        int from = Resolve(start);
+        return Sliced(dim, from, Math.Max(Resolve(stop), from), step);
+    }
+
+    private RefTensor Sliced(int d, int from, int to, int step)
+    {
+        var shape = (int[])Shape.Clone();
+        var strides = (int[])strideArray.Clone();
+        shape[d] = to <= from ? 0 : (to - from + step - 1) / step;
+        strides[d] *= step;
+        return ViewOf(shape, strides, offset + from * strideArray[d]);
+    }
+
+    /// <summary>tensor.expand: new leading dims (not -1) and dims of size 1 repeat with stride 0; -1 keeps a size.</summary>
+    public RefTensor? Expand(int[] sizes)
+    {
+        if (sizes.Length < Rank) return null;
+        int lead = sizes.Length - Rank;
+        var shape = new int[sizes.Length];
+        var strides = new int[sizes.Length];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            int d = i - lead;
+            int size = d >= 0 && sizes[i] == -1 ? Shape[d] : sizes[i];
+            if (size < 0 || d >= 0 && Shape[d] != size && Shape[d] != 1) return null;
+            (shape[i], strides[i]) = (size, d >= 0 && Shape[d] == size ? strideArray[d] : 0);
+        }
+        return ViewOf(shape, strides, offset);
+    }
+
+    /// <summary>torch.diagonal: the (dim1, dim2) diagonal at <paramref name="diagonalOffset"/> as the last dim.</summary>
+    public RefTensor? Diagonal(int diagonalOffset, int dim1, int dim2)
+    {
+        if (Rank == 0 || Wrap(dim1, Rank) is not { } a || Wrap(dim2, Rank) is not { } b || a == b) return null;
+        int length = Math.Max(0, diagonalOffset >= 0 ? Math.Min(Shape[a], Shape[b] - diagonalOffset) : Math.Min(Shape[a] + diagonalOffset, Shape[b]));
+        int start = length == 0 ? offset : offset + (diagonalOffset >= 0 ? diagonalOffset * strideArray[b] : -diagonalOffset * strideArray[a]);
+        var keep = Enumerable.Range(0, Rank).Where(d => d != a && d != b).ToArray();
+        return ViewOf([.. keep.Select(d => Shape[d]), length], [.. keep.Select(d => strideArray[d]), strideArray[a] + strideArray[b]], start);
+    }
+
+    /// <summary>
+    /// Rows (dim 0) picked by an Int64 index, as <c>x[index]</c>: a copy of shape [index..., rest]; indices may count
+    /// from the end. Null if self is 0-d or an index is out of range.
+    /// </summary>
+    public RefTensor? Rows(RefIndex index)
+    {
+        if (RowsOf(index) is not { } rows) return null;
+        int[] rest = Shape[1..];
+        return new([.. rows.SelectMany(r => Positions(rest).Select(p => Values[Offset([r, .. p], Shape)]))], [.. index.Shape, .. rest]);
+    }
+
+    private int[]? RowsOf(RefIndex index) =>
+        Rank == 0 || index.Values.Any(i => i < -Shape[0] || i >= Shape[0]) ? null : [.. index.Values.Select(i => (int)(i < 0 ? i + Shape[0] : i))];
+
+    /// <summary>x[mask] for a Bool mask of x's shape (a nonzero value is true): the picked elements, in order, as a copy.</summary>
+    public RefTensor? Masked(RefIndex mask)
+    {
+        if (!mask.Shape.SequenceEqual(Shape)) return null;
+        double[] picked = [.. Values.Where((_, i) => mask.Values[i] != 0)];
+        return new(picked, [picked.Length]);
+    }
+
+    /// <summary>Whether some elements share a memory location: a dim of more than one element with stride 0 (expanded).</summary>
+    private bool HasInternalOverlap => Count > 0 && Shape.Where((size, d) => size > 1 && strideArray[d] == 0).Any();
+
+    /// <summary>
+    /// The in-place write every op below ends with, after PyTorch's checks: none on a leaf that requires grad or a view
+    /// of one, none to elements that share memory unless <paramref name="overlapAllowed"/> (the fills), and none where
+    /// the new values do not fit (null). It writes (row-major element, value) pairs in their order, the last one
+    /// winning where elements share memory, bumps the version, and passes on whether the source requires grad. The
+    /// result is this tensor (kinked where memory is shared: PyTorch's gradient then counts every alias); null if refused.
+    /// </summary>
+    private RefTensor? Written(IEnumerable<(int Element, double Value)>? writes, bool overlapAllowed, bool sourceRequiresGrad)
+    {
+        if (Storage.GradLeaf || writes is null || !overlapAllowed && HasInternalOverlap) return null;
+        var positions = StoragePositions();
+        foreach (var (element, value) in writes) Storage.Data[positions[element]] = value;
+        Storage.BumpVersion();
+        Storage.RequiresGrad |= sourceRequiresGrad;
+        return new(Storage, Shape, strideArray, offset) { Kinked = HasInternalOverlap };
+    }
+
+    /// <summary>self = f(self, source) elementwise, source broadcast to this shape (mul_, add_, copy_).</summary>
+    public RefTensor? Update(RefTensor source, Func<double, double, double> f) =>
+        Written(source.SpreadTo(Shape) is { } spread ? [.. Values.Select((v, i) => (i, f(v, spread.Values[i])))] : null,
+            overlapAllowed: false, source.RequiresGrad);
+
+    public RefTensor? Fill(double value) => Written(Filled(value), overlapAllowed: true, sourceRequiresGrad: false);
+
+    private IEnumerable<(int, double)> Filled(double value) => Enumerable.Range(0, Count).Select(i => (i, value));
+
+    /// <summary>
+    /// x[index] = value for an integer index, as PyTorch's copy_to: a 0-d value fills row <paramref name="index"/>,
+    /// any other is copied into it (copy_), broadcast once its leading 1s are dropped. The result is x.
+    /// </summary>
+    public RefTensor? SetRow(int index, RefTensor value)
+    {
+        if (Select(0, index) is not { } row) return null;
+        var written = value.Rank == 0
+            ? row.Written(row.Filled(value.Values[0]), overlapAllowed: true, value.RequiresGrad)
+            : row.Update(value.WithoutLeadingOnes(), (_, v) => v);
+        return written is null ? null : new(Storage, Shape, strideArray, offset) { Kinked = written.Kinked };
+    }
+
+    private RefTensor WithoutLeadingOnes() => WithShape([.. Shape.SkipWhile(size => size == 1)]);
+
+    /// <summary>
+    /// x[index] = value for an Int64 index of distinct rows (index_put_): value, its leading 1s dropped, broadcast to
+    /// [index..., rest], written in the index's order (which matters where the rows share memory).
+    /// </summary>
+    public RefTensor? PutRows(RefIndex index, RefTensor value)
+    {
+        if (RowsOf(index) is not { } rows) return null;
+        int[] rest = Shape[1..];
+        if (value.WithoutLeadingOnes().SpreadTo([.. index.Shape, .. rest]) is not { } spread) return null;
+        int inner = CountOf(rest);
+        var writes = rows.SelectMany((row, r) => Enumerable.Range(0, inner).Select(i => (row * inner + i, spread.Values[r * inner + i])));
+        return Written(writes, overlapAllowed: true, value.RequiresGrad);
+    }
+
+    /// <summary>This tensor broadcast to <paramref name="shape"/>, or null if it does not broadcast to exactly that shape.</summary>
+    private RefTensor? SpreadTo(int[] shape) =>
+        Broadcast(new RefTensor(new double[CountOf(shape)], shape), this, (_, v) => v) is { } result && result.Shape.SequenceEqual(shape) ? result : null;
+
+    /// <summary>x[mask] = value for a Bool mask of x's shape and a Python number (masked_fill_).</summary>
+    public RefTensor? FillMasked(RefIndex mask, double value) =>
+        mask.Shape.SequenceEqual(Shape) ? Written(Filled(value).Where(w => mask.Values[w.Item1] != 0), overlapAllowed: true, sourceRequiresGrad: false) : null;
 
     /// <summary>
     /// torch.matmul: a 1-D left operand is a row and a 1-D right one a column, each dropped from the result; dims

@@ -184,6 +184,24 @@ public class InPlaceVersionTests
     }
 
     /// <summary>
+    /// A view made a leaf that requires grad (its base does not): PyTorch refuses writes to it and to its views as
+    /// writes to a view of a leaf, since the view requires grad and its base is a leaf.
+    /// </summary>
+    [Test]
+    public void InPlaceOnAViewMadeALeafThatRequiresGrad_IsRejectedAsAViewOfALeaf()
+    {
+        var x = Torch.Tensor([1f, 2f, 3f]).Reshape(1, 3);
+        x.RequiresGrad = true;
+        foreach (var write in new Action[] { () => x.Mul_(2.0), () => x[0] = Torch.Zeros(3) })
+        {
+            Should.Throw<InvalidOperationException>(write).Message
+                .ShouldBe("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        x.ToArray<float>().ShouldBe([1f, 2f, 3f]);
+        x.Version.ShouldBe(0);
+    }
+
+    /// <summary>
     /// PyTorch would rebase y's history (CopySlices) and give x the gradient 3; this engine cannot, so it refuses the
     /// write instead of leaving y with a wrong gradient. Under NoGrad, or on a clone, the write is fine.
     /// </summary>

@@ -184,18 +184,18 @@ public static partial class IndexOps
     }
 
     /// <summary>
-    /// index_put_ into <paramref name="self"/>'s storage: written through its strides when no graph is recorded, else
-    /// through the in-place machinery (IndexPutBackward0 on self, or CopySlices on its base when self is a view).
+    /// index_put_ into <paramref name="self"/>'s storage: the indexed elements written through its strides, recorded
+    /// when a graph is through the in-place machinery (IndexPutBackward0 on self, or CopySlices on its base when self is a view).
     /// </summary>
     internal static void PutInPlace(Tensor self, AdvancedIndex plan, Tensor values, bool accumulate)
     {
+        void Write() => plan.Scatter(self.Storage.Data, self.StrideArray, self.Offset, PutValues(self, plan, values), accumulate);
         if (GradMode.IsEnabled && (self.RequiresGrad || values.RequiresGrad))
         {
-            InPlace.Update(self, [values], t => Put(t, plan, values, accumulate));
+            InPlace.Update(self, [values], t => Put(t, plan, values, accumulate), overlapAllowed: true, Write);
             return;
         }
-        var spread = PutValues(self, plan, values);
-        plan.Scatter(self.Storage.Data, self.StrideArray, self.Offset, spread, accumulate);
+        Write();
         self.Storage.BumpVersion();
     }
 

@@ -144,7 +144,7 @@ internal sealed class Subscript : IIndexer
     private static void CopyTo(Tensor destination, Tensor value)
     {
         if (destination.Dims.AsSpan().SequenceEqual(value.Dims)) destination.Copy_(value);
-        else if (value.Rank == 0) InPlace.Update(destination, [value], t => FilledWith(t, value));
+        else if (value.Rank == 0) InPlace.Update(destination, [value], t => FilledWith(t, value), overlapAllowed: true);
         else destination.Copy_(WithoutLeadingOnes(value).Expand(destination.Dims));
     }
 
