@@ -142,27 +142,32 @@ internal static class PoolKernels
     {
         public void Run(int start, int end)
         {
-            int planeSize = p.H * p.W, pooled = p.OH * p.OW;
+            int width = p.W, planeSize = p.H * width, oh = p.OH, ow = p.OW, pooled = oh * ow;
+            int[] rowStart = p.RowStart, rowEnd = p.RowEnd, columnStart = p.ColumnStart, columnEnd = p.ColumnEnd;
             for (int plane = start; plane < end; plane++)
             {
-                var input = x.AsSpan(plane * planeSize, planeSize);
-                for (int i = 0; i < p.OH; i++)
+                ReadOnlySpan<T> input = x.AsSpan(plane * planeSize, planeSize);
+                Span<T> planeValues = values.AsSpan(plane * pooled, pooled);
+                Span<long> planeIndices = indices.AsSpan(plane * pooled, pooled);
+                for (int i = 0; i < oh; i++)
                 {
-                    for (int j = 0; j < p.OW; j++)
+                    int top = rowStart[i], bottom = rowEnd[i];
+                    for (int j = 0; j < ow; j++)
                     {
-                        int best = p.RowStart[i] * p.W + p.ColumnStart[j];
+                        int left = columnStart[j], right = columnEnd[j];
+                        int best = top * width + left;
                         T bestValue = T.NegativeInfinity;
-                        for (int r = p.RowStart[i]; r < p.RowEnd[i]; r++)
+                        for (int r = top; r < bottom; r++)
                         {
-                            for (int c = p.ColumnStart[j]; c < p.ColumnEnd[j]; c++)
+                            ReadOnlySpan<T> line = input.Slice(r * width + left, right - left);
+                            for (int c = 0; c < line.Length; c++)
                             {
-                                T value = input[r * p.W + c];
-                                if (value > bestValue || T.IsNaN(value)) { best = r * p.W + c; bestValue = value; }
+                                T value = line[c];
+                                if (value > bestValue || T.IsNaN(value)) { best = r * width + left + c; bestValue = value; }
                             }
                         }
-                        int at = plane * pooled + i * p.OW + j;
-                        values[at] = bestValue;
-                        indices[at] = best;
+                        planeValues[i * ow + j] = bestValue;
+                        planeIndices[i * ow + j] = best;
                     }
                 }
             }
