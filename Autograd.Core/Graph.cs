@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Autograd;
@@ -68,12 +69,13 @@ public sealed class GradFn
         return gradInputs;
     }
 
-    private static bool HasNaN(Tensor t) => t.Values switch
+    /// <summary>Whether a floating gradient holds a NaN; other dtypes hold none.</summary>
+    private static bool HasNaN(Tensor t) => t.DType.IsFloating() && DTypes.DispatchFloating<NaNSearch, bool>(t.DType, new NaNSearch(t), "isnan");
+
+    private readonly struct NaNSearch(Tensor t) : IFloatingFunc<bool>
     {
-        float[] f => TensorPrimitives.IsNaNAny<float>(f),
-        double[] d => TensorPrimitives.IsNaNAny<double>(d),
-        _ => false,
-    };
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.IsNaNAny<T>(t.Span<T>());
+    }
 
     /// <summary>
     /// Throws if this node's saved tensors were released, or written in place since it saved them; checked before a

@@ -278,17 +278,11 @@ public sealed partial class Tensor
     {
         var data = Storage.Data;
         if (data is T[] same) return same[storageIndex];
-        double value = data switch
-        {
-            float[] f => f[storageIndex],
-            double[] d => d[storageIndex],
-            long[] l => l[storageIndex],
-            bool[] b => b[storageIndex] ? 1 : 0,
-            _ => throw new InvalidOperationException(),
-        };
+        // A bool is no number: True reads as 1.
+        double value = DType == DType.Bool ? (((bool[])data)[storageIndex] ? 1 : 0)
+            : DTypes.DispatchNumeric<StoredValue, double>(DType, new StoredValue(data, storageIndex), "item");
         if (typeof(T) == typeof(long))
         {
-            if (data is long[] longs) return (T)(object)longs[storageIndex];
             if (double.IsNaN(value)) throw new InvalidOperationException("cannot convert float NaN to integer");
             if (double.IsInfinity(value)) throw new OverflowException("cannot convert float infinity to integer");
             // Python's int() has no bound; long has, and .NET would saturate silently.
@@ -300,6 +294,11 @@ public sealed partial class Tensor
             : typeof(T) == typeof(double) ? (T)(object)value
             : typeof(T) == typeof(bool) ? (T)(object)(value != 0)
             : throw new NotSupportedException($"Element type {typeof(T).Name} is not a tensor element type; use float, double, long or bool.");
+    }
+
+    private readonly struct StoredValue(Array data, int storageIndex) : INumericFunc<double>
+    {
+        public double Invoke<T>() where T : unmanaged, INumber<T> => double.CreateTruncating(((T[])data)[storageIndex]);
     }
 
     /// <summary>Exactly PyTorch's <c>str(tensor)</c>.</summary>

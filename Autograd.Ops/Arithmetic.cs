@@ -189,16 +189,26 @@ public static class Arithmetic
     /// </summary>
     internal static Tensor Map(Tensor a, SpanMap<double> function)
     {
+        // A bool input computes on its 0 and 1 in float32, as an integer input does.
+        if (a.DType == DType.Bool) a = Kernels.Cast(a, DType.Float32);
         var result = Tensor.Uninitialized(a.DType == DType.Float64 ? DType.Float64 : DType.Float32, a.Dims);
         int chunks = (a.Count + WidenedChunk - 1) / WidenedChunk;
-        const long chunkWork = WidenedChunk * FunctionCost;
-        switch (a.Values, result.Storage.Data)
-        {
-            case (double[] x, double[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<double, double>(x, y, function)); break;
-            case (float[] x, float[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<float, float>(x, y, function)); break;
-            case (long[] x, float[] y): Parallelism.ForRanges(chunks, chunkWork, new Widened<long, float>(x, y, function)); break;
-        }
+        DTypes.DispatchNumeric(a.DType, new WidenedMap(a.Values, result, function, chunks), "map");
         return result;
+    }
+
+    /// <summary>Runs <see cref="Widened{TSource, TResult}"/> at the source's element type, then (a second dispatch) the result's.</summary>
+    private readonly struct WidenedMap(Array source, Tensor result, SpanMap<double> function, int chunks) : INumericAction
+    {
+        public void Invoke<TSource>() where TSource : unmanaged, INumber<TSource> =>
+            DTypes.DispatchFloating(result.DType, new WidenedInto<TSource>((TSource[])source, result.Storage.Data, function, chunks), "map");
+    }
+
+    private readonly struct WidenedInto<TSource>(TSource[] x, Array y, SpanMap<double> function, int chunks) : IFloatingAction
+        where TSource : unmanaged, INumber<TSource>
+    {
+        public void Invoke<TResult>() where TResult : unmanaged, IFloatingPointIeee754<TResult> =>
+            Parallelism.ForRanges(chunks, WidenedChunk * FunctionCost, new Widened<TSource, TResult>(x, (TResult[])y, function));
     }
 
     private const int WidenedChunk = 512;

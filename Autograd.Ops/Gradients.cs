@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autograd;
 
 /// <summary>
@@ -255,21 +257,21 @@ public static class Gradients
         return unit;
     }
 
-    private static double ElementAt(Tensor t, int index) => t.Storage.Data switch
-    {
-        float[] f => f[t.StorageIndex(index)],
-        double[] d => d[t.StorageIndex(index)],
-        _ => ((long[])t.Storage.Data)[t.StorageIndex(index)],
-    };
+    private static double ElementAt(Tensor t, int index) =>
+        DTypes.DispatchNumeric<ElementRead, double>(t.DType, new ElementRead(t.Storage.Data, t.StorageIndex(index)), "gradcheck");
 
-    private static void SetElement(Tensor t, int index, double value)
+    /// <summary>Writes <paramref name="value"/> (rounded to t's dtype) into element <paramref name="index"/> of t's storage, in place.</summary>
+    private static void SetElement(Tensor t, int index, double value) =>
+        DTypes.DispatchNumeric(t.DType, new ElementWrite(t.Storage.Data, t.StorageIndex(index), value), "gradcheck");
+
+    private readonly struct ElementRead(Array data, int storageIndex) : INumericFunc<double>
     {
-        switch (t.Storage.Data)
-        {
-            case float[] f: f[t.StorageIndex(index)] = (float)value; break;
-            case double[] d: d[t.StorageIndex(index)] = value; break;
-            default: ((long[])t.Storage.Data)[t.StorageIndex(index)] = (long)value; break;
-        }
+        public double Invoke<T>() where T : unmanaged, INumber<T> => double.CreateTruncating(((T[])data)[storageIndex]);
+    }
+
+    private readonly struct ElementWrite(Array data, int storageIndex, double value) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> => ((T[])data)[storageIndex] = T.CreateTruncating(value);
     }
 }
 

@@ -14,28 +14,33 @@ internal static class Kernels
         if (t.DType == dtype) return t;
         var result = Tensor.Uninitialized(dtype, t.Dims);
         var source = t.Values;
-        switch (source, result.Storage.Data)
-        {
-            case (float[] s, double[] d): TensorPrimitives.ConvertTruncating<float, double>(s, d); break;
-            case (float[] s, long[] d): TensorPrimitives.ConvertTruncating<float, long>(s, d); break;
-            case (double[] s, float[] d): TensorPrimitives.ConvertTruncating<double, float>(s, d); break;
-            case (double[] s, long[] d): TensorPrimitives.ConvertTruncating<double, long>(s, d); break;
-            case (long[] s, float[] d): TensorPrimitives.ConvertTruncating<long, float>(s, d); break;
-            case (long[] s, double[] d): TensorPrimitives.ConvertTruncating<long, double>(s, d); break;
-            case (_, bool[] d): for (int i = 0; i < d.Length; i++) d[i] = ElementAsDouble(source, i) != 0; break;
-            case (bool[] s, _): DTypes.Dispatch(dtype, new FromBool(s, result.Storage.Data)); break;
-        }
+        // Bool is no number: to bool tests for nonzero, from bool writes 0 and 1.
+        if (dtype == DType.Bool) DTypes.DispatchNumeric(t.DType, new ToBool(source, (bool[])result.Storage.Data), "cast");
+        else if (t.DType == DType.Bool) DTypes.Dispatch(dtype, new FromBool((bool[])source, result.Storage.Data));
+        else DTypes.DispatchNumeric(t.DType, new NumericCast(source, result), "cast");
         return result;
     }
 
-    private static double ElementAsDouble(Array data, int i) => data switch
+    /// <summary>Converts between float, double and long as C++ casts do, through a second dispatch on the destination's dtype.</summary>
+    private readonly struct NumericCast(Array source, Tensor result) : INumericAction
     {
-        float[] f => f[i],
-        double[] d => d[i],
-        long[] l => l[i],
-        bool[] b => b[i] ? 1 : 0,
-        _ => throw new InvalidOperationException(),
-    };
+        public void Invoke<TFrom>() where TFrom : unmanaged, INumber<TFrom> =>
+            DTypes.DispatchNumeric(result.DType, new NumericCastFrom<TFrom>((TFrom[])source, result.Storage.Data), "cast");
+    }
+
+    private readonly struct NumericCastFrom<TFrom>(TFrom[] source, Array destination) : INumericAction where TFrom : unmanaged, INumber<TFrom>
+    {
+        public void Invoke<TTo>() where TTo : unmanaged, INumber<TTo> => TensorPrimitives.ConvertTruncating<TFrom, TTo>(source, (TTo[])destination);
+    }
+
+    private readonly struct ToBool(Array source, bool[] destination) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            var s = (T[])source;
+            for (int i = 0; i < destination.Length; i++) destination[i] = s[i] != T.Zero;
+        }
+    }
 
     private readonly struct FromBool(bool[] source, Array destination) : IElementAction
     {

@@ -72,18 +72,9 @@ public static class MathOps
         public Tensor Digamma()
         {
             ArgumentNullException.ThrowIfNull(self);
-            Tensor result;
-            if (self.DType == DType.Float64)
-            {
-                result = Tensor.Uninitialized(DType.Float64, self.Dims);
-                DigammaEach(self.Span<double>(), result.Span<double>());
-            }
-            else
-            {
-                var x = Kernels.Cast(self, DType.Float32);
-                result = Tensor.Uninitialized(DType.Float32, self.Dims);
-                DigammaEach(x.Span<float>(), result.Span<float>());
-            }
+            var x = self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
+            var result = Tensor.Uninitialized(x.DType, self.Dims);
+            DTypes.DispatchFloating(x.DType, new GammaDerivative(x, result, trigamma: false), "digamma");
             if (Graph.NeedsGrad(self)) Graph.Record(result, "DigammaBackward0", [self], g => [g * Polygamma(1, self)], saved: [self]);
             return result;
         }
@@ -223,16 +214,11 @@ public static class MathOps
     internal static Tensor Polygamma(int n, Tensor x)
     {
         Tensor result;
-        if (n == 1 && x.DType == DType.Float64)
+        if (n == 1)
         {
-            result = Tensor.Uninitialized(DType.Float64, x.Dims);
-            TrigammaEach(x.Span<double>(), result.Span<double>());
-        }
-        else if (n == 1)
-        {
-            var input = Kernels.Cast(x, DType.Float32);
-            result = Tensor.Uninitialized(DType.Float32, x.Dims);
-            TrigammaEach(input.Span<float>(), result.Span<float>());
+            var input = x.DType.IsFloating() ? x : Kernels.Cast(x, DType.Float32);
+            result = Tensor.Uninitialized(input.DType, x.Dims);
+            DTypes.DispatchFloating(input.DType, new GammaDerivative(input, result, trigamma: true), "polygamma");
         }
         else result = Arithmetic.Map(x, Each(v => PolygammaValue(n, v)));
         if (Graph.NeedsGrad(x)) Graph.Record(result, "PolygammaBackward0", [x], g => [g * Polygamma(n + 1, x)], saved: [x]);
@@ -424,6 +410,16 @@ public static class MathOps
             z[k] = s;
         }
         return z;
+    }
+
+    /// <summary>Digamma, or with <paramref name="trigamma"/> its derivative, of each element at the input's element type.</summary>
+    private readonly struct GammaDerivative(Tensor x, Tensor result, bool trigamma) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (trigamma) TrigammaEach(x.Span<T>(), result.Span<T>());
+            else DigammaEach(x.Span<T>(), result.Span<T>());
+        }
     }
 
     private static void DigammaEach<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>

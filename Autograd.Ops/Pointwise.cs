@@ -206,9 +206,13 @@ public static class Pointwise
         }
         var x = self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
         var result = Tensor.Empty(x.DType, x.Dims);
-        if (x.DType == DType.Float32) PowScalar<float>(x.Span<float>(), exponent, result.Span<float>());
-        else PowScalar<double>(x.Span<double>(), exponent, result.Span<double>());
+        DTypes.DispatchFloating(x.DType, new ScalarPower(x, exponent, result), "pow");
         return result;
+    }
+
+    private readonly struct ScalarPower(Tensor x, double exponent, Tensor result) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => PowScalar<T>(x.Span<T>(), exponent, result.Span<T>());
     }
 
     private static void PowScalar<T>(ReadOnlySpan<T> x, double exponent, Span<T> y) where T : IFloatingPointIeee754<T>

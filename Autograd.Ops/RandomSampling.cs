@@ -34,13 +34,17 @@ public static class RandomSampling
             if (categories > 1 << 24) throw new ArgumentException("number of categories cannot exceed 2^24");
             var result = Tensor.Empty(DType.Int64, self.Rank == 2 ? [rows, numSamples] : [numSamples]);
             if (result.Count == 0) return result;
-            var samples = result.Span<long>();
             var source = generator ?? Generator.Default;
-            if (self.DType == DType.Float32) Multinomial(self.Span<float>(), rows, categories, numSamples, replacement, source, samples);
-            else if (self.DType == DType.Float64) Multinomial(self.Span<double>(), rows, categories, numSamples, replacement, source, samples);
-            else throw new NotSupportedException($"multinomial of {self.DType}");
+            DTypes.DispatchFloating(self.DType, new MultinomialSampling(self, rows, categories, numSamples, replacement, source, result), "multinomial");
             return result;
         }
+    }
+
+    private readonly struct MultinomialSampling(Tensor weights, int rows, int categories, int numSamples, bool replacement, Generator generator, Tensor samples)
+        : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Multinomial(weights.Span<T>(), rows, categories, numSamples, replacement, generator, samples.Span<long>());
     }
 
     /// <summary><c>torch.randint(low, high, shape)</c>: (word % (high - low)) + low, a 64-bit word where the range needs one.</summary>

@@ -129,12 +129,17 @@ public static class Reductions
     private static Tensor EqualOrBothNaN(Tensor t, Tensor value)
     {
         var mask = Tensor.Empty(t.DType, t.Dims);
-        if (t.DType == DType.Float32) Mask(t.Span<float>(), value.Span<float>()[0], mask.Span<float>());
-        else Mask(t.Span<double>(), value.Span<double>()[0], mask.Span<double>());
+        DTypes.DispatchFloating(t.DType, new EqualityMask(t, value, mask), "evenly_distribute_backward");
         return mask;
+    }
 
-        static void Mask<T>(ReadOnlySpan<T> x, T v, Span<T> m) where T : INumber<T>
+    private readonly struct EqualityMask(Tensor t, Tensor value, Tensor mask) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
+            ReadOnlySpan<T> x = t.Span<T>();
+            var m = mask.Span<T>();
+            T v = value.Span<T>()[0];
             bool nan = T.IsNaN(v);
             for (int i = 0; i < x.Length; i++) m[i] = (nan ? T.IsNaN(x[i]) : x[i] == v) ? T.One : T.Zero;
         }

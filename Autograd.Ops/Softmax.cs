@@ -52,9 +52,13 @@ public static class SoftmaxOps
             throw new ArgumentException($"\"{(log ? "log_softmax" : "softmax")}_lastdim_kernel_impl\" not implemented for 'Long'");
         var (outer, size, inner) = Shapes.SplitAt(x.Dims, dim);
         var result = Tensor.Uninitialized(x.DType, x.Dims);
-        if (x.DType == DType.Float32) Blocks(x.Data<float>(), result.Data<float>(), outer, size, inner, log);
-        else Blocks(x.Data<double>(), result.Data<double>(), outer, size, inner, log);
+        DTypes.DispatchFloating(x.DType, new Normalization(x, result, outer, size, inner, log), log ? "log_softmax" : "softmax");
         return result;
+    }
+
+    private readonly struct Normalization(Tensor x, Tensor result, int outer, int size, int inner, bool log) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Blocks(x.Data<T>(), result.Data<T>(), outer, size, inner, log);
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int 
         {
             var (shift, length) = Window(input, view);
             var storage = DTypes.Allocate(g.DType, length);
-            DTypes.Dispatch(g.DType, new Accumulate(g.Values, storage, view.Positions(shift)));
+            DTypes.DispatchFloating(g.DType, new Accumulate(g.Values, storage, view.Positions(shift)), "as_strided_backward");
             result = new Tensor(Read(storage, input.Positions(shift)), input.Shape);
         }
         if (Graph.NeedsGrad(g)) Graph.Record(result, "AsStridedScatterBackward0", [g], gg => [Pick(gg, input, view)], saved: []);
@@ -156,17 +156,11 @@ internal readonly record struct StridedGeometry(int[] Shape, int[] Strides, int 
         }
     }
 
-    private readonly struct Accumulate(Array values, Array storage, int[] positions) : IElementAction
+    private readonly struct Accumulate(Array values, Array storage, int[] positions) : IFloatingAction
     {
-        public void Invoke<T>() where T : unmanaged
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (values is float[] f) Add(f, (float[])storage);
-            else if (values is double[] d) Add(d, (double[])storage);
-            else throw new InvalidOperationException("Only floating tensors carry gradients.");
-        }
-
-        private void Add<TNumber>(TNumber[] from, TNumber[] to) where TNumber : INumber<TNumber>
-        {
+            T[] from = (T[])values, to = (T[])storage;
             for (int i = 0; i < positions.Length; i++) to[positions[i]] += from[i];
         }
     }

@@ -84,18 +84,7 @@ public static partial class Torch
         if (n < 0) throw new ArgumentException($"n must be greater or equal to 0, got {n}");
         int columns = m ?? n;
         if (columns < 0) throw new ArgumentException($"m must be greater or equal to 0, got {columns}");
-        var t = Autograd.Tensor.Empty(dtype, [n, columns]);
-        for (int i = 0; i < Math.Min(n, columns); i++)
-        {
-            switch (t.Storage.Data)
-            {
-                case float[] f: f[i * columns + i] = 1; break;
-                case double[] d: d[i * columns + i] = 1; break;
-                case long[] l: l[i * columns + i] = 1; break;
-                default: throw new NotSupportedException($"eye of {dtype}");
-            }
-        }
-        return t;
+        return MatrixOps.Selection(dtype, n, columns, 0);
     }
 
     /// <summary><c>torch.full(size, value, dtype=...)</c>: every element <paramref name="value"/> (truncated for int64).</summary>

@@ -28,6 +28,16 @@ public class BoolDTypeTests
     }
 
     [Test]
+    public void FloatingFunctionsOfBool_ComputeOnZeroAndOne_InFloat32()
+    {
+        // t = torch.tensor([True, False]); t.exp(), t.log(), t.sqrt(), t.sigmoid()
+        Mask().Exp().ToString().ShouldBe("tensor([2.7183, 1.0000])");
+        Mask().Log().ToString().ShouldBe("tensor([0., -inf])");
+        Mask().Sqrt().ToString().ShouldBe("tensor([1., 0.])");
+        Mask().Sigmoid().ToString().ShouldBe("tensor([0.7311, 0.5000])");
+    }
+
+    [Test]
     public void Bool_PromotesAsPyTorch()
     {
         var a = Mask();

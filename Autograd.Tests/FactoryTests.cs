@@ -104,6 +104,8 @@ public class FactoryTests
         Torch.Eye(2, 3).ToArray<float>().ShouldBe([1f, 0, 0, 0, 1, 0]);
         Torch.Eye(3, dtype: DType.Int64).ToArray<long>().ShouldBe([1L, 0, 0, 0, 1, 0, 0, 0, 1]);
         Torch.Eye(0).Shape.ShouldBe([0, 0]);
+        // torch.eye(2, 3, dtype=torch.bool)
+        Torch.Eye(2, 3, DType.Bool).ToString().ShouldBe("tensor([[ True, False, False],\n        [False,  True, False]])");
         Should.Throw<ArgumentException>(() => Torch.Eye(-1)).Message.ShouldBe("n must be greater or equal to 0, got -1");
         Should.Throw<ArgumentException>(() => Torch.Eye(2, -1)).Message.ShouldBe("m must be greater or equal to 0, got -1");
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Numerics.Tensors;
 using System.Text;
 
 namespace Autograd;
@@ -131,17 +133,20 @@ internal static class TensorFormatter
     private sealed class ElementFormatter
     {
         private readonly Array data;
+        /// <summary>A floating tensor's elements as double (exact for float32); empty for the other dtypes.</summary>
+        private readonly double[] floats = [];
         private readonly Notation notation;
 
         public ElementFormatter(Tensor t, List<int> shown)
         {
             data = t.Values;
-            if (data is long[] or bool[])
+            if (!t.DType.IsFloating())
             {
-                notation = data is bool[] ? Notation.Boolean : Notation.Integer;
+                notation = t.DType == DType.Bool ? Notation.Boolean : Notation.Integer;
                 Width = shown.Max(i => Unpadded(i).Length);
                 return;
             }
+            floats = DTypes.DispatchFloating<Widening, double[]>(t.DType, new Widening(data), "print");
             // Zeros, nan and inf neither pick the notation nor count towards the width.
             var finiteNonzero = shown.Where(i => double.IsFinite(FloatAt(i)) && FloatAt(i) != 0).ToList();
             notation = PickFloatNotation(finiteNonzero.Select(FloatAt).ToList());
@@ -164,7 +169,17 @@ internal static class TensorFormatter
                 : Notation.Fixed;
         }
 
-        private double FloatAt(int index) => data is float[] floats ? floats[index] : ((double[])data)[index];
+        private double FloatAt(int index) => floats[index];
+
+        private readonly struct Widening(Array data) : IFloatingFunc<double[]>
+        {
+            public double[] Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                var wide = new double[data.Length];
+                TensorPrimitives.ConvertTruncating<T, double>((T[])data, wide);
+                return wide;
+            }
+        }
 
         private string Unpadded(int index)
         {

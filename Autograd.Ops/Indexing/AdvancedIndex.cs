@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autograd;
 
 /// <summary>
@@ -142,8 +144,20 @@ internal sealed class AdvancedIndex
     }
 
     /// <summary>Writes (or adds) row-major <paramref name="source"/> (of <see cref="Shape"/>) at the indexed elements of a strided layout.</summary>
-    public void Scatter(Array storage, int[] strides, int offset, Array source, bool accumulate) =>
-        DTypes.Dispatch(DTypes.OfStorage(storage), new ScatterAction(source, storage, Positions(strides, offset), accumulate));
+    public void Scatter(Array storage, int[] strides, int offset, Array source, bool accumulate)
+    {
+        var dtype = DTypes.OfStorage(storage);
+        var positions = Positions(strides, offset);
+        if (!accumulate) DTypes.Dispatch(dtype, new WriteAction(source, storage, positions));
+        else if (dtype == DType.Bool) OrInto((bool[])source, (bool[])storage, positions);
+        else DTypes.DispatchNumeric(dtype, new AddAction(source, storage, positions), "index_put_");
+    }
+
+    /// <summary>Accumulating bools is a logical or, as PyTorch's index_put_ with accumulate=True on a bool tensor.</summary>
+    private static void OrInto(bool[] source, bool[] storage, int[] positions)
+    {
+        for (int i = 0; i < positions.Length; i++) storage[positions[i]] |= source[i];
+    }
 
     private readonly struct GatherAction(Array storage, Array result, int[] positions) : IElementAction
     {
@@ -154,30 +168,20 @@ internal sealed class AdvancedIndex
         }
     }
 
-    private readonly struct ScatterAction(Array source, Array storage, int[] positions, bool accumulate) : IElementAction
+    private readonly struct WriteAction(Array source, Array storage, int[] positions) : IElementAction
     {
         public void Invoke<T>() where T : unmanaged
         {
             T[] from = (T[])source, to = (T[])storage;
-            if (!accumulate)
-            {
-                for (int i = 0; i < positions.Length; i++) to[positions[i]] = from[i];
-                return;
-            }
-            switch (to)
-            {
-                case float[] f: Add((float[])source, f); break;
-                case double[] d: Add((double[])source, d); break;
-                case long[] l: Add((long[])source, l); break;
-                case bool[] b:
-                    for (int i = 0; i < positions.Length; i++) b[positions[i]] |= ((bool[])source)[i];
-                    break;
-                default: throw new NotSupportedException($"accumulating index_put_ into {typeof(T).Name}");
-            }
+            for (int i = 0; i < positions.Length; i++) to[positions[i]] = from[i];
         }
+    }
 
-        private void Add<TNumber>(TNumber[] from, TNumber[] to) where TNumber : System.Numerics.INumber<TNumber>
+    private readonly struct AddAction(Array source, Array storage, int[] positions) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
         {
+            T[] from = (T[])source, to = (T[])storage;
             for (int i = 0; i < positions.Length; i++) to[positions[i]] += from[i];
         }
     }

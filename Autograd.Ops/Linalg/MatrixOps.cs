@@ -20,8 +20,19 @@ internal static class MatrixOps
     public static Tensor Selection(DType dtype, int rows, int columns, int offset)
     {
         var t = Tensor.Empty(dtype, [rows, columns]);
-        for (int j = 0; j < columns && offset + j < rows; j++) SetElement(t, (offset + j) * columns + j, 1);
+        DTypes.Dispatch(dtype, new SelectionOnes(t.Storage.Data, columns, offset, Math.Min(columns, rows - offset)));
         return t;
+    }
+
+    /// <summary>Writes 1 at (offset + j, j) for j &lt; <paramref name="count"/> of a fresh row-major matrix of <paramref name="columns"/> columns.</summary>
+    private readonly struct SelectionOnes(Array data, int columns, int offset, int count) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
+        {
+            var matrix = (T[])data;
+            T one = Kernels.Number<T>(1);
+            for (int j = 0; j < count; j++) matrix[(offset + j) * columns + j] = one;
+        }
     }
 
     /// <summary>Columns <paramref name="start"/> .. start + count - 1 of a batch of matrices (PyTorch's narrow on the last dim).</summary>
@@ -41,14 +52,24 @@ internal static class MatrixOps
     private static Tensor TriangleMask(DType dtype, int rows, int columns, bool lower, int k)
     {
         var mask = Tensor.Empty(dtype, [rows, columns]);
-        for (int i = 0; i < rows; i++)
+        DTypes.Dispatch(dtype, new TriangleOnes(mask.Storage.Data, rows, columns, lower, k));
+        return mask;
+    }
+
+    private readonly struct TriangleOnes(Array data, int rows, int columns, bool lower, int k) : IElementAction
+    {
+        public void Invoke<T>() where T : unmanaged
         {
-            for (int j = 0; j < columns; j++)
+            var mask = (T[])data;
+            T one = Kernels.Number<T>(1);
+            for (int i = 0; i < rows; i++)
             {
-                if (lower ? j - i <= k : j - i >= k) SetElement(mask, i * columns + j, 1);
+                for (int j = 0; j < columns; j++)
+                {
+                    if (lower ? j - i <= k : j - i >= k) mask[i * columns + j] = one;
+                }
             }
         }
-        return mask;
     }
 
     /// <summary>The diagonals of a batch of square matrices, (..., n).</summary>
@@ -62,16 +83,6 @@ internal static class MatrixOps
 
     /// <summary>Element-wise 1 where <paramref name="mask"/> is nonzero, as a constant of <paramref name="dtype"/>.</summary>
     public static Tensor AsConstant(Tensor mask, DType dtype) => Kernels.Cast(mask, dtype);
-
-    private static void SetElement(Tensor t, int index, double value)
-    {
-        switch (t.Storage.Data)
-        {
-            case float[] f: f[index] = (float)value; break;
-            case double[] d: d[index] = value; break;
-            default: throw new ArgumentException($"expected a floating tensor, got {t.DType}");
-        }
-    }
 
     /// <summary>
     /// torch.linalg.solve_triangular(A, B, upper, left): X with A X = B (left) or X A = B, for A (..., n, n) triangular

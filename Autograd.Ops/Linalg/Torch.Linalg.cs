@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using static Autograd.Differentiable;
 using static Autograd.MatrixOps;
 
@@ -25,9 +26,7 @@ public static partial class Torch
             int n = Square(a, "linalg.cholesky");
             var result = Autograd.Tensor.Empty(a.DType, a.Dims);
             int batches = BatchCount(a);
-            var info = a.DType == DType.Float32
-                ? Decompositions.Cholesky(a.Data<float>(), result.Data<float>(), batches, n, upper)
-                : Decompositions.Cholesky(a.Data<double>(), result.Data<double>(), batches, n, upper);
+            var info = DTypes.DispatchFloating<CholeskyKernel, int[]>(a.DType, new CholeskyKernel(a, result, batches, n, upper), "linalg_cholesky_ex");
             ThrowOnFailure(info, a, "linalg.cholesky: ",
                 k => $"The factorization could not be completed because the input is not positive-definite (the leading minor of order {k} is not positive-definite).");
             if (Graph.NeedsGrad(a))
@@ -59,9 +58,7 @@ public static partial class Torch
             var right = Broadcast(new Autograd.Tensor(b.Values, bMatrix), [.. batch, n, k]);
             var solution = Autograd.Tensor.Empty(a.DType, [.. batch, n, k]);
             int batches = Shapes.NumElements(batch);
-            var info = a.DType == DType.Float32
-                ? Decompositions.Solve(left.Data<float>(), right.Data<float>(), solution.Data<float>(), batches, n, k)
-                : Decompositions.Solve(left.Data<double>(), right.Data<double>(), solution.Data<double>(), batches, n, k);
+            var info = DTypes.DispatchFloating<SolveKernel, int[]>(a.DType, new SolveKernel(left, right, solution, batches, n, k), "linalg_solve");
             ThrowOnFailure(info, batch.Length > 0, "torch.linalg.solve: ", _ => "The solver failed because the input matrix is singular.");
             var result = vector ? new Autograd.Tensor(solution.Storage.Data, [.. batch, n]) : solution;
             if (Graph.NeedsGrad(a, b))
@@ -83,9 +80,7 @@ public static partial class Torch
             int n = Square(a, "linalg.inv");
             var result = Autograd.Tensor.Empty(a.DType, a.Dims);
             int batches = BatchCount(a);
-            var info = a.DType == DType.Float32
-                ? Decompositions.Inverse(a.Data<float>(), result.Data<float>(), batches, n)
-                : Decompositions.Inverse(a.Data<double>(), result.Data<double>(), batches, n);
+            var info = DTypes.DispatchFloating<InverseKernel, int[]>(a.DType, new InverseKernel(a, result, batches, n), "linalg_inv_ex");
             ThrowOnFailure(info, a, "linalg.inv: ",
                 k => $"The diagonal element {k} is zero, the inversion could not be completed because the input matrix is singular.");
             if (Graph.NeedsGrad(a))
@@ -102,8 +97,7 @@ public static partial class Torch
             ArgumentNullException.ThrowIfNull(a);
             int n = Square(a, "linalg.det");
             var result = Autograd.Tensor.Empty(a.DType, a.Dims[..^2]);
-            if (a.DType == DType.Float32) Decompositions.Determinants(a.Data<float>(), result.Data<float>(), null, null, BatchCount(a), n);
-            else Decompositions.Determinants(a.Data<double>(), result.Data<double>(), null, null, BatchCount(a), n);
+            DTypes.DispatchFloating(a.DType, new DeterminantKernel(a, result, null, null, n), "linalg_det");
             if (Graph.NeedsGrad(a))
                 Graph.Record(result, "LinalgDetBackward0", [a], g => [LinalgBackward.ScaledInverseTranspose(g * result, a)], saved: [a, result]);
             return result;
@@ -119,8 +113,7 @@ public static partial class Torch
             int n = Square(a, "linalg.slogdet");
             var sign = Autograd.Tensor.Empty(a.DType, a.Dims[..^2]);
             var logAbsDet = Autograd.Tensor.Empty(a.DType, a.Dims[..^2]);
-            if (a.DType == DType.Float32) Decompositions.Determinants(a.Data<float>(), null, sign.Data<float>(), logAbsDet.Data<float>(), BatchCount(a), n);
-            else Decompositions.Determinants(a.Data<double>(), null, sign.Data<double>(), logAbsDet.Data<double>(), BatchCount(a), n);
+            DTypes.DispatchFloating(a.DType, new DeterminantKernel(a, null, sign, logAbsDet, n), "linalg_slogdet");
             if (Graph.NeedsGrad(a))
             {
                 Graph.Record(sign, "LinalgSlogdetBackward0", [a], _ => [null], saved: []);
@@ -147,8 +140,7 @@ public static partial class Torch
             var values = Autograd.Tensor.Empty(a.DType, a.Dims[..^1]);
             var vectors = Autograd.Tensor.Empty(a.DType, a.Dims);
             bool lower = uplo == "L";
-            if (a.DType == DType.Float32) Decompositions.Eigh(a.Data<float>(), values.Data<float>(), vectors.Data<float>(), BatchCount(a), n, lower);
-            else Decompositions.Eigh(a.Data<double>(), values.Data<double>(), vectors.Data<double>(), BatchCount(a), n, lower);
+            DTypes.DispatchFloating(a.DType, new EighKernel(a, values, vectors, n, lower), "linalg_eigh_cpu");
             if (Graph.NeedsGrad(a))
             {
                 Graph.Record(values, "LinalgEighBackward0", [a], g => [LinalgBackward.EighValues(g, vectors)], saved: [vectors]);
@@ -199,8 +191,7 @@ public static partial class Torch
             var u = Autograd.Tensor.Empty(a.DType, [.. batch, m, full ? m : k]);
             var s = Autograd.Tensor.Empty(a.DType, [.. batch, k]);
             var vh = Autograd.Tensor.Empty(a.DType, [.. batch, full ? n : k, n]);
-            if (a.DType == DType.Float32) Decompositions.Svd(a.Data<float>(), u.Data<float>(), s.Data<float>(), vh.Data<float>(), BatchCount(a), m, n, full);
-            else Decompositions.Svd(a.Data<double>(), u.Data<double>(), s.Data<double>(), vh.Data<double>(), BatchCount(a), m, n, full);
+            DTypes.DispatchFloating(a.DType, new SvdKernel(a, u, s, vh, m, n, full), "linalg_svd");
             return (u, s, vh);
         }
 
@@ -222,8 +213,7 @@ public static partial class Torch
             var q = mode == "r" ? Autograd.Tensor.Empty(a.DType, [0]) : Autograd.Tensor.Empty(a.DType, [.. batch, m, rows]);
             var r = Autograd.Tensor.Empty(a.DType, [.. batch, rows, n]);
             var qOut = mode == "r" ? null : q;
-            if (a.DType == DType.Float32) Decompositions.Qr(a.Data<float>(), qOut?.Data<float>(), r.Data<float>(), BatchCount(a), m, n, mode == "complete");
-            else Decompositions.Qr(a.Data<double>(), qOut?.Data<double>(), r.Data<double>(), BatchCount(a), m, n, mode == "complete");
+            DTypes.DispatchFloating(a.DType, new QrKernel(a, qOut, r, m, n, mode == "complete"), "linalg_qr");
             if (Graph.NeedsGrad(a))
             {
                 string? refusal = mode == "r"
@@ -261,8 +251,7 @@ public static partial class Torch
             var right = Broadcast(new Autograd.Tensor(b.Values, bMatrix), [.. batch, m, k]);
             var solution = Autograd.Tensor.Empty(a.DType, [.. batch, n, k]);
             int batches = Shapes.NumElements(batch);
-            if (a.DType == DType.Float32) Decompositions.Lstsq(left.Data<float>(), right.Data<float>(), solution.Data<float>(), batches, m, n, k);
-            else Decompositions.Lstsq(left.Data<double>(), right.Data<double>(), solution.Data<double>(), batches, m, n, k);
+            DTypes.DispatchFloating(a.DType, new LstsqKernel(left, right, solution, batches, m, n, k), "linalg_lstsq");
             var result = vector ? new Autograd.Tensor(solution.Storage.Data, [.. batch, n]) : solution;
             if (Graph.NeedsGrad(a, b))
             {
@@ -388,6 +377,55 @@ public static partial class Torch
         }
 
         private static int BatchCount(Tensor a) => Shapes.NumElements(a.Dims.AsSpan(..^2));
+
+        // The decompositions at the input's element type; each returns or writes what its Decompositions method does.
+        private readonly struct CholeskyKernel(Tensor a, Tensor result, int batches, int n, bool upper) : IFloatingFunc<int[]>
+        {
+            public int[] Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Cholesky(a.Data<T>(), result.Data<T>(), batches, n, upper);
+        }
+
+        private readonly struct SolveKernel(Tensor left, Tensor right, Tensor solution, int batches, int n, int k) : IFloatingFunc<int[]>
+        {
+            public int[] Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Solve(left.Data<T>(), right.Data<T>(), solution.Data<T>(), batches, n, k);
+        }
+
+        private readonly struct InverseKernel(Tensor a, Tensor result, int batches, int n) : IFloatingFunc<int[]>
+        {
+            public int[] Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Inverse(a.Data<T>(), result.Data<T>(), batches, n);
+        }
+
+        private readonly struct DeterminantKernel(Tensor a, Tensor? det, Tensor? sign, Tensor? logAbsDet, int n) : IFloatingAction
+        {
+            public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Determinants(a.Data<T>(), det?.Data<T>(), sign?.Data<T>(), logAbsDet?.Data<T>(), BatchCount(a), n);
+        }
+
+        private readonly struct EighKernel(Tensor a, Tensor values, Tensor vectors, int n, bool lower) : IFloatingAction
+        {
+            public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Eigh(a.Data<T>(), values.Data<T>(), vectors.Data<T>(), BatchCount(a), n, lower);
+        }
+
+        private readonly struct SvdKernel(Tensor a, Tensor u, Tensor s, Tensor vh, int m, int n, bool full) : IFloatingAction
+        {
+            public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Svd(a.Data<T>(), u.Data<T>(), s.Data<T>(), vh.Data<T>(), BatchCount(a), m, n, full);
+        }
+
+        private readonly struct QrKernel(Tensor a, Tensor? q, Tensor r, int m, int n, bool complete) : IFloatingAction
+        {
+            public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Qr(a.Data<T>(), q?.Data<T>(), r.Data<T>(), BatchCount(a), m, n, complete);
+        }
+
+        private readonly struct LstsqKernel(Tensor left, Tensor right, Tensor solution, int batches, int m, int n, int k) : IFloatingAction
+        {
+            public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+                Decompositions.Lstsq(left.Data<T>(), right.Data<T>(), solution.Data<T>(), batches, m, n, k);
+        }
 
         private static void ThrowOnFailure(int[] info, Tensor a, string prefix, Func<int, string> message) =>
             ThrowOnFailure(info, a.Rank > 2, prefix, message);

@@ -63,14 +63,9 @@ internal abstract class SoftmaxLoss
     protected Tensor Run(string gradFnName, Tensor target, Tensor? weight)
     {
         Divisor = MeanDivisor();
-        bool single = Input.DType == DType.Float32, needsGrad = Graph.NeedsGrad(Input);
-        if (FromLogits)
-        {
-            // Mean and Sum need nothing from upstream but a scalar, so the gradient for 1 is written in the same pass.
-            bool withGradient = needsGrad && Reduction != Reduction.None;
-            if (single) LogSumExp<float>(withGradient); else LogSumExp<double>(withGradient);
-        }
-        var result = single ? Forward<float>() : Forward<double>();
+        bool needsGrad = Graph.NeedsGrad(Input);
+        // Mean and Sum need nothing from upstream but a scalar, so the gradient for 1 is written in the same pass.
+        var result = DTypes.DispatchFloating<ForwardOf, Tensor>(Input.DType, new ForwardOf(this, needsGrad && Reduction != Reduction.None), "nll_loss_forward");
         if (needsGrad) Graph.Record(result, gradFnName, [Input], g => [Backward(g)], saved: [Input, target, weight]);
         return result;
     }
@@ -215,6 +210,16 @@ internal abstract class SoftmaxLoss
         // The forward's gradient serves the first Backward from the loss itself; a retained graph's next one recomputes.
         if (ready is not null && !GradMode.IsEnabled && g.Count == 1 && g.Item<double>() == 1) return ready;
         return DTypes.DispatchFloating<BackwardOf, Tensor>(Input.DType, new BackwardOf(this, g, GradMode.IsEnabled), "nll_loss_backward");
+    }
+
+    /// <summary>The forward at the input's element type: the rows' log-sum-exp first when the input is logits.</summary>
+    private readonly struct ForwardOf(SoftmaxLoss loss, bool withGradient) : IFloatingFunc<Tensor>
+    {
+        public Tensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (loss.FromLogits) loss.LogSumExp<T>(withGradient);
+            return loss.Forward<T>();
+        }
     }
 
     private readonly struct BackwardOf(SoftmaxLoss loss, Tensor g, bool differentiable) : IFloatingFunc<Tensor>

@@ -244,7 +244,7 @@ internal static class NormBackwardKernels
 
     private static Tensor Vector<T>(double[] values, int[] shape) where T : unmanaged, INumber<T>
     {
-        var result = Tensor.Uninitialized(typeof(T) == typeof(float) ? DType.Float32 : DType.Float64, shape);
+        var result = Tensor.Uninitialized(DTypes.Of<T>(), shape);
         var data = result.Data<T>();
         for (int i = 0; i < values.Length; i++) data[i] = T.CreateTruncating(values[i]);
         return result;

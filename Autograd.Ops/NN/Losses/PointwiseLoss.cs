@@ -34,8 +34,7 @@ internal static class PointwiseLoss
         Reduction reduction, DType dtype, int[] shape) where TLoss : IPointwiseLoss
     {
         var perElement = Tensor.Uninitialized(dtype, shape);
-        if (dtype == DType.Float32) Forward<float, TLoss>(loss, input, target, weight, posWeight, perElement);
-        else Forward<double, TLoss>(loss, input, target, weight, posWeight, perElement);
+        DTypes.DispatchFloating(dtype, new ForwardKernel<TLoss>(loss, input, target, weight, posWeight, perElement), "pointwise_loss");
         // The batch size that "batchmean" divides by; a 0-d input is not divided.
         int batch = shape.Length == 0 ? 1 : shape[0];
         var result = reduction switch
@@ -72,10 +71,22 @@ internal static class PointwiseLoss
                 ExpandTo(gs, shape));
             return [input.RequiresGrad ? GradFor(dx, input) : null, target.RequiresGrad ? GradFor(dy, target) : null];
         }
-        var (gradInput, gradTarget) = dtype == DType.Float32
-            ? Gradients<float, TLoss>(loss, g, input, target, weight, posWeight, reduction, shape, batch)
-            : Gradients<double, TLoss>(loss, g, input, target, weight, posWeight, reduction, shape, batch);
+        var (gradInput, gradTarget) = DTypes.DispatchFloating<GradientKernel<TLoss>, (Tensor?, Tensor?)>(dtype,
+            new GradientKernel<TLoss>(loss, g, input, target, weight, posWeight, reduction, shape, batch), "pointwise_loss_backward");
         return [gradInput is null ? null : GradFor(gradInput, input), gradTarget is null ? null : GradFor(gradTarget, target)];
+    }
+
+    private readonly struct ForwardKernel<TLoss>(TLoss loss, Tensor input, Tensor target, Tensor? weight, Tensor? posWeight, Tensor result)
+        : IFloatingAction where TLoss : IPointwiseLoss
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Forward<T, TLoss>(loss, input, target, weight, posWeight, result);
+    }
+
+    private readonly struct GradientKernel<TLoss>(TLoss loss, Tensor g, Tensor input, Tensor target, Tensor? weight, Tensor? posWeight,
+        Reduction reduction, int[] shape, int batch) : IFloatingFunc<(Tensor?, Tensor?)> where TLoss : IPointwiseLoss
+    {
+        public (Tensor?, Tensor?) Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Gradients<T, TLoss>(loss, g, input, target, weight, posWeight, reduction, shape, batch);
     }
 
     private static void Forward<T, TLoss>(TLoss loss, Tensor input, Tensor target, Tensor? weight, Tensor? posWeight, Tensor result)
