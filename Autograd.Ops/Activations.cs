@@ -24,7 +24,7 @@ public static class Activations
         public Tensor Tanh()
         {
             ArgumentNullException.ThrowIfNull(self);
-            var result = Arithmetic.Map(self, TensorPrimitives.Tanh);
+            var result = Elementwise(self, new TanhOf());
             if (Graph.NeedsGrad(self)) Graph.Record(result, "TanhBackward0", [self], g => [g * (1.0 - result * result)], saved: [result]);
             return result;
         }
@@ -33,9 +33,48 @@ public static class Activations
         public Tensor Sigmoid()
         {
             ArgumentNullException.ThrowIfNull(self);
-            var result = Arithmetic.Map(self, TensorPrimitives.Sigmoid);
+            var result = Elementwise(self, new SigmoidOf());
             if (Graph.NeedsGrad(self)) Graph.Record(result, "SigmoidBackward0", [self], g => [g * ((1.0 - result) * result)], saved: [result]);
             return result;
+        }
+    }
+
+    /// <summary>
+    /// A function of each element in the tensor's own precision (an integer or bool tensor gives float32), as PyTorch's
+    /// scalar kernels compute tanh and sigmoid: float32's exp overflows to infinity at 89 (so sigmoid(-100) is 0, not
+    /// a float64 result's 3.7e-44), and tiny arguments keep their value and sign. TensorPrimitives.Tanh loses small
+    /// arguments to cancellation (0 or -0 below about 1e-16, 1e-12 relative error at 2^-15).
+    /// </summary>
+    private static Tensor Elementwise<TFunction>(Tensor self, TFunction function) where TFunction : struct, IElementFunction
+    {
+        var input = self.DType.IsFloating() ? self : Kernels.Cast(self, DType.Float32);
+        var result = Tensor.Uninitialized(input.DType, input.Dims);
+        DTypes.DispatchFloating(input.DType, new ApplyEach<TFunction>(input, result, function), "elementwise");
+        return result;
+    }
+
+    private interface IElementFunction
+    {
+        T Of<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private readonly struct TanhOf : IElementFunction
+    {
+        public T Of<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+    }
+
+    private readonly struct SigmoidOf : IElementFunction
+    {
+        public T Of<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+    }
+
+    private readonly struct ApplyEach<TFunction>(Tensor x, Tensor result, TFunction function) : IFloatingAction where TFunction : struct, IElementFunction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> from = x.Span<T>();
+            var to = result.Span<T>();
+            for (int i = 0; i < from.Length; i++) to[i] = function.Of(from[i]);
         }
     }
 

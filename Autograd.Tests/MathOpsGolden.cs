@@ -82,6 +82,7 @@ public static class MathGolden
         "log2" => [x[0].Log2()], "log10" => [x[0].Log10()], "floor" => [x[0].Floor()], "ceil" => [x[0].Ceil()], "round" => [x[0].Round()],
         "trunc" => [x[0].Trunc()], "sign" => [x[0].Sign()], "rsqrt" => [x[0].Rsqrt()], "square" => [x[0].Square()], "erf" => [x[0].Erf()],
         "erfc" => [x[0].Erfc()], "erfinv" => [x[0].Erfinv()], "lgamma" => [x[0].Lgamma()], "digamma" => [x[0].Digamma()],
+        "tanh" => [x[0].Tanh()], "sigmoid" => [x[0].Sigmoid()],
         "maximum" => [x[0].Maximum(x[1])], "minimum" => [x[0].Minimum(x[1])], "atan2" => [x[0].Atan2(x[1])],
         "clamp" => [x[0].Clamp(NullableDouble(a, "min"), NullableDouble(a, "max"))],
         "clamp_tensor" => [x[0].Clamp(x[1], x[2])], "clamp_tensor_min" => [x[0].Clamp(x[1], null)], "clamp_tensor_max" => [x[0].Clamp(null, x[1])],

@@ -253,6 +253,13 @@ for shape, target in [((5, 300), [5, 1]), ((5, 300), [300]), ((4, 30, 20), [30, 
                       ((3, 4000), [1, 4000]), ((50, 60), [1, 1])]:
     cascade_case("sumto", "randn", F32, len(shape), shape, target=target)
 
+# tanh and sigmoid where a formula loses small arguments or the sign of zero (last: no random draws after them).
+EDGES = [0.0, -0.0, 1e-30, -1e-30, 1e-8, -3e-5, 2.0 ** -15, 0.1, -0.3, 0.49, 0.5, -0.5, 0.51, 1.0, 3.0, -7.0, 20.0, -20.0,
+         float("inf"), float("-inf"), float("nan")]
+for dtype in (F32, F64):
+    case(f"tanh_edges_{NAMES[dtype]}", "tanh", [(torch.tensor(EDGES, dtype=dtype), True)], torch.tanh)
+    case(f"sigmoid_edges_{NAMES[dtype]}", "sigmoid", [(torch.tensor(EDGES + [-100.0, 100.0], dtype=dtype), True)], torch.sigmoid)
+
 with open(OUT, "w") as f:
     json.dump({"cases": cases, "errors": errors, "cascade": cascade}, f, separators=(",", ":"))
 print(f"{len(cases)} cases, {len(errors)} errors, {len(cascade)} cascade sums -> {OUT}")
