@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -102,22 +103,11 @@ internal static class CascadeSum
         }
         else if (in1 == 1 && size1 >= v && outStride != 0)
         {
-            // Contiguous outer reduction: vectors across the output elements, blocks of 4 vectors first.
-            int blocks = size1 / (4 * v);
-            // One wide column range per thread: narrower ones would read each row in pieces too short to stream.
-            int parts = parallel ? Parallelism.Parts(blocks, (long)size0 * 4 * v, partsPerThread: 1) : 1;
-            Parallelism.For(parts, new OuterBlocks<T>(x, inBase, in0, output, outBase, outStride, size0, blocks, parts));
-            int j = blocks * 4 * v;
-            for (; j + v <= size1; j += v)
-            {
-                // row_sum of one vector column: its rows viewed as groups of 4.
-                var sums = Cascade4Vectors(x, inBase + j, 4 * in0, in0, size0 / 4, parallel);
-                var acc = sums.A;
-                for (int i = size0 / 4 * 4; i < size0; i++) acc += Load(x, inBase + j + i * in0);
-                acc = acc + sums.B + sums.C + sums.D;
-                for (int k = 0; k < v; k++) output[outBase + (j + k) * outStride] += acc[k];
-            }
-            for (; j < size1; j++) output[outBase + j * outStride] += ScalarRow(x, inBase + j, in0, size0);
+            // Contiguous outer reduction: vectors across the output elements, blocks of 4 vectors first, then the
+            // columns left over (vectors, then scalars) each summed as rows of four; all streamed row by row.
+            // One thread: split by columns, each would read its rows in pieces too short to stream (measured slower).
+            int blocked = size1 / (4 * v) * 4 * v;
+            new OuterColumns<T>(x, inBase, in0, output, outBase, outStride, size0).Run(0, blocked, size1 - blocked);
         }
         else if (in0 < in1 || outStride == 0)
         {
@@ -148,63 +138,86 @@ internal static class CascadeSum
         }
     }
 
-    private readonly struct OuterBlocks<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0, int blocks, int parts)
-        : IPartBody where T : unmanaged, INumber<T>
-    {
-        public void Run(int part)
-        {
-            int width = 4 * Vector256<T>.Count;
-            OuterColumns(x, inBase, in0, output, outBase, outStride, size0,
-                Parallelism.RangeStart(blocks, parts, part) * width, Parallelism.RangeStart(blocks, parts, part + 1) * width);
-        }
-    }
-
     /// <summary>
-    /// vectorized_outer_sum's column blocks [<paramref name="first"/>, <paramref name="end"/>): every column gets the
-    /// cascade PyTorch runs down it (the same additions in the same order, so the same bits), but the rows are read
-    /// in memory order, a strip of columns at a time with its four levels in a small buffer. Walking four vectors down
-    /// all rows, as PyTorch does, misses the cache at every row once rows are long.
+    /// vectorized_outer_sum over the columns of one 2-D slice, streamed: every column gets the cascade PyTorch runs down
+    /// it (the same additions in the same order, so the same bits), but the rows are read in memory order, a strip of
+    /// columns at a time with its levels in a small buffer. Walking down all rows a few columns at a time, as PyTorch
+    /// does, misses the cache at every row once rows are long.
     /// </summary>
-    private static void OuterColumns<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0, int first, int end)
-        where T : unmanaged, INumber<T>
+    private readonly ref struct OuterColumns<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0) where T : unmanaged, INumber<T>
     {
-        const int StripBytes = 4096;
-        int strip = StripBytes / Unsafe.SizeOf<T>();
-        Span<T> levels = stackalloc T[Levels * strip];
-        int power = LevelPower(size0), step = 1 << power, mask = step - 1;
-        for (int column = first; column < end; column += strip)
+        private const int StripBytes = 4096;
+
+        /// <summary>
+        /// Block columns [<paramref name="first"/>, <paramref name="end"/>), each one cascade over all rows; and the
+        /// <paramref name="tail"/> columns after <paramref name="end"/>, each PyTorch's row_sum: its rows as groups of
+        /// four, a cascade per position in the group, the rows past the last whole group added to the first.
+        /// </summary>
+        public void Run(int first, int end, int tail)
         {
-            int width = Math.Min(strip, end - column);
-            levels.Clear();
-            Span<T> level0 = levels[..width];
-            int i = 0;
-            for (; i + step <= size0;)
+            int strip = StripBytes / Unsafe.SizeOf<T>();
+            Span<T> levels = stackalloc T[Levels * strip];
+            Span<T> tailLevels = stackalloc T[4 * Levels * tail];
+            int groups = size0 / 4;
+            var (power, tailPower) = (LevelPower(size0), LevelPower(groups));
+            int column = first;
+            do
             {
-                for (int j = 0; j < step; j++, i++) AddInto(level0, x.AsSpan(inBase + i * in0 + column, width));
-                for (int level = 1; level < Levels; level++)
+                int width = Math.Min(strip, end - column);
+                bool withTail = column + width == end && tail > 0;
+                levels.Clear();
+                tailLevels.Clear();
+                for (int i = 0; i < size0; i++)
                 {
-                    Span<T> lower = levels.Slice((level - 1) * strip, width);
-                    AddInto(levels.Slice(level * strip, width), lower);
-                    lower.Clear();
-                    if ((i & (mask << (level * power))) != 0) break;
+                    int row = inBase + i * in0;
+                    if (width > 0)
+                    {
+                        AddInto(levels[..width], x.AsSpan(row + column, width));
+                        if (((i + 1) & ((1 << power) - 1)) == 0) Flush(levels, strip, width, i + 1, power);
+                    }
+                    if (!withTail || i >= 4 * groups) continue;
+                    AddInto(tailLevels.Slice((i & 3) * Levels * tail, tail), x.AsSpan(row + end, tail));
+                    if ((i & 3) != 3 || (((i >> 2) + 1) & ((1 << tailPower) - 1)) != 0) continue;
+                    for (int residue = 0; residue < 4; residue++) Flush(tailLevels.Slice(residue * Levels * tail), tail, tail, (i >> 2) + 1, tailPower);
                 }
+                for (int level = 1; level < Levels; level++) AddInto(levels[..width], levels.Slice(level * strip, width));
+                for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += levels[k];
+                if (withTail) FinishTail(tailLevels, tail, 4 * groups, end);
+                column += width;
             }
-            for (; i < size0; i++) AddInto(level0, x.AsSpan(inBase + i * in0 + column, width));
-            for (int level = 1; level < Levels; level++) AddInto(level0, levels.Slice(level * strip, width));
-            for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += level0[k];
+            while (column < end);
+        }
+
+        /// <summary>After <paramref name="count"/> rows: level 0 into level 1, and each full level into the next, as the cascade's counters say.</summary>
+        private static void Flush(Span<T> levels, int stride, int width, int count, int power)
+        {
+            int mask = (1 << power) - 1;
+            for (int level = 1; level < Levels; level++)
+            {
+                Span<T> lower = levels.Slice((level - 1) * stride, width);
+                AddInto(levels.Slice(level * stride, width), lower);
+                lower.Clear();
+                if ((count & (mask << (level * power))) != 0) break;
+            }
+        }
+
+        /// <summary>Each position's cascade totalled; the first takes the rows past the last group, then the other three in order.</summary>
+        private void FinishTail(Span<T> tailLevels, int tail, int grouped, int end)
+        {
+            for (int residue = 0; residue < 4; residue++)
+            {
+                var own = tailLevels.Slice(residue * Levels * tail, Levels * tail);
+                for (int level = 1; level < Levels; level++) AddInto(own[..tail], own.Slice(level * tail, tail));
+            }
+            var sum = tailLevels[..tail];
+            for (int i = grouped; i < size0; i++) AddInto(sum, x.AsSpan(inBase + i * in0 + end, tail));
+            for (int residue = 1; residue < 4; residue++) AddInto(sum, tailLevels.Slice(residue * Levels * tail, tail));
+            for (int k = 0; k < tail; k++) output[outBase + (end + k) * outStride] += sum[k];
         }
     }
 
-    /// <summary>sum[k] += add[k], elementwise in vectors (the same IEEE additions as one by one).</summary>
-    private static void AddInto<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T>
-    {
-        ref T s = ref MemoryMarshal.GetReference(sum);
-        ref T a = ref MemoryMarshal.GetReference(add);
-        int v = Vector256<T>.Count, k = 0;
-        for (; k + v <= sum.Length; k += v)
-            (Vector256.LoadUnsafe(ref s, (nuint)k) + Vector256.LoadUnsafe(ref a, (nuint)k)).StoreUnsafe(ref s, (nuint)k);
-        for (; k < sum.Length; k++) Unsafe.Add(ref s, k) += Unsafe.Add(ref a, k);
-    }
+    /// <summary>sum[k] += add[k]: elementwise IEEE additions, in the widest vectors the machine has.</summary>
+    private static void AddInto<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T> => TensorPrimitives.Add(sum, add, sum);
 
     /// <summary>vectorized_inner_sum of one contiguous row of <paramref name="n"/> ≥ one vector of elements.</summary>
     private static T VectorizedRow<T>(T[] x, int start, int n, bool parallel) where T : unmanaged, INumber<T>
