@@ -198,17 +198,19 @@ public class SamplesTests
     /// samples/Directory.Build.props imports and the package hands to the apps that reference it).
     /// </summary>
     [Test]
-    public void ScriptInSamples_RunsWithThePackagesGcDefaults()
+    public void ScriptInSamples_RunsWithThePackagesRuntimeDefaults()
     {
         string script = Path.Combine(RepoRoot, "samples", $"gc_defaults_{Guid.NewGuid():N}.cs");
         try
         {
             File.WriteAllText(script, """
                 #:project ../Autograd.Ops/Autograd.Ops.csproj
-                foreach (var name in new[] { "System.GC.RegionSize", "System.GC.LOHThreshold", "System.GC.Gen0MaxBudget" })
+                foreach (var name in new[] { "System.GC.RegionSize", "System.GC.LOHThreshold", "System.GC.Gen0MaxBudget",
+                                             "System.Runtime.TieredCompilation.QuickJitForLoops", "System.Runtime.TieredPGO" })
                     Console.WriteLine($"{name}={AppContext.GetData(name)}");
                 """);
-            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=33554432\n");
+            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=33554432\n" +
+                                 "System.Runtime.TieredCompilation.QuickJitForLoops=false\nSystem.Runtime.TieredPGO=false\n");
         }
         finally
         {
