@@ -39,7 +39,7 @@ internal static class Engine
         var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) CountDependencies(fn, states, needed);
+            if (roots[i].GradFn is { } fn) CountDependencies(fn, states, needed, ready);
         }
         for (int i = 0; i < roots.Length; i++)
         {
@@ -58,7 +58,7 @@ internal static class Engine
             var gradOutput = state.PendingGrad;
             state.PendingGrad = null;
             // A node that received no gradient, or leads to no input, does not run but still releases its successors' dependency counts.
-            var gradInputs = new Tensor?[node.Next.Length];
+            Tensor?[]? gradInputs = null;
             if (gradOutput is not null)
             {
                 if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
@@ -79,7 +79,7 @@ internal static class Engine
             for (int i = 0; i < node.Next.Length; i++)
             {
                 var edge = node.Next[i];
-                var g = gradInputs[i];
+                var g = gradInputs?[i];
                 if (edge.Function is { } next)
                 {
                     var nextState = states[next];
@@ -152,10 +152,10 @@ internal static class Engine
     /// an earlier (possibly failed) pass left in them; fails before any gradient moves if a node that will run (every
     /// node, or those in <paramref name="needed"/>) was already released or a tensor it saved was modified since.
     /// </summary>
-    private static void CountDependencies(GradFn root, Dictionary<GradFn, NodeState> states, HashSet<GradFn>? needed)
+    private static void CountDependencies(GradFn root, Dictionary<GradFn, NodeState> states, HashSet<GradFn>? needed, Stack<GradFn> stack)
     {
+        // The walk leaves stack empty, as it found it (it is the pass's ready stack, used only afterwards).
         if (!Visit(root)) return;
-        var stack = new Stack<GradFn>();
         stack.Push(root);
         while (stack.Count > 0)
         {
