@@ -48,8 +48,9 @@ public static class SoftmaxOps
 
     private static Tensor Normalize(Tensor x, int dim, bool log)
     {
+        // PyTorch's kernel names: the last dim's (a 0-d tensor's too) by op, the other dims' one shared kernel.
         if (!x.DType.IsFloating())
-            throw new ArgumentException($"\"{(log ? "log_softmax" : "softmax")}_lastdim_kernel_impl\" not implemented for 'Long'");
+            throw new ArgumentException($"\"{(dim < x.Rank - 1 ? "softmax_kernel_impl" : log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl")}\" not implemented for '{x.DType.ScalarName()}'");
         var (outer, size, inner) = Shapes.SplitAt(x.Dims, dim);
         var result = Tensor.Uninitialized(x.DType, x.Dims);
         DTypes.DispatchFloating(x.DType, new Normalization(x, result, outer, size, inner, log), log ? "log_softmax" : "softmax");

@@ -14,6 +14,15 @@ public class BoolDTypeTests
         Mask()[0].ToString().ShouldBe("tensor(True)");
     }
 
+    /// <summary>Softmax of a Bool tensor names the dtype, as PyTorch 1.13's messages do (checked with torch).</summary>
+    [Test]
+    public void Softmax_OfBool_IsRefusedWithPyTorchsMessage()
+    {
+        var mask = Torch.Tensor(new[,] { { true, false }, { false, true } });
+        Should.Throw<ArgumentException>(() => mask.Softmax(1)).Message.ShouldBe("\"softmax_lastdim_kernel_impl\" not implemented for 'Bool'");
+        Should.Throw<ArgumentException>(() => mask.LogSoftmax(0)).Message.ShouldBe("\"softmax_kernel_impl\" not implemented for 'Bool'");
+    }
+
     [Test]
     public void Comparisons_GiveBoolMasks_ThatCountAndSelect()
     {

@@ -339,6 +339,12 @@ wide = torch.cat([torch.linspace(-12, 12, 2001), torch.tensor([0.0, -0.0, 1e-30,
                                                               float("inf"), float("-inf")])])
 case("gelu none wide float32", "gelu", {"approximate": "none"}, [(wide, True)])
 
+# Softmax of a non-floating tensor: PyTorch names the last dim's kernel per op and the other dims' shared one.
+for fn in ("softmax", "log_softmax"):
+    for dim in (1, 0):
+        error(f"{fn} long dim {dim}", fn, {"dim": dim}, [torch.tensor([[1, 2], [3, 4]])])
+    error(f"{fn} long 0-d", fn, {"dim": 0}, [torch.tensor(3)])
+
 OUTPUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases, "errors": errors, "reprs": reprs,
                               "missing_target": missing_target}, indent=None, separators=(",", ":")) + "\n")
 print(f"{len(cases)} cases, {len(errors)} errors, {len(reprs)} reprs -> {OUTPUT} ({OUTPUT.stat().st_size} bytes)")
