@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.NN;
 
@@ -234,11 +237,10 @@ internal static class PoolKernels
                             Update(ref split[c % sw * phaseLength + c / sw], best, from, vectors, T.CreateTruncating(r * kw + c));
                     }
                     int outputAt = plane * pooled + i * ow, corner = firstRow * width + left;
-                    for (int j = 0; j < ow; j++)
-                    {
-                        values[outputAt + j] = best[j];
-                        indices[outputAt + j] = corner + j * sw + offsets[int.CreateTruncating(from[j])];
-                    }
+                    best.AsSpan(0, ow).CopyTo(values.AsSpan(outputAt, ow));
+                    Span<long> rowIndices = indices.AsSpan(outputAt, ow);
+                    ReadOnlySpan<T> positions = from.AsSpan(0, ow);
+                    for (int j = 0; j < rowIndices.Length; j++) rowIndices[j] = corner + j * sw + offsets[int.CreateTruncating(positions[j])];
                 }
             }
         }
@@ -251,12 +253,45 @@ internal static class PoolKernels
                 line[..Math.Min(line.Length, phaseLength)].CopyTo(split);
                 return;
             }
+            int done = sw == 2 && phases == 2 ? SplitPairs(line, split.AsSpan(0, phaseLength), split.AsSpan(phaseLength, phaseLength)) : 0;
             for (int q = 0; q < phases; q++)
             {
                 Span<T> phase = split.AsSpan(q * phaseLength, phaseLength);
                 int count = Math.Min(phaseLength, (line.Length - q + sw - 1) / sw);
-                for (int m = 0; m < count; m++) phase[m] = line[m * sw + q];
+                for (int m = done; m < count; m++) phase[m] = line[m * sw + q];
             }
+        }
+
+        /// <summary>
+        /// Stride 2's split with AVX2: even columns into <paramref name="even"/>, odd into <paramref name="odd"/>, a vector
+        /// of each at a time while the line has both; returns how many entries of each it filled.
+        /// </summary>
+        private static int SplitPairs(ReadOnlySpan<T> line, Span<T> even, Span<T> odd)
+        {
+            if (!Avx2.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return 0;
+            int lanes = Vector256<T>.Count, m = 0;
+            ref T from = ref MemoryMarshal.GetReference(line);
+            ref T evenStart = ref MemoryMarshal.GetReference(even), oddStart = ref MemoryMarshal.GetReference(odd);
+            for (; 2 * (m + lanes) <= line.Length && m + lanes <= even.Length; m += lanes)
+            {
+                Vector256<T> a = Vector256.LoadUnsafe(ref from, (nuint)(2 * m)), b = Vector256.LoadUnsafe(ref from, (nuint)(2 * m + lanes));
+                Vector256<T> evens, odds;
+                if (typeof(T) == typeof(float))
+                {
+                    // Within 128-bit halves: [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit reorder 0, 2, 1, 3 puts a's pairs before b's.
+                    evens = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).AsDouble(), 0b11_01_10_00).As<double, T>();
+                    odds = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).AsDouble(), 0b11_01_10_00).As<double, T>();
+                }
+                else
+                {
+                    // [a0 b0 | a2 b2] and [a1 b1 | a3 b3], reordered 0, 2, 1, 3.
+                    evens = Avx2.Permute4x64(Avx.UnpackLow(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
+                    odds = Avx2.Permute4x64(Avx.UnpackHigh(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
+                }
+                evens.StoreUnsafe(ref evenStart, (nuint)m);
+                odds.StoreUnsafe(ref oddStart, (nuint)m);
+            }
+            return m;
         }
 
         /// <summary>One window position for every output of the row: take the candidate where it is greater or NaN.</summary>
