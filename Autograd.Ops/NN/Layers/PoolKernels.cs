@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.NN;
 
@@ -49,6 +52,25 @@ internal sealed record PoolWindows(int H, int W, int[] RowStart, int[] RowEnd, i
             [.. rowStart.Select((s, i) => rowEnd[i] - s)], [.. columnStart.Select((s, j) => columnEnd[j] - s)], DividesInTurn: true);
     }
 
+    /// <summary>
+    /// Whether every window is kh x kw and the windows step evenly, rows by sh and columns by sw, so output (i, j) reads
+    /// rows RowStart[0] + i·sh onwards and columns ColumnStart[0] + j·sw onwards (clipped windows qualify when all are clipped alike).
+    /// </summary>
+    public bool IsUniform(out int kh, out int kw, out int sh, out int sw) =>
+        Steps(RowStart, RowEnd, out kh, out sh) & Steps(ColumnStart, ColumnEnd, out kw, out sw);
+
+    private static bool Steps(int[] start, int[] end, out int size, out int step)
+    {
+        size = end[0] - start[0];
+        step = start.Length > 1 ? start[1] - start[0] : 1;
+        if (step < 1) return false;
+        for (int i = 0; i < start.Length; i++)
+        {
+            if (start[i] != start[0] + i * step || end[i] - start[i] != size) return false;
+        }
+        return true;
+    }
+
     private static (int[] Start, int[] End) Adapt(int size, int outputs)
     {
         int[] start = new int[outputs], end = new int[outputs];
@@ -77,8 +99,13 @@ internal static class PoolKernels
 
     private readonly struct MaxPooling(Tensor x, Tensor values, Tensor indices, PoolWindows p, int planes) : IFloatingAction
     {
-        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p));
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (p.IsUniform(out int kh, out int kw, out int sh, out int sw))
+                Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxUniformPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p, kh, kw, sh, sw));
+            else
+                Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p));
+        }
     }
 
     /// <summary>Adds each element of g (pooled shape) into position indices of its plane of a zero tensor of <paramref name="shape"/>.</summary>
@@ -170,6 +197,115 @@ internal static class PoolKernels
                         planeIndices[i * ow + j] = best;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxPlanes{T}"/> for windows that are all kh x kw and step evenly, an output row at a time and branch-free:
+    /// the row's outputs keep running maxima and the window position (r·kw + c) they came from, and each window position in
+    /// scan order updates all of them at once, with vectors, by the same rule (greater, or NaN), so values and indices match
+    /// the window-by-window scan bit for bit. Each input row is first split by column modulo sw, so the elements that window
+    /// column c reads for consecutive outputs lie side by side.
+    /// </summary>
+    private readonly struct MaxUniformPlanes<T>(T[] x, T[] values, long[] indices, PoolWindows p, int kh, int kw, int sh, int sw) : IRangeBody
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            int width = p.W, planeSize = p.H * width, oh = p.OH, ow = p.OW, pooled = oh * ow, top = p.RowStart[0], left = p.ColumnStart[0];
+            int lanes = Vector<T>.Count, vectors = (ow + lanes - 1) / lanes, padded = vectors * lanes;
+            // Phase q holds the row's columns left + m·sw + q; window column c of output j is phase c % sw, entry j + c / sw.
+            int phases = Math.Min(sw, kw), phaseLength = padded + (kw - 1) / sw, available = width - left;
+            // Padding lanes read these zeros (or stale entries) and are never stored.
+            var split = new T[phases * phaseLength];
+            T[] best = new T[padded], from = new T[padded];
+            int[] offsets = new int[kh * kw];
+            for (int position = 0; position < offsets.Length; position++) offsets[position] = position / kw * width + position % kw;
+            for (int plane = start; plane < end; plane++)
+            {
+                ReadOnlySpan<T> input = x.AsSpan(plane * planeSize, planeSize);
+                for (int i = 0; i < oh; i++)
+                {
+                    int firstRow = top + i * sh;
+                    best.AsSpan().Fill(T.NegativeInfinity);
+                    from.AsSpan().Clear();
+                    for (int r = 0; r < kh; r++)
+                    {
+                        Split(input.Slice((firstRow + r) * width + left, available), split, phases, phaseLength);
+                        for (int c = 0; c < kw; c++)
+                            Update(ref split[c % sw * phaseLength + c / sw], best, from, vectors, T.CreateTruncating(r * kw + c));
+                    }
+                    int outputAt = plane * pooled + i * ow, corner = firstRow * width + left;
+                    best.AsSpan(0, ow).CopyTo(values.AsSpan(outputAt, ow));
+                    Span<long> rowIndices = indices.AsSpan(outputAt, ow);
+                    ReadOnlySpan<T> positions = from.AsSpan(0, ow);
+                    for (int j = 0; j < rowIndices.Length; j++) rowIndices[j] = corner + j * sw + offsets[int.CreateTruncating(positions[j])];
+                }
+            }
+        }
+
+        /// <summary>Deals the row's columns into phases by column modulo sw, as many as each phase holds.</summary>
+        private void Split(ReadOnlySpan<T> line, T[] split, int phases, int phaseLength)
+        {
+            if (sw == 1)
+            {
+                line[..Math.Min(line.Length, phaseLength)].CopyTo(split);
+                return;
+            }
+            int done = sw == 2 && phases == 2 ? SplitPairs(line, split.AsSpan(0, phaseLength), split.AsSpan(phaseLength, phaseLength)) : 0;
+            for (int q = 0; q < phases; q++)
+            {
+                Span<T> phase = split.AsSpan(q * phaseLength, phaseLength);
+                int count = Math.Min(phaseLength, (line.Length - q + sw - 1) / sw);
+                for (int m = done; m < count; m++) phase[m] = line[m * sw + q];
+            }
+        }
+
+        /// <summary>
+        /// Stride 2's split with AVX2: even columns into <paramref name="even"/>, odd into <paramref name="odd"/>, a vector
+        /// of each at a time while the line has both; returns how many entries of each it filled.
+        /// </summary>
+        private static int SplitPairs(ReadOnlySpan<T> line, Span<T> even, Span<T> odd)
+        {
+            if (!Avx2.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return 0;
+            int lanes = Vector256<T>.Count, m = 0;
+            ref T from = ref MemoryMarshal.GetReference(line);
+            ref T evenStart = ref MemoryMarshal.GetReference(even), oddStart = ref MemoryMarshal.GetReference(odd);
+            for (; 2 * (m + lanes) <= line.Length && m + lanes <= even.Length; m += lanes)
+            {
+                Vector256<T> a = Vector256.LoadUnsafe(ref from, (nuint)(2 * m)), b = Vector256.LoadUnsafe(ref from, (nuint)(2 * m + lanes));
+                Vector256<T> evens, odds;
+                if (typeof(T) == typeof(float))
+                {
+                    // Within 128-bit halves: [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit reorder 0, 2, 1, 3 puts a's pairs before b's.
+                    evens = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).AsDouble(), 0b11_01_10_00).As<double, T>();
+                    odds = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).AsDouble(), 0b11_01_10_00).As<double, T>();
+                }
+                else
+                {
+                    // [a0 b0 | a2 b2] and [a1 b1 | a3 b3], reordered 0, 2, 1, 3.
+                    evens = Avx2.Permute4x64(Avx.UnpackLow(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
+                    odds = Avx2.Permute4x64(Avx.UnpackHigh(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
+                }
+                evens.StoreUnsafe(ref evenStart, (nuint)m);
+                odds.StoreUnsafe(ref oddStart, (nuint)m);
+            }
+            return m;
+        }
+
+        /// <summary>One window position for every output of the row: take the candidate where it is greater or NaN.</summary>
+        private static void Update(ref T candidates, T[] best, T[] from, int vectors, T position)
+        {
+            var positionVector = new Vector<T>(position);
+            ref T bestStart = ref best[0], fromStart = ref from[0];
+            for (int v = 0; v < vectors; v++)
+            {
+                nuint at = (nuint)(v * Vector<T>.Count);
+                Vector<T> candidate = Vector.LoadUnsafe(ref candidates, at), current = Vector.LoadUnsafe(ref bestStart, at);
+                Vector<T> take = Vector.GreaterThan(candidate, current) | ~Vector.Equals(candidate, candidate);
+                Vector.ConditionalSelect(take, candidate, current).StoreUnsafe(ref bestStart, at);
+                Vector.ConditionalSelect(take, positionVector, Vector.LoadUnsafe(ref fromStart, at)).StoreUnsafe(ref fromStart, at);
             }
         }
     }
