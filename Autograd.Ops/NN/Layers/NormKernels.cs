@@ -347,6 +347,7 @@ internal static class WideRows
     public const int Step = 8;
 
     /// <summary>The elements i .. i + 7 in double, as two vectors of 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a call per load, returning two vectors in memory, cost more than the pass
     public static (Vector256<double> Low, Vector256<double> High) Load<T>(ReadOnlySpan<T> values, int i) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
@@ -360,6 +361,7 @@ internal static class WideRows
     }
 
     /// <summary>Stores the two vectors of 4 doubles as elements i .. i + 7, each rounded to nearest as T.CreateTruncating does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> values, int i, Vector256<double> low, Vector256<double> high) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
