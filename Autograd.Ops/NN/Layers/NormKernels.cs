@@ -134,7 +134,7 @@ internal static class NormKernels
 }
 
 /// <summary>
-/// First-order backward kernels of the normalizations, one pass per row or channel with statistics in double; the
+/// First-order backward kernels of the normalizations, with statistics and sums in double; the
 /// backward closures use them when no graph of the gradient is recorded (the differentiable composite otherwise).
 /// </summary>
 internal static class NormBackwardKernels
@@ -167,7 +167,7 @@ internal static class NormBackwardKernels
         var dx = needDx ? Tensor.Uninitialized(x.DType, x.Dims) : null;
         // Rows are cut into chunks fixed by the shape alone, each summing its own dgamma and dbeta partials, which are
         // then folded in chunk order: the same bits whatever the thread count. The caps bound the partials' memory
-        // and the fold (at most 1/16 of the rows' work once there are 16 rows per chunk).
+        // and the fold's chunks · size adds, small next to the rows' passes once chunks hold many rows.
         int chunks = Math.Clamp(Math.Min(rows, MaxPartialElements / Math.Max(1, size)), 1, MaxChunks);
         double[] dGammaParts = new double[needDGamma ? chunks * size : 0], dBetaParts = new double[needDBeta ? chunks * size : 0];
         var body = new LayerNormGradientRows<T>(x.Data<T>(), dy.Data<T>(), gamma?.Data<T>(), dx?.Data<T>(), dGammaParts, dBetaParts, rows, size, chunks, statistics);
