@@ -282,6 +282,56 @@ public class ParallelKernelTests
         ShouldBeClose(gradSerial, expected, 1e-5);
     }
 
+    /// <summary>LayerNorm's output, then dx, dweight and dbias flattened into one tensor, from fresh grads.</summary>
+    private static Tensor LayerNormOutputAndGradients(Tensor x, Tensor weight, Tensor bias, Tensor dy)
+    {
+        (x.Grad, weight.Grad, bias.Grad) = (null, null, null);
+        var y = Functional.LayerNorm(x, [x.Shape[^1]], weight, bias);
+        y.Backward(dy);
+        return Torch.Cat([y.Detach().Flatten(), x.Grad!.Flatten(), weight.Grad!, bias.Grad!]);
+    }
+
+    [TestCase(300, 67, DType.Float32)]
+    [TestCase(70, 128, DType.Float64)]
+    public void LayerNorm_ForwardAndBackward_MatchFloat64_AndParallelBitsEqualSerial(int rows, int size, DType dtype)
+    {
+        Torch.ManualSeed(rows + size);
+        var x = (Torch.Randn([rows, size], dtype) * 3 + 5).Detach();
+        x.RequiresGrad = true;
+        var weight = Torch.Randn([size], dtype, requiresGrad: true);
+        var bias = Torch.Randn([size], dtype, requiresGrad: true);
+        var dy = Torch.Randn([rows, size], dtype);
+        var (serial, parallel) = SerialAndParallel<double>(() => LayerNormOutputAndGradients(x, weight, bias, dy).To(DType.Float64));
+        parallel.ShouldBe(serial);
+
+        double[] xs = x.ToArray<double>(), w = weight.ToArray<double>(), b = bias.ToArray<double>(), g = dy.ToArray<double>();
+        var expected = new double[2 * rows * size + 2 * size];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = xs.AsSpan(r * size, size);
+            double mean = 0, variance = 0;
+            foreach (double v in row) mean += v / size;
+            foreach (double v in row) variance += (v - mean) * (v - mean) / size;
+            double rstd = 1 / Math.Sqrt(variance + 1e-5), meanDxhat = 0, meanDxhatXhat = 0;
+            for (int i = 0; i < size; i++)
+            {
+                double xhat = (row[i] - mean) * rstd, dxhat = g[r * size + i] * w[i];
+                expected[r * size + i] = xhat * w[i] + b[i];
+                meanDxhat += dxhat / size;
+                meanDxhatXhat += dxhat * xhat / size;
+                expected[2 * rows * size + i] += g[r * size + i] * xhat;
+                expected[2 * rows * size + size + i] += g[r * size + i];
+            }
+            for (int i = 0; i < size; i++)
+            {
+                double xhat = (row[i] - mean) * rstd;
+                expected[rows * size + r * size + i] = rstd * (g[r * size + i] * w[i] - meanDxhat - xhat * meanDxhatXhat);
+            }
+        }
+        for (int i = 0; i < expected.Length; i++)
+            serial[i].ShouldBe(expected[i], (dtype == DType.Float32 ? 1e-5 : 1e-12) * (1 + Math.Abs(expected[i])), $"element {i}");
+    }
+
     [TestCase(0.0, false, Reduction.Mean)]
     [TestCase(0.1, true, Reduction.Mean)]
     [TestCase(0.2, true, Reduction.Sum)]

@@ -24,16 +24,19 @@ internal static class NormOps
             throw new ArgumentException($"Given normalized_shape={Shapes.Format(normalizedShape)}, expected input with shape [*, {string.Join(", ", normalizedShape)}], but got input of size{Shapes.Format(input.Dims)}");
         CheckDTypes(input, weight, bias);
         int size = Shapes.NumElements(normalizedShape), rows = size == 0 ? 0 : input.Count / size;
-        var result = NormKernels.LayerNorm(input, rows, size, weight, bias, eps);
         bool parametersNeedGrad = (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false);
-        if (Graph.NeedsGrad(input) || parametersNeedGrad && GradMode.IsEnabled)
+        bool recorded = Graph.NeedsGrad(input) || parametersNeedGrad && GradMode.IsEnabled;
+        // The rows' mean and rstd, kept for the fused backward (as PyTorch's native_layer_norm returns them).
+        var statistics = recorded ? new double[2 * rows] : null;
+        var result = NormKernels.LayerNorm(input, rows, size, weight, bias, eps, statistics);
+        if (recorded)
         {
             Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
             Graph.Record(result, "NativeLayerNormBackward0", inputs, g =>
             {
                 if (!GradMode.IsEnabled)
                 {
-                    var (fusedDx, fusedDGamma, fusedDBeta) = NormBackwardKernels.LayerNorm(input, g, rows, size, weight, eps,
+                    var (fusedDx, fusedDGamma, fusedDBeta) = NormBackwardKernels.LayerNorm(input, g, rows, size, weight, statistics!,
                         input.RequiresGrad, weight?.RequiresGrad ?? false, bias?.RequiresGrad ?? false);
                     return [fusedDx, .. weight is null ? Array.Empty<Tensor?>() : [fusedDGamma], .. bias is null ? Array.Empty<Tensor?>() : [fusedDBeta]];
                 }
