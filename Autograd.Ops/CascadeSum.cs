@@ -156,7 +156,10 @@ internal static class CascadeSum
         public void Run(int first, int end, int tail)
         {
             int strip = StripBytes / Unsafe.SizeOf<T>();
-            Span<T> levels = stackalloc T[Levels * strip];
+            // Levels one cache line more than 4 KiB apart: at exactly 4 KiB, moving a level into the next reads and
+            // writes addresses the CPU takes for the same (4K aliasing), and the flushes stalled the whole sum.
+            int stride = strip + 64 / Unsafe.SizeOf<T>();
+            Span<T> levels = stackalloc T[Levels * stride];
             Span<T> tailLevels = stackalloc T[4 * Levels * tail];
             int groups = size0 / 4;
             var (power, tailPower) = (LevelPower(size0), LevelPower(groups));
@@ -173,14 +176,14 @@ internal static class CascadeSum
                     if (width > 0)
                     {
                         AddInto(levels[..width], x.AsSpan(row + column, width));
-                        if (((i + 1) & ((1 << power) - 1)) == 0) Flush(levels, strip, width, i + 1, power);
+                        if (((i + 1) & ((1 << power) - 1)) == 0) Flush(levels, stride, width, i + 1, power);
                     }
                     if (!withTail || i >= 4 * groups) continue;
-                    AddInto(tailLevels.Slice((i & 3) * Levels * tail, tail), x.AsSpan(row + end, tail));
+                    AddShort(tailLevels.Slice((i & 3) * Levels * tail, tail), x.AsSpan(row + end, tail));
                     if ((i & 3) != 3 || (((i >> 2) + 1) & ((1 << tailPower) - 1)) != 0) continue;
                     for (int residue = 0; residue < 4; residue++) Flush(tailLevels.Slice(residue * Levels * tail), tail, tail, (i >> 2) + 1, tailPower);
                 }
-                for (int level = 1; level < Levels; level++) AddInto(levels[..width], levels.Slice(level * strip, width));
+                for (int level = 1; level < Levels; level++) AddInto(levels[..width], levels.Slice(level * stride, width));
                 for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += levels[k];
                 if (withTail) FinishTail(tailLevels, tail, 4 * groups, end);
                 column += width;
@@ -214,6 +217,20 @@ internal static class CascadeSum
             for (int residue = 1; residue < 4; residue++) AddInto(sum, tailLevels.Slice(residue * Levels * tail, tail));
             for (int k = 0; k < tail; k++) output[outBase + (end + k) * outStride] += sum[k];
         }
+    }
+
+    /// <summary>
+    /// sum[k] += add[k] for the few leftover columns (under 4 vectors), in 8-float vectors and then one by one: the
+    /// same additions as <see cref="AddInto"/> without its call overhead, paid on every row.
+    /// </summary>
+    private static void AddShort<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(sum);
+        ref T a = ref MemoryMarshal.GetReference(add);
+        int v = Vector256<T>.Count, k = 0;
+        for (; k + v <= sum.Length; k += v)
+            (Vector256.LoadUnsafe(ref s, (nuint)k) + Vector256.LoadUnsafe(ref a, (nuint)k)).StoreUnsafe(ref s, (nuint)k);
+        for (; k < sum.Length; k++) Unsafe.Add(ref s, k) += Unsafe.Add(ref a, k);
     }
 
     /// <summary>sum[k] += add[k]: elementwise IEEE additions, in the widest vectors the machine has.</summary>
