@@ -68,12 +68,9 @@ public static class SoftmaxOps
     /// </summary>
     private static void Blocks<T>(T[] x, T[] y, int outer, int size, int inner, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // The max, the exp and its sum, and the scaling: about six cheap element operations (Parallelism.MinWork's
-        // unit) an element, so a 256 x 1000 softmax (112 µs on one thread here) is split across the cores.
-        const int ElementCost = 6;
         if (x.Length == 0) return;
-        if (inner == 1) Parallelism.ForRanges(outer, (long)size * ElementCost, new Rows<T>(x, y, size, log));
-        else Parallelism.ForRanges(outer, (long)size * inner * ElementCost, new Columns<T>(x, y, size, inner, log));
+        if (inner == 1) Parallelism.ForRanges(outer, (long)size * FastExp.RowElementCost, new Rows<T>(x, y, size, log));
+        else Parallelism.ForRanges(outer, (long)size * inner * FastExp.RowElementCost, new Columns<T>(x, y, size, inner, log));
     }
 
     /// <summary>Contiguous rows: the max from memory, then exp and its sum in one pass, and the scaling, while the row is in L1.</summary>

@@ -18,13 +18,13 @@ internal interface IActivation
     Tensor Composed(Tensor x, Tensor g);
 
     /// <summary>
-    /// The float32 elements that PyTorch computes in vectors (with oneDNN or its own vector code), computed here in the
-    /// same vector operations; returns how many, from the start. <see cref="Forward{T}"/> does the rest.
+    /// Computes all float32 elements in vectors, in the operations PyTorch's vector kernel uses (oneDNN's, for GELU),
+    /// where it does; false leaves them to <see cref="Forward{T}"/>.
     /// </summary>
-    int ForwardVectors(ReadOnlySpan<float> x, Span<float> y) => 0;
+    bool TryForwardVectors(ReadOnlySpan<float> x, Span<float> y) => false;
 
-    /// <summary>As <see cref="ForwardVectors"/>, for the gradient.</summary>
-    int BackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad) => 0;
+    /// <summary>As <see cref="TryForwardVectors"/>, for the gradient.</summary>
+    bool TryBackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad) => false;
 }
 
 /// <summary>Runs an <see cref="IActivation"/>: one pass forward, and one node whose closure is the direct kernel or the composed form.</summary>
@@ -46,8 +46,8 @@ internal static class ActivationKernels
         {
             ReadOnlySpan<T> x = input.Span<T>();
             var y = result.Span<T>();
-            int i = typeof(T) == typeof(float) ? activation.ForwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y)) : 0;
-            for (; i < x.Length; i++) y[i] = activation.Forward(x[i]);
+            if (typeof(T) == typeof(float) && activation.TryForwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y))) return;
+            for (int i = 0; i < x.Length; i++) y[i] = activation.Forward(x[i]);
         }
     }
 
@@ -64,9 +64,10 @@ internal static class ActivationKernels
         {
             ReadOnlySpan<T> x = input.Span<T>(), upstream = Broadcasting.Read<T>(g, input.Dims);
             var dx = grad.Span<T>();
-            int i = typeof(T) == typeof(float)
-                ? activation.BackwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(upstream), MemoryMarshal.Cast<T, float>(dx)) : 0;
-            for (; i < x.Length; i++) dx[i] = activation.Backward(x[i], upstream[i]);
+            if (typeof(T) == typeof(float)
+                && activation.TryBackwardVectors(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(upstream), MemoryMarshal.Cast<T, float>(dx)))
+                return;
+            for (int i = 0; i < x.Length; i++) dx[i] = activation.Backward(x[i], upstream[i]);
         }
     }
 
@@ -138,18 +139,21 @@ internal readonly struct GeluKernel(bool tanh) : IActivation
         return g * (leftDerivative + rightDerivative);
     }
 
-    public int ForwardVectors(ReadOnlySpan<float> x, Span<float> y)
+    // PyTorch runs oneDNN's gelu_erf for exact GELU of more than one element; one element takes its scalar kernel.
+    private bool UsesOneDnn(int count) => !tanh && count > 1 && OneDnnGelu.IsSupported;
+
+    public bool TryForwardVectors(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (tanh || x.Length <= 1 || !OneDnnGelu.IsSupported) return 0;
+        if (!UsesOneDnn(x.Length)) return false;
         OneDnnGelu.Forward(x, y);
-        return x.Length;
+        return true;
     }
 
-    public int BackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad)
+    public bool TryBackwardVectors(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> grad)
     {
-        if (tanh || x.Length <= 1 || !OneDnnGelu.IsSupported) return 0;
+        if (!UsesOneDnn(x.Length)) return false;
         OneDnnGelu.Backward(x, g, grad);
-        return x.Length;
+        return true;
     }
 
     public Tensor Composed(Tensor x, Tensor g)

@@ -101,8 +101,7 @@ internal abstract class SoftmaxLoss
             if (Classes > 0 && Positions > 0)
             {
                 int chunkRows = Math.Max(1, Rows<T>.ChunkElements / Classes), chunks = (Positions + chunkRows - 1) / chunkRows;
-                // The max, the exp and its sum, and the gradient's scaling: about six cheap element operations an element.
-                Parallelism.ForRanges(chunks, 6L * chunkRows * Classes, new Rows<T>(this, Input.Data<T>(), gradient, chunkRows));
+                Parallelism.ForRanges(chunks, (long)FastExp.RowElementCost * chunkRows * Classes, new Rows<T>(this, Input.Data<T>(), gradient, chunkRows));
             }
             if (gradient is not null) unitGradient = new Tensor(gradient, Input.Dims) { Exclusive = true };
             return;
