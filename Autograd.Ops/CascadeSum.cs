@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -107,7 +108,7 @@ internal static class CascadeSum
             // columns left over (vectors, then scalars) each summed as rows of four; all streamed row by row.
             // One thread: split by columns, each would read its rows in pieces too short to stream (measured slower).
             int blocked = size1 / (4 * v) * 4 * v;
-            new OuterColumns<T>(x, inBase, in0, output, outBase, outStride, size0).Run(0, blocked, size1 - blocked);
+            new OuterColumns<T>(x, inBase, in0, output, outBase, outStride, size0).Run(blocked, size1 - blocked);
         }
         else if (in0 < in1 || outStride == 0)
         {
@@ -139,102 +140,256 @@ internal static class CascadeSum
     }
 
     /// <summary>
-    /// vectorized_outer_sum over the columns of one 2-D slice, streamed: every column gets the cascade PyTorch runs down
-    /// it (the same additions in the same order, so the same bits), but the rows are read in memory order, a strip of
-    /// columns at a time with its levels in a small buffer. Walking down all rows a few columns at a time, as PyTorch
-    /// does, misses the cache at every row once rows are long.
+    /// vectorized_outer_sum over the columns of one 2-D slice. Every column gets the cascade PyTorch runs down it (the
+    /// same additions in the same order, so the same bits), but the rows are read in memory order, four at a time
+    /// across a strip of columns: a run of columns' level 0 is loaded into registers, the four rows are added, and it
+    /// is stored back, or, at the end of an L-row block, goes into level 1 and full levels carry up. Each element is
+    /// loaded and added once; four rows in flight keep the reads streaming even when rows are a power of two apart.
+    /// Walking down all rows a few columns at a time, as PyTorch does, misses the cache at every row once rows are long.
     /// </summary>
+    [SkipLocalsInit]
     private readonly ref struct OuterColumns<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0) where T : unmanaged, INumber<T>
     {
-        private const int StripBytes = 4096;
-
+        // A strip's four levels stay in the L1 cache.
+        private const int StripBytes = 32768;
         /// <summary>
-        /// Block columns [<paramref name="first"/>, <paramref name="end"/>), each one cascade over all rows; and the
-        /// <paramref name="tail"/> columns after <paramref name="end"/>, each PyTorch's row_sum: its rows as groups of
-        /// four, a cascade per position in the group, the rows past the last whole group added to the first.
+        /// Columns [0, <paramref name="blocked"/>), each one cascade over all rows; and the <paramref name="tail"/>
+        /// columns after them, each PyTorch's row_sum: its rows as groups of four, a cascade per position in the group,
+        /// the rows past the last whole group added to the first position.
         /// </summary>
-        public void Run(int first, int end, int tail)
+        public void Run(int blocked, int tail)
         {
-            int strip = StripBytes / Unsafe.SizeOf<T>();
-            // Levels one cache line more than 4 KiB apart: at exactly 4 KiB, moving a level into the next reads and
-            // writes addresses the CPU takes for the same (4K aliasing), and the flushes stalled the whole sum.
+            if (Vector512.IsHardwareAccelerated) Run<Vector512<T>, Lanes512<T>>(blocked, tail);
+            else if (Vector256.IsHardwareAccelerated) Run<Vector256<T>, Lanes256<T>>(blocked, tail);
+            else Run<Vector128<T>, Lanes128<T>>(blocked, tail);
+        }
+
+        private void Run<TV, TL>(int blocked, int tail) where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            int strip = Math.Min(StripBytes / Unsafe.SizeOf<T>(), blocked);
+            // Levels one cache line more than a strip apart: at exactly 4 KiB, carrying a level into the next reads and
+            // writes addresses the CPU takes for the same (4K aliasing).
             int stride = strip + 64 / Unsafe.SizeOf<T>();
-            Span<T> levels = stackalloc T[Levels * stride];
+            // Level 0 is stored on every row: its vectors start on cache lines (a split store costs two), so the buffer
+            // is pinned while in use and the levels start at its first 64-byte boundary.
+            int lineElements = 64 / Unsafe.SizeOf<T>();
+            var rented = ArrayPool<T>.Shared.Rent(Levels * stride + lineElements);
+            using var pin = rented.AsMemory().Pin();
+            int misalignment;
+            unsafe { misalignment = (int)((nint)pin.Pointer & 63) / Unsafe.SizeOf<T>(); }
+            Span<T> levels = rented.AsSpan(misalignment == 0 ? 0 : lineElements - misalignment, Levels * stride);
             Span<T> tailLevels = stackalloc T[4 * Levels * tail];
-            int groups = size0 / 4;
-            var (power, tailPower) = (LevelPower(size0), LevelPower(groups));
-            int column = first;
+            int power = LevelPower(size0), step = 1 << power, groups = size0 / 4, tailPower = LevelPower(groups);
+            int column = 0;
             do
             {
-                int width = Math.Min(strip, end - column);
-                bool withTail = column + width == end && tail > 0;
-                levels.Clear();
-                tailLevels.Clear();
-                for (int i = 0; i < size0; i++)
+                int width = Math.Min(strip, blocked - column);
+                bool withTail = column + width == blocked && tail > 0;
+                for (int row = 0; row < size0; row += step)
                 {
-                    int row = inBase + i * in0;
-                    if (width > 0)
-                    {
-                        AddInto(levels[..width], x.AsSpan(row + column, width));
-                        if (((i + 1) & ((1 << power) - 1)) == 0) Flush(levels, stride, width, i + 1, power);
-                    }
-                    if (!withTail || i >= 4 * groups) continue;
-                    AddShort(tailLevels.Slice((i & 3) * Levels * tail, tail), x.AsSpan(row + end, tail));
-                    if ((i & 3) != 3 || (((i >> 2) + 1) & ((1 << tailPower) - 1)) != 0) continue;
-                    for (int residue = 0; residue < 4; residue++) Flush(tailLevels.Slice(residue * Levels * tail), tail, tail, (i >> 2) + 1, tailPower);
+                    int end = Math.Min(row + step, size0);
+                    if (width > 0) BlockRows<TV, TL>(row, end, column, ref levels[0], stride, width, new Block(end, power, end - row == step, end == size0));
+                    if (withTail) TailGroups<TV, TL>(tailLevels, tail, blocked, row / 4, end / 4, tailPower);
                 }
-                for (int level = 1; level < Levels; level++) AddInto(levels[..width], levels.Slice(level * stride, width));
-                for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += levels[k];
-                if (withTail) FinishTail(tailLevels, tail, 4 * groups, end);
+                if (withTail) FinishTail(tailLevels, tail, blocked, groups, tailPower);
+                var totals = levels.Slice(stride, width);
+                if (outStride == 1) TensorPrimitives.Add(output.AsSpan(outBase + column, width), totals, output.AsSpan(outBase + column, width));
+                else for (int k = 0; k < width; k++) output[outBase + (column + k) * outStride] += totals[k];
                 column += width;
             }
-            while (column < end);
+            while (column < blocked);
+            ArrayPool<T>.Shared.Return(rented);
         }
 
-        /// <summary>After <paramref name="count"/> rows: level 0 into level 1, and each full level into the next, as the cascade's counters say.</summary>
-        private static void Flush(Span<T> levels, int stride, int width, int count, int power)
+        private ref T Element(int row, int column) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), inBase + row * in0 + column);
+
+        /// <summary>
+        /// One block of rows [<paramref name="row"/>, <paramref name="end"/>) down <paramref name="width"/> columns
+        /// from <paramref name="column"/>: level 0 starts at zero, and the last row settles it as <paramref name="block"/> says.
+        /// </summary>
+        private void BlockRows<TV, TL>(int row, int end, int column, ref T level0, int stride, int width, Block block)
+            where TV : struct where TL : struct, ILanes<TV, T>
         {
-            int mask = (1 << power) - 1;
-            for (int level = 1; level < Levels; level++)
+            for (int r = row; r < end; r++)
+                BlockColumns<TV, TL>(ref Element(r, column), ref level0, stride, width, r == row, r == end - 1 ? block : default);
+        }
+
+        /// <summary>
+        /// One row from <paramref name="first"/> added into level 0 (at <paramref name="level0"/>, the other levels
+        /// <paramref name="stride"/> apart) of <paramref name="width"/> columns; <paramref name="fresh"/> when it starts
+        /// a block (level 0 is zero). The row's last in a block goes straight on into level 1.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void BlockColumns<TV, TL>(ref T first, ref T level0, int stride, int width, bool fresh, Block block)
+            where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            nint n = TL.Count;
+            bool settle = block.Full || block.Last;
+            int c = 0;
+            if (block.Plain)
             {
-                Span<T> lower = levels.Slice((level - 1) * stride, width);
-                AddInto(levels.Slice(level * stride, width), lower);
-                lower.Clear();
-                if ((count & (mask << (level * power))) != 0) break;
+                // Most block ends: level 1 += (level 0 + row), with nothing to carry further.
+                for (; c + 2 * n <= width; c += 2 * (int)n)
+                {
+                    ref T l = ref Unsafe.Add(ref level0, c);
+                    ref T p = ref Unsafe.Add(ref first, c);
+                    ref T l1 = ref Unsafe.Add(ref l, stride);
+                    TV s0 = TL.Add(fresh ? default : TL.Load(ref l), TL.Load(ref p));
+                    TV s1 = TL.Add(fresh ? default : TL.Load(ref Unsafe.Add(ref l, n)), TL.Load(ref Unsafe.Add(ref p, n)));
+                    TL.Store(TL.Add(TL.Load(ref l1), s0), ref l1);
+                    TL.Store(TL.Add(TL.Load(ref Unsafe.Add(ref l1, n)), s1), ref Unsafe.Add(ref l1, n));
+                }
+            }
+            else if (!settle)
+            {
+                // Most rows: level 0 += row, four vectors a step (fresh: level 0 = 0 + row).
+                for (; c + 4 * n <= width; c += 4 * (int)n)
+                {
+                    ref T l = ref Unsafe.Add(ref level0, c);
+                    ref T p = ref Unsafe.Add(ref first, c);
+                    TV s0 = default, s1 = default, s2 = default, s3 = default;
+                    if (!fresh)
+                    {
+                        s0 = TL.Load(ref l); s1 = TL.Load(ref Unsafe.Add(ref l, n));
+                        s2 = TL.Load(ref Unsafe.Add(ref l, 2 * n)); s3 = TL.Load(ref Unsafe.Add(ref l, 3 * n));
+                    }
+                    TL.Store(TL.Add(s0, TL.Load(ref p)), ref l);
+                    TL.Store(TL.Add(s1, TL.Load(ref Unsafe.Add(ref p, n))), ref Unsafe.Add(ref l, n));
+                    TL.Store(TL.Add(s2, TL.Load(ref Unsafe.Add(ref p, 2 * n))), ref Unsafe.Add(ref l, 2 * n));
+                    TL.Store(TL.Add(s3, TL.Load(ref Unsafe.Add(ref p, 3 * n))), ref Unsafe.Add(ref l, 3 * n));
+                }
+            }
+            for (; c < width; c += (int)n)
+            {
+                ref T l = ref Unsafe.Add(ref level0, c);
+                TV s = TL.Add(fresh ? default : TL.Load(ref l), TL.Load(ref Unsafe.Add(ref first, c)));
+                if (settle) block.Settle<TV, TL>(s, ref Unsafe.Add(ref l, stride), stride);
+                else TL.Store(s, ref l);
             }
         }
 
-        /// <summary>Each position's cascade totalled; the first takes the rows past the last group, then the other three in order.</summary>
-        private void FinishTail(Span<T> tailLevels, int tail, int grouped, int end)
+        /// <summary>
+        /// Groups of four rows [<paramref name="group"/>, <paramref name="end"/>) down the tail columns (whole vectors of
+        /// each width, then single columns): row k of a group goes to position k's cascade, whose levels start at
+        /// k * 4 * <paramref name="tail"/>.
+        /// </summary>
+        private void TailGroups<TV, TL>(Span<T> tailLevels, int tail, int column, int group, int end, int tailPower)
+            where TV : struct where TL : struct, ILanes<TV, T>
         {
-            for (int residue = 0; residue < 4; residue++)
+            int c = TailRun<TV, TL>(tailLevels, tail, column, group, end, tailPower, 0);
+            if (Vector256.IsHardwareAccelerated) c = TailRun<Vector256<T>, Lanes256<T>>(tailLevels, tail, column, group, end, tailPower, c);
+            if (Vector128.IsHardwareAccelerated) c = TailRun<Vector128<T>, Lanes128<T>>(tailLevels, tail, column, group, end, tailPower, c);
+            TailRun<T, ScalarLanes<T>>(tailLevels, tail, column, group, end, tailPower, c);
+        }
+
+        /// <summary>The tail columns from <paramref name="c"/> in whole vectors of <typeparamref name="TV"/>; returns the first column left.</summary>
+        private int TailRun<TV, TL>(Span<T> tailLevels, int tail, int column, int group, int end, int tailPower, int c)
+            where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            int width = (tail - c) / TL.Count * TL.Count, mask = (1 << tailPower) - 1;
+            if (width == 0) return c;
+            for (int g = group; g < end; g++)
             {
-                var own = tailLevels.Slice(residue * Levels * tail, Levels * tail);
-                for (int level = 1; level < Levels; level++) AddInto(own[..tail], own.Slice(level * tail, tail));
+                var block = new Block(g + 1, tailPower, ((g + 1) & mask) == 0, false);
+                for (int k = c; k < c + width; k += TL.Count)
+                    TailColumns<TV, TL>(ref tailLevels[k], tail, ref Element(4 * g, column + k), (g & mask) == 0, block);
             }
-            var sum = tailLevels[..tail];
-            for (int i = grouped; i < size0; i++) AddInto(sum, x.AsSpan(inBase + i * in0 + end, tail));
-            for (int residue = 1; residue < 4; residue++) AddInto(sum, tailLevels.Slice(residue * Levels * tail, tail));
-            for (int k = 0; k < tail; k++) output[outBase + (end + k) * outStride] += sum[k];
+            return c + width;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void TailColumns<TV, TL>(ref T levels, int tail, ref T first, bool fresh, Block block)
+            where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            nint position = Levels * tail;
+            for (int k = 0; k < 4; k++)
+            {
+                ref T level0 = ref Unsafe.Add(ref levels, k * position);
+                TV s = TL.Add(fresh ? default : TL.Load(ref level0), TL.Load(ref Unsafe.Add(ref first, k * (nint)in0)));
+                if (block.Full) block.Settle<TV, TL>(s, ref Unsafe.Add(ref level0, tail), tail);
+                else TL.Store(s, ref level0);
+            }
+        }
+
+        /// <summary>
+        /// Each tail column: its four cascades totalled (level 0 holds a partial block unless the groups filled their
+        /// last block), then position 0's total, the rows past the last group, positions 1–3, added into the output.
+        /// </summary>
+        private void FinishTail(Span<T> tailLevels, int tail, int end, int groups, int tailPower)
+        {
+            int position = Levels * tail;
+            bool partial = (groups & ((1 << tailPower) - 1)) != 0;
+            var last = new Block(groups, tailPower, false, true);
+            for (int k = 0; k < tail; k++)
+            {
+                for (int p = 0; p < 4; p++)
+                    last.Settle<T, ScalarLanes<T>>(partial ? tailLevels[p * position + k] : T.Zero, ref tailLevels[p * position + tail + k], tail);
+                T sum = tailLevels[tail + k];
+                for (int i = 4 * groups; i < size0; i++) sum += Element(i, end + k);
+                for (int p = 1; p < 4; p++) sum += tailLevels[p * position + tail + k];
+                output[outBase + (end + k) * outStride] += sum;
+            }
+        }
+
+        /// <summary>
+        /// Where a block of rows ends in a cascade, after <c>count</c> rows (or groups): full when it had L of them,
+        /// last when no rows follow; and, from the count, which levels the cascade's counters carry into and which
+        /// already hold sums (level k is first written after L^k rows; until then the buffer's contents count as zero).
+        /// </summary>
+        private readonly struct Block
+        {
+            public readonly bool Full, Last;
+            /// <summary>Full, not last, level 1 already holding a sum, nothing to carry: most block ends.</summary>
+            public readonly bool Plain;
+            private readonly bool holds1, holds2, holds3, carry2, carry3, totals1, totals2, totals3;
+
+            public Block(int count, int power, bool full, bool last)
+            {
+                long l1 = 1L << power, l2 = 1L << (2 * power), l3 = 1L << (3 * power);
+                (Full, Last) = (full, last);
+                (holds1, holds2, holds3) = (count > l1, count > l2, count > l3);
+                carry2 = full && (count & (l2 - 1)) == 0;
+                carry3 = carry2 && (count & (l3 - 1)) == 0;
+                (totals1, totals2, totals3) = (count >= l1, count >= l2, count >= l3);
+                Plain = full && !last && holds1 && !carry2;
+            }
+
+            /// <summary>
+            /// Takes the block's level 0 (<paramref name="level0"/>, one vector of columns) into the levels at
+            /// <paramref name="level1"/> (the next levels <paramref name="stride"/> apart): after a full block it goes into
+            /// level 1 and full levels carry up; after the last block level 1 is replaced by the columns' totals, level
+            /// 0 + 1 + 2 + 3.
+            /// </summary>
+            // Inlined: a call here would make the JIT keep the caller's level-0 registers in memory across the row loop.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public void Settle<TV, TL>(TV level0, ref T level1, nint stride) where TV : struct where TL : struct, ILanes<TV, T>
+            {
+                ref T level2 = ref Unsafe.Add(ref level1, stride);
+                ref T level3 = ref Unsafe.Add(ref level1, 2 * stride);
+                if (Full)
+                {
+                    TL.Store(TL.Add(holds1 ? TL.Load(ref level1) : default, level0), ref level1);
+                    level0 = default;
+                    if (carry2)
+                    {
+                        TL.Store(TL.Add(holds2 ? TL.Load(ref level2) : default, TL.Load(ref level1)), ref level2);
+                        TL.Store(default, ref level1);
+                    }
+                    if (carry3)
+                    {
+                        TL.Store(TL.Add(holds3 ? TL.Load(ref level3) : default, TL.Load(ref level2)), ref level3);
+                        TL.Store(default, ref level2);
+                    }
+                }
+                if (Last)
+                {
+                    TV total = TL.Add(level0, totals1 ? TL.Load(ref level1) : default);
+                    total = TL.Add(total, totals2 ? TL.Load(ref level2) : default);
+                    TL.Store(TL.Add(total, totals3 ? TL.Load(ref level3) : default), ref level1);
+                }
+            }
         }
     }
-
-    /// <summary>
-    /// sum[k] += add[k] for the few leftover columns (under 4 vectors), in 8-float vectors and then one by one: the
-    /// same additions as <see cref="AddInto"/> without its call overhead, paid on every row.
-    /// </summary>
-    private static void AddShort<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T>
-    {
-        ref T s = ref MemoryMarshal.GetReference(sum);
-        ref T a = ref MemoryMarshal.GetReference(add);
-        int v = Vector256<T>.Count, k = 0;
-        for (; k + v <= sum.Length; k += v)
-            (Vector256.LoadUnsafe(ref s, (nuint)k) + Vector256.LoadUnsafe(ref a, (nuint)k)).StoreUnsafe(ref s, (nuint)k);
-        for (; k < sum.Length; k++) Unsafe.Add(ref s, k) += Unsafe.Add(ref a, k);
-    }
-
-    /// <summary>sum[k] += add[k]: elementwise IEEE additions, in the widest vectors the machine has.</summary>
-    private static void AddInto<T>(Span<T> sum, ReadOnlySpan<T> add) where T : unmanaged, INumber<T> => TensorPrimitives.Add(sum, add, sum);
 
     /// <summary>vectorized_inner_sum of one contiguous row of <paramref name="n"/> ≥ one vector of elements.</summary>
     private static T VectorizedRow<T>(T[] x, int start, int n, bool parallel) where T : unmanaged, INumber<T>

@@ -252,6 +252,9 @@ for shape, dims, keep in [((3, 5), [0], False), ((3, 5), [1], False), ((100, 7),
 for shape, target in [((5, 300), [5, 1]), ((5, 300), [300]), ((4, 30, 20), [30, 1]), ((4, 30, 20), [4, 1, 20]), ((100000,), [1]),
                       ((3, 4000), [1, 4000]), ((50, 60), [1, 1])]:
     cascade_case("sumto", "randn", F32, len(shape), shape, target=target)
+# Column sums long enough for 32-row cascade steps (level power 5) while the leftover columns' groups of four use 16.
+cascade_case("sum", "randn", F32, 530_000, (530_000, 40), [0])
+cascade_case("sum", "randn", F64, 530_001, (530_000, 21), [0])
 
 # tanh and sigmoid where a formula loses small arguments or the sign of zero (last: no random draws after them).
 EDGES = [0.0, -0.0, 1e-30, -1e-30, 1e-8, -3e-5, 2.0 ** -15, 0.1, -0.3, 0.49, 0.5, -0.5, 0.51, 1.0, 3.0, -7.0, 20.0, -20.0,
