@@ -31,7 +31,8 @@ internal static class Engine
         var seeds = new Tensor[roots.Length];
         for (int i = 0; i < roots.Length; i++) seeds[i] = SeedGradient(roots[i], rootGrads[i], i);
 
-        using var mode = GradMode.Set(createGraph);
+        using var mode = createGraph ? GradMode.Set(true) : null;
+        using var suspension = createGraph ? default : GradMode.SuspendOnThisThread();
         var leafGrads = new Dictionary<Tensor, Tensor>();
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         var states = new Dictionary<GradFn, NodeState>(ReferenceEqualityComparer.Instance);

@@ -10,6 +10,15 @@ public static partial class Torch
     public static IDisposable NoGrad() => GradMode.Disable();
 
     /// <summary>
+    /// Enables graph recording until disposed, as <c>torch.enable_grad()</c>: e.g. inside a custom Function's Backward,
+    /// which runs with recording off unless the Backward was called with createGraph.
+    /// </summary>
+    public static IDisposable EnableGrad() => GradMode.Set(true);
+
+    /// <summary>Whether operations are recorded for autograd here and now, as <c>torch.is_grad_enabled()</c>.</summary>
+    public static bool IsGradEnabled() => GradMode.IsEnabled;
+
+    /// <summary>
     /// A float32 tensor of uniform samples in [0, 1) from the default generator, as <c>torch.rand(*shape)</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A size in <paramref name="shape"/> is negative.</exception>
