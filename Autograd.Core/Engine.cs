@@ -28,15 +28,56 @@ internal static class Engine
     /// </summary>
     public static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs)
     {
+        // A pass takes this thread's scratch while it runs, so a pass started inside it (a backward calling Grad) makes its own.
+        var scratch = cachedScratch ?? new Scratch();
+        cachedScratch = null;
+        try
+        {
+            return Execute(roots, rootGrads, retainGraph, createGraph, inputs, scratch);
+        }
+        finally
+        {
+            if (scratch.Clear()) cachedScratch = scratch;
+        }
+    }
+
+    /// <summary>
+    /// The pass's maps and ready stack, kept per thread and cleared after each pass: a small graph's Backward otherwise
+    /// spent a good part of its time making them.
+    /// </summary>
+    private sealed class Scratch
+    {
+        // Larger maps are not kept, so a one-off huge graph does not hold its buckets for the thread's lifetime.
+        private const int KeptCapacity = 4096;
+
+        public readonly Dictionary<Tensor, Tensor> LeafGrads = new(ReferenceEqualityComparer.Instance);
+        public readonly Dictionary<GradFn, NodeState> States = new(ReferenceEqualityComparer.Instance);
+        public readonly Stack<GradFn> Ready = new();
+
+        /// <summary>Empties the scratch; false when it grew too large to keep.</summary>
+        public bool Clear()
+        {
+            bool keep = States.Count <= KeptCapacity && LeafGrads.Count <= KeptCapacity;
+            LeafGrads.Clear();
+            States.Clear();
+            Ready.Clear();
+            return keep;
+        }
+    }
+
+    [ThreadStatic] private static Scratch? cachedScratch;
+
+    private static Tensor?[]? Execute(Tensor[] roots, Tensor?[] rootGrads, bool retainGraph, bool createGraph, Tensor[]? inputs, Scratch scratch)
+    {
         var seeds = new Tensor[roots.Length];
         for (int i = 0; i < roots.Length; i++) seeds[i] = SeedGradient(roots[i], rootGrads[i], i);
 
         using var mode = createGraph ? GradMode.Set(true) : null;
         using var suspension = createGraph ? default : GradMode.SuspendOnThisThread();
-        var leafGrads = new Dictionary<Tensor, Tensor>();
+        var leafGrads = scratch.LeafGrads;
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
-        var states = new Dictionary<GradFn, NodeState>(ReferenceEqualityComparer.Instance);
-        var ready = new Stack<GradFn>();
+        var states = scratch.States;
+        var ready = scratch.Ready;
         var needed = inputs is null ? null : NodesLeadingTo(roots, inputs);
         for (int i = 0; i < roots.Length; i++)
         {
