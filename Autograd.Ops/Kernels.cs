@@ -21,6 +21,18 @@ internal static class Kernels
         return result;
     }
 
+    /// <summary>
+    /// <paramref name="values"/> as a tensor of numeric <paramref name="dtype"/>, converted as a cast from double: the
+    /// array itself for float64, else one converted copy (no intermediate float64 tensor).
+    /// </summary>
+    public static Tensor FromDoubles(double[] values, int[] shape, DType dtype)
+    {
+        if (dtype == DType.Float64) return new Tensor(values, shape);
+        var result = Tensor.Uninitialized(dtype, shape);
+        DTypes.DispatchNumeric(dtype, new NumericCastFrom<double>(values, result.Storage.Data), "cast");
+        return result;
+    }
+
     /// <summary>Converts between float, double and long as C++ casts do, through a second dispatch on the destination's dtype.</summary>
     private readonly struct NumericCast(Array source, Tensor result) : INumericAction
     {

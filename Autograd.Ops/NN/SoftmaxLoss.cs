@@ -87,7 +87,7 @@ internal abstract class SoftmaxLoss
     };
 
     protected Tensor Result(double[] reduced, DType dtype) =>
-        Kernels.Cast(new Tensor(reduced, Reduction == Reduction.None ? PerPositionShape : []), dtype);
+        Kernels.FromDoubles(reduced, Reduction == Reduction.None ? PerPositionShape : [], dtype);
 
     /// <summary>
     /// log-sum-exp of every position, ignored or not: PyTorch's log_softmax covers them all. Contiguous rows are done in
