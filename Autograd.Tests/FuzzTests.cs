@@ -309,8 +309,10 @@ public class FuzzTests
             result.Shape.ShouldBe(expected.Shape, what);
             result.DType.ShouldBe(a.DType, what);
             if (!expected.Kinked) indices?.ToArray<long>().ShouldBe(traced.Indices, what); // rounding may reorder near-ties
-            scale = Math.Max(scale, 1 + MaxAbs(expected.Values));
-            if (expected.Values.Any(v => !(Math.Abs(v) <= Overflow))) break;
+            // The result's values as the step left them (a later in-place write to its storage shows in expected.Values).
+            var resultValues = traced.Pool[^1].Values;
+            scale = Math.Max(scale, 1 + MaxAbs(resultValues));
+            if (resultValues.Any(v => !(Math.Abs(v) <= Overflow))) break;
             pool.Add(result);
             for (int k = 0; k < pool.Count; k++)
             {
