@@ -315,107 +315,37 @@ internal static class Blocked<T, TVector, TLanes>
         if (accumulate)
         {
             c0Lo = TLanes.Load(ref c); c0Hi = TLanes.Load(ref Unsafe.Add(ref c, w));
-            if (THeight.Rows > 1)
-            {
-                c1Lo = TLanes.Load(ref cRow1); c1Hi = TLanes.Load(ref Unsafe.Add(ref cRow1, w));
-            }
-            if (THeight.Rows > 2)
-            {
-                c2Lo = TLanes.Load(ref cRow2); c2Hi = TLanes.Load(ref Unsafe.Add(ref cRow2, w));
-            }
-            if (THeight.Rows > 3)
-            {
-                c3Lo = TLanes.Load(ref cRow3); c3Hi = TLanes.Load(ref Unsafe.Add(ref cRow3, w));
-            }
-            if (THeight.Rows > 4)
-            {
-                c4Lo = TLanes.Load(ref cRow4); c4Hi = TLanes.Load(ref Unsafe.Add(ref cRow4, w));
-            }
-            if (THeight.Rows > 5)
-            {
-                c5Lo = TLanes.Load(ref cRow5); c5Hi = TLanes.Load(ref Unsafe.Add(ref cRow5, w));
-            }
-            if (THeight.Rows > 6)
-            {
-                c6Lo = TLanes.Load(ref cRow6); c6Hi = TLanes.Load(ref Unsafe.Add(ref cRow6, w));
-            }
-            if (THeight.Rows > 7)
-            {
-                c7Lo = TLanes.Load(ref cRow7); c7Hi = TLanes.Load(ref Unsafe.Add(ref cRow7, w));
-            }
+            if (THeight.Rows > 1) { c1Lo = TLanes.Load(ref cRow1); c1Hi = TLanes.Load(ref Unsafe.Add(ref cRow1, w)); }
+            if (THeight.Rows > 2) { c2Lo = TLanes.Load(ref cRow2); c2Hi = TLanes.Load(ref Unsafe.Add(ref cRow2, w)); }
+            if (THeight.Rows > 3) { c3Lo = TLanes.Load(ref cRow3); c3Hi = TLanes.Load(ref Unsafe.Add(ref cRow3, w)); }
+            if (THeight.Rows > 4) { c4Lo = TLanes.Load(ref cRow4); c4Hi = TLanes.Load(ref Unsafe.Add(ref cRow4, w)); }
+            if (THeight.Rows > 5) { c5Lo = TLanes.Load(ref cRow5); c5Hi = TLanes.Load(ref Unsafe.Add(ref cRow5, w)); }
+            if (THeight.Rows > 6) { c6Lo = TLanes.Load(ref cRow6); c6Hi = TLanes.Load(ref Unsafe.Add(ref cRow6, w)); }
+            if (THeight.Rows > 7) { c7Lo = TLanes.Load(ref cRow7); c7Hi = TLanes.Load(ref Unsafe.Add(ref cRow7, w)); }
         }
         for (int p = 0; p < depth; p++)
         {
             TVector b0 = TLanes.Load(ref b), b1 = TLanes.Load(ref Unsafe.Add(ref b, w));
             TVector ai = TLanes.Broadcast(a);
             c0Lo = TLanes.MultiplyAdd(ai, b0, c0Lo); c0Hi = TLanes.MultiplyAdd(ai, b1, c0Hi);
-            if (THeight.Rows > 1)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, aRowStride));
-                c1Lo = TLanes.MultiplyAdd(ai, b0, c1Lo); c1Hi = TLanes.MultiplyAdd(ai, b1, c1Hi);
-            }
-            if (THeight.Rows > 2)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 2 * aRowStride));
-                c2Lo = TLanes.MultiplyAdd(ai, b0, c2Lo); c2Hi = TLanes.MultiplyAdd(ai, b1, c2Hi);
-            }
-            if (THeight.Rows > 3)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 3 * aRowStride));
-                c3Lo = TLanes.MultiplyAdd(ai, b0, c3Lo); c3Hi = TLanes.MultiplyAdd(ai, b1, c3Hi);
-            }
-            if (THeight.Rows > 4)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 4 * aRowStride));
-                c4Lo = TLanes.MultiplyAdd(ai, b0, c4Lo); c4Hi = TLanes.MultiplyAdd(ai, b1, c4Hi);
-            }
-            if (THeight.Rows > 5)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 5 * aRowStride));
-                c5Lo = TLanes.MultiplyAdd(ai, b0, c5Lo); c5Hi = TLanes.MultiplyAdd(ai, b1, c5Hi);
-            }
-            if (THeight.Rows > 6)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 6 * aRowStride));
-                c6Lo = TLanes.MultiplyAdd(ai, b0, c6Lo); c6Hi = TLanes.MultiplyAdd(ai, b1, c6Hi);
-            }
-            if (THeight.Rows > 7)
-            {
-                ai = TLanes.Broadcast(Unsafe.Add(ref a, 7 * aRowStride));
-                c7Lo = TLanes.MultiplyAdd(ai, b0, c7Lo); c7Hi = TLanes.MultiplyAdd(ai, b1, c7Hi);
-            }
+            if (THeight.Rows > 1) { ai = TLanes.Broadcast(Unsafe.Add(ref a, aRowStride)); c1Lo = TLanes.MultiplyAdd(ai, b0, c1Lo); c1Hi = TLanes.MultiplyAdd(ai, b1, c1Hi); }
+            if (THeight.Rows > 2) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 2 * aRowStride)); c2Lo = TLanes.MultiplyAdd(ai, b0, c2Lo); c2Hi = TLanes.MultiplyAdd(ai, b1, c2Hi); }
+            if (THeight.Rows > 3) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 3 * aRowStride)); c3Lo = TLanes.MultiplyAdd(ai, b0, c3Lo); c3Hi = TLanes.MultiplyAdd(ai, b1, c3Hi); }
+            if (THeight.Rows > 4) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 4 * aRowStride)); c4Lo = TLanes.MultiplyAdd(ai, b0, c4Lo); c4Hi = TLanes.MultiplyAdd(ai, b1, c4Hi); }
+            if (THeight.Rows > 5) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 5 * aRowStride)); c5Lo = TLanes.MultiplyAdd(ai, b0, c5Lo); c5Hi = TLanes.MultiplyAdd(ai, b1, c5Hi); }
+            if (THeight.Rows > 6) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 6 * aRowStride)); c6Lo = TLanes.MultiplyAdd(ai, b0, c6Lo); c6Hi = TLanes.MultiplyAdd(ai, b1, c6Hi); }
+            if (THeight.Rows > 7) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 7 * aRowStride)); c7Lo = TLanes.MultiplyAdd(ai, b0, c7Lo); c7Hi = TLanes.MultiplyAdd(ai, b1, c7Hi); }
             a = ref Unsafe.Add(ref a, aDepthStride);
             b = ref Unsafe.Add(ref b, bStride);
         }
         TLanes.Store(c0Lo, ref c); TLanes.Store(c0Hi, ref Unsafe.Add(ref c, w));
-        if (THeight.Rows > 1)
-        {
-            TLanes.Store(c1Lo, ref cRow1); TLanes.Store(c1Hi, ref Unsafe.Add(ref cRow1, w));
-        }
-        if (THeight.Rows > 2)
-        {
-            TLanes.Store(c2Lo, ref cRow2); TLanes.Store(c2Hi, ref Unsafe.Add(ref cRow2, w));
-        }
-        if (THeight.Rows > 3)
-        {
-            TLanes.Store(c3Lo, ref cRow3); TLanes.Store(c3Hi, ref Unsafe.Add(ref cRow3, w));
-        }
-        if (THeight.Rows > 4)
-        {
-            TLanes.Store(c4Lo, ref cRow4); TLanes.Store(c4Hi, ref Unsafe.Add(ref cRow4, w));
-        }
-        if (THeight.Rows > 5)
-        {
-            TLanes.Store(c5Lo, ref cRow5); TLanes.Store(c5Hi, ref Unsafe.Add(ref cRow5, w));
-        }
-        if (THeight.Rows > 6)
-        {
-            TLanes.Store(c6Lo, ref cRow6); TLanes.Store(c6Hi, ref Unsafe.Add(ref cRow6, w));
-        }
-        if (THeight.Rows > 7)
-        {
-            TLanes.Store(c7Lo, ref cRow7); TLanes.Store(c7Hi, ref Unsafe.Add(ref cRow7, w));
-        }
+        if (THeight.Rows > 1) { TLanes.Store(c1Lo, ref cRow1); TLanes.Store(c1Hi, ref Unsafe.Add(ref cRow1, w)); }
+        if (THeight.Rows > 2) { TLanes.Store(c2Lo, ref cRow2); TLanes.Store(c2Hi, ref Unsafe.Add(ref cRow2, w)); }
+        if (THeight.Rows > 3) { TLanes.Store(c3Lo, ref cRow3); TLanes.Store(c3Hi, ref Unsafe.Add(ref cRow3, w)); }
+        if (THeight.Rows > 4) { TLanes.Store(c4Lo, ref cRow4); TLanes.Store(c4Hi, ref Unsafe.Add(ref cRow4, w)); }
+        if (THeight.Rows > 5) { TLanes.Store(c5Lo, ref cRow5); TLanes.Store(c5Hi, ref Unsafe.Add(ref cRow5, w)); }
+        if (THeight.Rows > 6) { TLanes.Store(c6Lo, ref cRow6); TLanes.Store(c6Hi, ref Unsafe.Add(ref cRow6, w)); }
+        if (THeight.Rows > 7) { TLanes.Store(c7Lo, ref cRow7); TLanes.Store(c7Hi, ref Unsafe.Add(ref cRow7, w)); }
     }
 }
 
