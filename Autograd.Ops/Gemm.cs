@@ -115,7 +115,8 @@ internal static class Blocked<T, TVector, TLanes>
     // A packed block of A (Mc x Kc) stays in the 1 MiB L2 while the panels of B stream past it.
     private const int BlockBytes = 384 << 10;
     // An operand of at most this many bytes and one depth block is read in place: it stays in L1 without packing,
-    // and packing it would cost as much as the product (the attention's 64 x 32 heads).
+    // and packing it would cost as much as the product (the attention's 64 x 32 heads). B also needs unit column
+    // stride and whole panels, since the kernel loads its rows as vectors.
     private const int InPlaceBytes = 32 << 10;
     // The kernel does about this many multiply-adds in the time of one cheap element operation (Parallelism.MinWork's unit).
     private const int MultiplyAddsPerElement = 4;
