@@ -43,8 +43,6 @@ internal static class Gemm
 internal interface IVectorLanes<TVector, T> where TVector : struct
 {
     static abstract int Count { get; }
-    /// <summary>How many vector registers the instruction set has, which bounds the micro-tile's accumulators.</summary>
-    static abstract int Registers { get; }
     static abstract TVector Load(ref T source);
     static abstract void Store(TVector value, ref T destination);
     static abstract TVector Broadcast(T value);
@@ -55,7 +53,6 @@ internal interface IVectorLanes<TVector, T> where TVector : struct
 internal readonly struct Lanes512<T> : IVectorLanes<Vector512<T>, T> where T : unmanaged
 {
     public static int Count => Vector512<T>.Count;
-    public static int Registers => 32;
     public static Vector512<T> Load(ref T source) => Vector512.LoadUnsafe(ref source);
     public static void Store(Vector512<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
@@ -68,8 +65,6 @@ internal readonly struct Lanes512<T> : IVectorLanes<Vector512<T>, T> where T : u
 internal readonly struct Lanes256<T> : IVectorLanes<Vector256<T>, T> where T : unmanaged
 {
     public static int Count => Vector256<T>.Count;
-    // AVX-512's 32 registers also serve 256-bit vectors (where Vector512 is not accelerated); AVX2 has 16.
-    public static int Registers => Avx512F.VL.IsSupported ? 32 : 16;
     public static Vector256<T> Load(ref T source) => Vector256.LoadUnsafe(ref source);
     public static void Store(Vector256<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
@@ -82,7 +77,6 @@ internal readonly struct Lanes256<T> : IVectorLanes<Vector256<T>, T> where T : u
 internal readonly struct Lanes128<T> : IVectorLanes<Vector128<T>, T> where T : unmanaged
 {
     public static int Count => Vector128<T>.Count;
-    public static int Registers => Avx512F.VL.IsSupported || AdvSimd.IsSupported ? 32 : 16;
     public static Vector128<T> Load(ref T source) => Vector128.LoadUnsafe(ref source);
     public static void Store(Vector128<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     public static Vector128<T> Broadcast(T value) => Vector128.Create(value);
@@ -103,12 +97,13 @@ internal static class Blocked<T, TVector, TLanes>
     where TVector : struct
     where TLanes : struct, IVectorLanes<TVector, T>
 {
-    // A micro-tile is Mr rows by two vectors: 16 accumulators of AVX-512's 32 registers (8 rows divide the usual
-    // power-of-two row counts; 12 rows measured no faster), or 12 of AVX2's 16.
+    // A micro-tile is Mr rows by two vectors: 16 accumulators where the instruction set has 32 vector registers
+    // (AVX-512 at any width, Arm's Advanced SIMD; 8 rows divide the usual power-of-two row counts, 12 measured no
+    // faster), or 12 of AVX2's and SSE's 16.
     private static int Mr
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => TLanes.Registers >= 32 ? 8 : 6;
+        get => Avx512F.VL.IsSupported || AdvSimd.IsSupported ? 8 : 6;
     }
     // An Nr-wide panel of B (Kc x Nr) stays in the 48 KiB L1 while a micro-kernel sweeps the rows of a block.
     private const int PanelBytes = 40 << 10;
