@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd;
 
@@ -39,20 +41,31 @@ internal static class Gemm
 
 /// <summary>
 /// The blocked product for one element type and vector width. B is packed once into Nr-column panels, then row
-/// blocks of A are packed and multiplied in parallel. Every element of C is one FMA chain over k = 0 .. K-1 in
-/// order, so its bits depend neither on the blocking nor on which thread computed it.
+/// blocks of A are packed and multiplied in parallel; small operands are read in place instead, where packing would
+/// cost more than the product. Every element of C is one FMA chain over k = 0 .. K-1 in order, so its bits depend
+/// neither on the blocking, nor on packing, nor on which thread computed it.
 /// </summary>
 internal static class Blocked<T, TVector, TLanes>
     where T : unmanaged
     where TVector : struct
     where TLanes : struct, IVectorLanes<TVector, T>
 {
-    // A micro-tile is Mr rows by two vectors: 12 accumulators, which fit AVX2's 16 registers and leave AVX-512 room.
-    private const int Mr = 6;
+    // A micro-tile is Mr rows by two vectors: 16 accumulators where the instruction set has 32 vector registers
+    // (AVX-512 at any width, Arm's Advanced SIMD; 8 rows divide the usual power-of-two row counts, 12 measured no
+    // faster), or 12 of AVX2's and SSE's 16.
+    private static int Mr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Avx512F.VL.IsSupported || AdvSimd.IsSupported ? 8 : 6;
+    }
     // An Nr-wide panel of B (Kc x Nr) stays in the 48 KiB L1 while a micro-kernel sweeps the rows of a block.
     private const int PanelBytes = 40 << 10;
     // A packed block of A (Mc x Kc) stays in the 1 MiB L2 while the panels of B stream past it.
     private const int BlockBytes = 384 << 10;
+    // An operand of at most this many bytes and one depth block is read in place: it stays in L1 without packing,
+    // and packing it would cost as much as the product (the attention's 64 x 32 heads). B also needs unit column
+    // stride and whole panels, since the kernel loads its rows as vectors.
+    private const int InPlaceBytes = 32 << 10;
     // The kernel does about this many multiply-adds in the time of one cheap element operation (Parallelism.MinWork's unit).
     private const int MultiplyAddsPerElement = 4;
 
@@ -70,41 +83,55 @@ internal static class Blocked<T, TVector, TLanes>
             return;
         }
         int panels = (n + Nr - 1) / Nr;
-        var packedB = ArrayPool<T>.Shared.Rent(k * panels * Nr);
-        // Packing a transposed operand's panel (a block transpose) costs about three cheap element operations per element.
-        Parallelism.ForRanges(panels, (long)k * Nr * (b.RowStride == 1 ? 3 : 1), new PackPanels(b, packedB));
+        bool aInPlace = k <= Kc && (long)m * k * Unsafe.SizeOf<T>() <= InPlaceBytes;
+        bool bInPlace = k <= Kc && (long)k * n * Unsafe.SizeOf<T>() <= InPlaceBytes && b.ColumnStride == 1 && n % Nr == 0;
+        T[]? packedB = null;
+        if (!bInPlace)
+        {
+            packedB = ArrayPool<T>.Shared.Rent(k * panels * Nr);
+            // Packing a transposed operand's panel (a block transpose) costs about three cheap element operations per element.
+            Parallelism.ForRanges(panels, (long)k * Nr * (b.RowStride == 1 ? 3 : 1), new PackPanels(b, packedB));
+        }
         int rowTiles = (m + Mr - 1) / Mr;
         int parts = Parallelism.Parts(rowTiles, (long)Mr * n * k / MultiplyAddsPerElement, partsPerThread: 1);
-        Parallelism.For(parts, new RowBlocks(a, packedB, n, c, cOffset, rowTiles, parts));
-        ArrayPool<T>.Shared.Return(packedB);
+        Parallelism.For(parts, new RowBlocks(a, aInPlace, b, packedB, c, cOffset, rowTiles, parts));
+        if (packedB is not null) ArrayPool<T>.Shared.Return(packedB);
     }
+
+    /// <summary>Where a tile of A starts relative to the block (Tile, per Mr rows), and its row and depth strides.</summary>
+    private readonly record struct TileLayout(nint Tile, nint Row, nint Depth);
 
     /// <summary>
     /// Packs a block of A (<paramref name="rows"/> rows from <paramref name="row"/>, depth columns from
-    /// <paramref name="column"/>) as Mr-row tiles, zero past the last row, with contiguous reads whichever way A is laid
-    /// out; returns the packed tiles' strides.
+    /// <paramref name="column"/>) as Mr-row tiles with contiguous reads whichever way A is laid out; returns their layout.
     /// </summary>
-    private static (nint RowStride, nint DepthStride) PackBlock(Matrix<T> a, int row, int column, int rows, int depth, Span<T> packed)
+    private static TileLayout PackBlock(Matrix<T> a, int row, int column, int rows, int depth, Span<T> packed)
     {
-        int tiles = (rows + Mr - 1) / Mr;
-        if (rows < tiles * Mr) packed.Slice((tiles - 1) * Mr * depth, Mr * depth).Clear();
         int offset = a.Offset + row * a.RowStride + column * a.ColumnStride;
         if (a.ColumnStride == 1)
         {
             // Row-major tiles: each row's depth run is one copy.
             for (int r = 0; r < rows; r++) a.Data.AsSpan(offset + r * a.RowStride, depth).CopyTo(packed.Slice(r * depth));
-            return (depth, 1);
+            return new(Mr * depth, depth, 1);
         }
-        // Depth-major tiles, filled one depth step at a time across the whole block: a transposed A is then read along
-        // its storage rows instead of jumping a row per element.
-        ref T from = ref a.Data[offset];
-        ref T to = ref MemoryMarshal.GetReference(packed);
-        for (int p = 0; p < depth; p++)
+        // Depth-major tiles, each filled one depth step at a time: a transposed A is then read along its storage rows
+        // (a tile's rows are adjacent there, one block copy per step) instead of jumping a row per element.
+        for (int tile = 0; tile * Mr < rows; tile++)
         {
-            ref T source = ref Unsafe.Add(ref from, p * a.ColumnStride);
-            for (int r = 0; r < rows; r++) Unsafe.Add(ref to, r / Mr * Mr * depth + p * Mr + r % Mr) = Unsafe.Add(ref source, r * a.RowStride);
+            int tileRows = Math.Min(Mr, rows - tile * Mr);
+            ref T from = ref a.Data[offset + tile * Mr * a.RowStride];
+            ref T to = ref packed[tile * Mr * depth];
+            for (int p = 0; p < depth; p++)
+            {
+                ref T source = ref Unsafe.Add(ref from, p * a.ColumnStride);
+                ref T destination = ref Unsafe.Add(ref to, p * Mr);
+                if (a.RowStride == 1 && tileRows == Mr)
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.As<T, byte>(ref destination), ref Unsafe.As<T, byte>(ref source), (uint)(Mr * Unsafe.SizeOf<T>()));
+                else
+                    for (int r = 0; r < tileRows; r++) Unsafe.Add(ref destination, r) = Unsafe.Add(ref source, r * a.RowStride);
+            }
         }
-        return (1, Mr);
+        return new(Mr * depth, 1, Mr);
     }
 
     /// <summary>Packs an Nr-column panel of B (depth rows from <paramref name="row"/>) as depth-major runs of Nr, zero past <paramref name="columns"/>.</summary>
@@ -155,15 +182,15 @@ internal static class Blocked<T, TVector, TLanes>
         }
     }
 
-    /// <summary>One part's rows of C: its row blocks of A packed and multiplied by every panel of B.</summary>
-    private readonly struct RowBlocks(Matrix<T> a, T[] packedB, int n, T[] c, int cOffset, int rowTiles, int parts) : IPartBody
+    /// <summary>One part's rows of C: its row blocks of A (packed, or in place) multiplied by every panel of B (packed, or in place).</summary>
+    private readonly struct RowBlocks(Matrix<T> a, bool aInPlace, Matrix<T> b, T[]? packedB, T[] c, int cOffset, int rowTiles, int parts) : IPartBody
     {
         public void Run(int part)
         {
-            int m = a.Rows, k = a.Columns, paddedColumns = (n + Nr - 1) / Nr * Nr;
+            int m = a.Rows, k = a.Columns, n = b.Columns, paddedColumns = (n + Nr - 1) / Nr * Nr;
             int firstRow = Parallelism.RangeStart(rowTiles, parts, part) * Mr;
             int endRow = Math.Min(m, Parallelism.RangeStart(rowTiles, parts, part + 1) * Mr);
-            var packedA = ArrayPool<T>.Shared.Rent(Mc * Kc);
+            var packedA = aInPlace ? null : ArrayPool<T>.Shared.Rent(Mc * Kc);
             Span<T> edgeTile = stackalloc T[Mr * Nr];
             for (int blockRow = firstRow; blockRow < endRow; blockRow += Mc)
             {
@@ -171,85 +198,117 @@ internal static class Blocked<T, TVector, TLanes>
                 for (int block = 0; block < k; block += Kc)
                 {
                     int depth = Math.Min(Kc, k - block);
-                    var layout = PackBlock(a, blockRow, block, rows, depth, packedA);
+                    var layout = packedA is null ? new TileLayout(Mr * a.RowStride, a.RowStride, a.ColumnStride) : PackBlock(a, blockRow, block, rows, depth, packedA);
+                    ref T aBlock = ref packedA is null ? ref a.Data[a.Offset + blockRow * a.RowStride + block * a.ColumnStride] : ref packedA[0];
                     for (int column = 0; column < n; column += Nr)
                     {
-                        ref T panel = ref packedB[block * paddedColumns + column * depth];
+                        ref T panel = ref packedB is null ? ref b.Data[b.Offset + block * b.RowStride + column] : ref packedB[block * paddedColumns + column * depth];
+                        nint panelStride = packedB is null ? b.RowStride : Nr;
                         for (int tile = 0; tile * Mr < rows; tile++)
                         {
                             int row = blockRow + tile * Mr;
-                            MultiplyTile(ref packedA[tile * Mr * depth], layout, ref panel, depth, Math.Min(Mr, m - row), Math.Min(Nr, n - column),
+                            MultiplyTile(ref Unsafe.Add(ref aBlock, tile * layout.Tile), layout, ref panel, panelStride, depth, Math.Min(Mr, m - row), Math.Min(Nr, n - column),
                                 c.AsSpan(cOffset + row * n + column), n, accumulate: block > 0, edgeTile);
                         }
                     }
                 }
             }
-            ArrayPool<T>.Shared.Return(packedA);
+            if (packedA is not null) ArrayPool<T>.Shared.Return(packedA);
         }
-    }
-
-    /// <summary>A tile of C; one cut short by the matrix edge goes through <paramref name="edgeTile"/> so the kernel stays full-size.</summary>
-    private static void MultiplyTile(ref T a, (nint RowStride, nint DepthStride) aLayout, ref T b, int depth, int rows, int columns, Span<T> c, int ldc, bool accumulate, Span<T> edgeTile)
-    {
-        if (rows == Mr && columns == Nr)
-        {
-            Kernel(ref a, aLayout.RowStride, aLayout.DepthStride, ref b, ref MemoryMarshal.GetReference(c), ldc, depth, accumulate);
-            return;
-        }
-        for (int r = 0; accumulate && r < rows; r++) c.Slice(r * ldc, columns).CopyTo(edgeTile.Slice(r * Nr));
-        Kernel(ref a, aLayout.RowStride, aLayout.DepthStride, ref b, ref MemoryMarshal.GetReference(edgeTile), Nr, depth, accumulate);
-        for (int r = 0; r < rows; r++) edgeTile.Slice(r * Nr, columns).CopyTo(c.Slice(r * ldc));
     }
 
     /// <summary>
-    /// The micro-kernel: an Mr x Nr tile of C (row stride <paramref name="ldc"/>) gets (accumulate ? C : 0) plus the
-    /// product of a packed A tile (Mr x depth, laid out by the given strides) and a packed B panel (depth x Nr),
-    /// held in registers throughout.
+    /// A tile of C, run by the kernel of its exact height (so the kernel reads no row of A past the tile); one cut
+    /// short by the matrix's right edge goes through <paramref name="edgeTile"/> so the kernel's stores stay inside C.
     /// </summary>
-    private static void Kernel(ref T a, nint aRowStride, nint aDepthStride, ref T b, ref T c, nint ldc, int depth, bool accumulate)
+    private static void MultiplyTile(ref T a, TileLayout aLayout, ref T b, nint bStride, int depth, int rows, int columns, Span<T> c, int ldc, bool accumulate, Span<T> edgeTile)
+    {
+        bool direct = columns == Nr;
+        for (int r = 0; !direct && accumulate && r < rows; r++) c.Slice(r * ldc, columns).CopyTo(edgeTile.Slice(r * Nr));
+        ref T target = ref MemoryMarshal.GetReference(direct ? c : edgeTile);
+        nint targetStride = direct ? ldc : Nr;
+        switch (rows)
+        {
+            case 1: Kernel<OneRow>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 2: Kernel<TwoRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 3: Kernel<ThreeRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 4: Kernel<FourRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 5: Kernel<FiveRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 6: Kernel<SixRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 7: Kernel<SevenRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            default: Kernel<EightRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+        }
+        for (int r = 0; !direct && r < rows; r++) edgeTile.Slice(r * Nr, columns).CopyTo(c.Slice(r * ldc));
+    }
+
+    /// <summary>
+    /// The micro-kernel: a THeight x Nr tile of C (row stride <paramref name="ldc"/>) gets (accumulate ? C : 0) plus
+    /// the product of a tile of A (THeight x depth, laid out by the given strides) and a panel of B (depth x Nr, rows
+    /// <paramref name="bStride"/> apart), held in registers throughout. Each row exists only up to the height, so every
+    /// height compiles to straight-line code with no branch inside the depth loop.
+    /// </summary>
+    private static void Kernel<THeight>(ref T a, nint aRowStride, nint aDepthStride, ref T b, nint bStride, ref T c, nint ldc, int depth, bool accumulate)
+        where THeight : ITileHeight
     {
         nint w = TLanes.Count;
-        nint a2 = 2 * aRowStride, a3 = 3 * aRowStride, a4 = 4 * aRowStride, a5 = 5 * aRowStride;
-        ref T c1 = ref Unsafe.Add(ref c, ldc);
-        ref T c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref T c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        ref T c4 = ref Unsafe.Add(ref c, 4 * ldc);
-        ref T c5 = ref Unsafe.Add(ref c, 5 * ldc);
+        ref T cRow1 = ref Unsafe.Add(ref c, ldc);
+        ref T cRow2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref T cRow3 = ref Unsafe.Add(ref c, 3 * ldc);
+        ref T cRow4 = ref Unsafe.Add(ref c, 4 * ldc);
+        ref T cRow5 = ref Unsafe.Add(ref c, 5 * ldc);
+        ref T cRow6 = ref Unsafe.Add(ref c, 6 * ldc);
+        ref T cRow7 = ref Unsafe.Add(ref c, 7 * ldc);
         TVector zero = default;
-        TVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
-        TVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        TVector c0Lo = zero, c0Hi = zero, c1Lo = zero, c1Hi = zero, c2Lo = zero, c2Hi = zero, c3Lo = zero, c3Hi = zero;
+        TVector c4Lo = zero, c4Hi = zero, c5Lo = zero, c5Hi = zero, c6Lo = zero, c6Hi = zero, c7Lo = zero, c7Hi = zero;
         if (accumulate)
         {
-            c00 = TLanes.Load(ref c); c01 = TLanes.Load(ref Unsafe.Add(ref c, w));
-            c10 = TLanes.Load(ref c1); c11 = TLanes.Load(ref Unsafe.Add(ref c1, w));
-            c20 = TLanes.Load(ref c2); c21 = TLanes.Load(ref Unsafe.Add(ref c2, w));
-            c30 = TLanes.Load(ref c3); c31 = TLanes.Load(ref Unsafe.Add(ref c3, w));
-            c40 = TLanes.Load(ref c4); c41 = TLanes.Load(ref Unsafe.Add(ref c4, w));
-            c50 = TLanes.Load(ref c5); c51 = TLanes.Load(ref Unsafe.Add(ref c5, w));
+            c0Lo = TLanes.Load(ref c); c0Hi = TLanes.Load(ref Unsafe.Add(ref c, w));
+            if (THeight.Rows > 1) { c1Lo = TLanes.Load(ref cRow1); c1Hi = TLanes.Load(ref Unsafe.Add(ref cRow1, w)); }
+            if (THeight.Rows > 2) { c2Lo = TLanes.Load(ref cRow2); c2Hi = TLanes.Load(ref Unsafe.Add(ref cRow2, w)); }
+            if (THeight.Rows > 3) { c3Lo = TLanes.Load(ref cRow3); c3Hi = TLanes.Load(ref Unsafe.Add(ref cRow3, w)); }
+            if (THeight.Rows > 4) { c4Lo = TLanes.Load(ref cRow4); c4Hi = TLanes.Load(ref Unsafe.Add(ref cRow4, w)); }
+            if (THeight.Rows > 5) { c5Lo = TLanes.Load(ref cRow5); c5Hi = TLanes.Load(ref Unsafe.Add(ref cRow5, w)); }
+            if (THeight.Rows > 6) { c6Lo = TLanes.Load(ref cRow6); c6Hi = TLanes.Load(ref Unsafe.Add(ref cRow6, w)); }
+            if (THeight.Rows > 7) { c7Lo = TLanes.Load(ref cRow7); c7Hi = TLanes.Load(ref Unsafe.Add(ref cRow7, w)); }
         }
         for (int p = 0; p < depth; p++)
         {
             TVector b0 = TLanes.Load(ref b), b1 = TLanes.Load(ref Unsafe.Add(ref b, w));
             TVector ai = TLanes.Broadcast(a);
-            c00 = TLanes.MultiplyAdd(ai, b0, c00); c01 = TLanes.MultiplyAdd(ai, b1, c01);
-            ai = TLanes.Broadcast(Unsafe.Add(ref a, aRowStride));
-            c10 = TLanes.MultiplyAdd(ai, b0, c10); c11 = TLanes.MultiplyAdd(ai, b1, c11);
-            ai = TLanes.Broadcast(Unsafe.Add(ref a, a2));
-            c20 = TLanes.MultiplyAdd(ai, b0, c20); c21 = TLanes.MultiplyAdd(ai, b1, c21);
-            ai = TLanes.Broadcast(Unsafe.Add(ref a, a3));
-            c30 = TLanes.MultiplyAdd(ai, b0, c30); c31 = TLanes.MultiplyAdd(ai, b1, c31);
-            ai = TLanes.Broadcast(Unsafe.Add(ref a, a4));
-            c40 = TLanes.MultiplyAdd(ai, b0, c40); c41 = TLanes.MultiplyAdd(ai, b1, c41);
-            ai = TLanes.Broadcast(Unsafe.Add(ref a, a5));
-            c50 = TLanes.MultiplyAdd(ai, b0, c50); c51 = TLanes.MultiplyAdd(ai, b1, c51);
+            c0Lo = TLanes.MultiplyAdd(ai, b0, c0Lo); c0Hi = TLanes.MultiplyAdd(ai, b1, c0Hi);
+            if (THeight.Rows > 1) { ai = TLanes.Broadcast(Unsafe.Add(ref a, aRowStride)); c1Lo = TLanes.MultiplyAdd(ai, b0, c1Lo); c1Hi = TLanes.MultiplyAdd(ai, b1, c1Hi); }
+            if (THeight.Rows > 2) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 2 * aRowStride)); c2Lo = TLanes.MultiplyAdd(ai, b0, c2Lo); c2Hi = TLanes.MultiplyAdd(ai, b1, c2Hi); }
+            if (THeight.Rows > 3) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 3 * aRowStride)); c3Lo = TLanes.MultiplyAdd(ai, b0, c3Lo); c3Hi = TLanes.MultiplyAdd(ai, b1, c3Hi); }
+            if (THeight.Rows > 4) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 4 * aRowStride)); c4Lo = TLanes.MultiplyAdd(ai, b0, c4Lo); c4Hi = TLanes.MultiplyAdd(ai, b1, c4Hi); }
+            if (THeight.Rows > 5) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 5 * aRowStride)); c5Lo = TLanes.MultiplyAdd(ai, b0, c5Lo); c5Hi = TLanes.MultiplyAdd(ai, b1, c5Hi); }
+            if (THeight.Rows > 6) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 6 * aRowStride)); c6Lo = TLanes.MultiplyAdd(ai, b0, c6Lo); c6Hi = TLanes.MultiplyAdd(ai, b1, c6Hi); }
+            if (THeight.Rows > 7) { ai = TLanes.Broadcast(Unsafe.Add(ref a, 7 * aRowStride)); c7Lo = TLanes.MultiplyAdd(ai, b0, c7Lo); c7Hi = TLanes.MultiplyAdd(ai, b1, c7Hi); }
             a = ref Unsafe.Add(ref a, aDepthStride);
-            b = ref Unsafe.Add(ref b, 2 * w);
+            b = ref Unsafe.Add(ref b, bStride);
         }
-        TLanes.Store(c00, ref c); TLanes.Store(c01, ref Unsafe.Add(ref c, w));
-        TLanes.Store(c10, ref c1); TLanes.Store(c11, ref Unsafe.Add(ref c1, w));
-        TLanes.Store(c20, ref c2); TLanes.Store(c21, ref Unsafe.Add(ref c2, w));
-        TLanes.Store(c30, ref c3); TLanes.Store(c31, ref Unsafe.Add(ref c3, w));
-        TLanes.Store(c40, ref c4); TLanes.Store(c41, ref Unsafe.Add(ref c4, w));
-        TLanes.Store(c50, ref c5); TLanes.Store(c51, ref Unsafe.Add(ref c5, w));
+        TLanes.Store(c0Lo, ref c); TLanes.Store(c0Hi, ref Unsafe.Add(ref c, w));
+        if (THeight.Rows > 1) { TLanes.Store(c1Lo, ref cRow1); TLanes.Store(c1Hi, ref Unsafe.Add(ref cRow1, w)); }
+        if (THeight.Rows > 2) { TLanes.Store(c2Lo, ref cRow2); TLanes.Store(c2Hi, ref Unsafe.Add(ref cRow2, w)); }
+        if (THeight.Rows > 3) { TLanes.Store(c3Lo, ref cRow3); TLanes.Store(c3Hi, ref Unsafe.Add(ref cRow3, w)); }
+        if (THeight.Rows > 4) { TLanes.Store(c4Lo, ref cRow4); TLanes.Store(c4Hi, ref Unsafe.Add(ref cRow4, w)); }
+        if (THeight.Rows > 5) { TLanes.Store(c5Lo, ref cRow5); TLanes.Store(c5Hi, ref Unsafe.Add(ref cRow5, w)); }
+        if (THeight.Rows > 6) { TLanes.Store(c6Lo, ref cRow6); TLanes.Store(c6Hi, ref Unsafe.Add(ref cRow6, w)); }
+        if (THeight.Rows > 7) { TLanes.Store(c7Lo, ref cRow7); TLanes.Store(c7Hi, ref Unsafe.Add(ref cRow7, w)); }
     }
 }
+
+/// <summary>A micro-tile's height as a type, so the kernel compiles once per height with every row in registers.</summary>
+internal interface ITileHeight
+{
+    static abstract int Rows { get; }
+}
+
+internal readonly struct OneRow : ITileHeight { public static int Rows => 1; }
+internal readonly struct TwoRows : ITileHeight { public static int Rows => 2; }
+internal readonly struct ThreeRows : ITileHeight { public static int Rows => 3; }
+internal readonly struct FourRows : ITileHeight { public static int Rows => 4; }
+internal readonly struct FiveRows : ITileHeight { public static int Rows => 5; }
+internal readonly struct SixRows : ITileHeight { public static int Rows => 6; }
+internal readonly struct SevenRows : ITileHeight { public static int Rows => 7; }
+internal readonly struct EightRows : ITileHeight { public static int Rows => 8; }
