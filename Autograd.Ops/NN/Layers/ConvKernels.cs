@@ -107,13 +107,20 @@ internal static class ConvKernels
     private static (Tensor, Tensor?) Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, bool keepColumns) where T : unmanaged, INumber<T>
     {
         var result = Tensor.Uninitialized(x.DType, g.OutputShape);
-        var columns = keepColumns ? Tensor.Uninitialized(x.DType, [ColumnRows(g), g.N * g.L]) : null;
+        Tensor? columns = null;
+        if (keepColumns)
+        {
+            // Unrolled row by row across the batch: each row of the kept matrix is written as one run (image by image,
+            // its rows would be short runs far apart).
+            columns = Tensor.Uninitialized(x.DType, [ColumnRows(g), g.N * g.L]);
+            Parallelism.ForRanges(ColumnRows(g), (long)g.N * g.L, new Im2ColRows<T>(x.Data<T>(), columns.Data<T>(), g));
+        }
         Parallelism.ForRanges(g.N, ImageWork(g), new ForwardImages<T>(x.Data<T>(), w.Data<T>(), bias?.Data<T>(), result.Data<T>(), columns?.Data<T>(), g));
         return (result, columns);
     }
 
     /// <summary>
-    /// Images [start, end): each one unrolled (into its columns of the kept matrix, or a scratch matrix of its own) and
+    /// Images [start, end): each one unrolled into a scratch matrix of its own unless the kept matrix holds its columns,
     /// multiplied by each group's weights straight into its output, then the bias added while the output is in cache.
     /// </summary>
     private readonly struct ForwardImages<T>(T[] x, T[] w, T[]? bias, T[] y, T[]? kept, ConvGeometry g) : IRangeBody where T : unmanaged, INumber<T>
@@ -125,7 +132,7 @@ internal static class ConvKernels
             for (int b = start; b < end; b++)
             {
                 int first = kept is null ? 0 : b * l;
-                Im2Col(x, b, cols, stride, first, g);
+                if (kept is null) Im2Col(x, b, cols, g);
                 for (int group = 0; group < g.Groups; group++)
                 {
                     Gemm.Multiply(Matrix<T>.RowMajor(w, g.Og, g.K, group * g.Og * g.K), new Matrix<T>(cols, group * g.K * stride + first, g.K, l, stride, 1),
@@ -145,12 +152,23 @@ internal static class ConvKernels
     private static Tensor InputGrad<T>(Tensor dy, Tensor w, ConvGeometry g) where T : unmanaged, INumber<T>
     {
         var result = Tensor.Uninitialized(dy.DType, g.InputShape);
-        Parallelism.ForRanges(g.N, ImageWork(g), new InputGradImages<T>(dy.Data<T>(), w.Data<T>(), result.Data<T>(), g));
+        // Each group's weights transposed once, (K, Og) row-major, so no image's product has to pack them transposed.
+        var weight = w.Data<T>();
+        var transposed = ArrayPool<T>.Shared.Rent(g.O * g.K);
+        for (int group = 0; group < g.Groups; group++)
+        {
+            for (int o = 0; o < g.Og; o++)
+            {
+                for (int k = 0; k < g.K; k++) transposed[(group * g.K + k) * g.Og + o] = weight[(group * g.Og + o) * g.K + k];
+            }
+        }
+        Parallelism.ForRanges(g.N, ImageWork(g), new InputGradImages<T>(dy.Data<T>(), transposed, result.Data<T>(), g));
+        ArrayPool<T>.Shared.Return(transposed);
         return result;
     }
 
-    /// <summary>Images [start, end): each group's transposed weights times the image's dy, folded back into the image while in cache.</summary>
-    private readonly struct InputGradImages<T>(T[] dy, T[] w, T[] dx, ConvGeometry g) : IRangeBody where T : unmanaged, INumber<T>
+    /// <summary>Images [start, end): each group's transposed weights (wT) times the image's dy, folded back into the image while in cache.</summary>
+    private readonly struct InputGradImages<T>(T[] dy, T[] wT, T[] dx, ConvGeometry g) : IRangeBody where T : unmanaged, INumber<T>
     {
         public void Run(int start, int end)
         {
@@ -160,7 +178,7 @@ internal static class ConvKernels
             {
                 for (int group = 0; group < g.Groups; group++)
                 {
-                    Gemm.Multiply(Matrix<T>.RowMajor(w, g.Og, g.K, group * g.Og * g.K).Transposed, Matrix<T>.RowMajor(dy, g.Og, l, (b * g.O + group * g.Og) * l),
+                    Gemm.Multiply(Matrix<T>.RowMajor(wT, g.K, g.Og, group * g.K * g.Og), Matrix<T>.RowMajor(dy, g.Og, l, (b * g.O + group * g.Og) * l),
                         cols, group * g.K * l);
                 }
                 Col2Im(cols, dx, b, g);
@@ -178,7 +196,7 @@ internal static class ConvKernels
         if (columns is null)
         {
             cols = ArrayPool<T>.Shared.Rent(ColumnRows(g) * nl);
-            Parallelism.ForRanges(g.N, (long)ColumnRows(g) * g.L, new Im2ColImages<T>(x.Data<T>(), cols, g));
+            Parallelism.ForRanges(ColumnRows(g), (long)g.N * g.L, new Im2ColRows<T>(x.Data<T>(), cols, g));
         }
         else cols = columns.Data<T>();
         var result = Tensor.Uninitialized(x.DType, g.WeightShape);
@@ -208,41 +226,46 @@ internal static class ConvKernels
         return result;
     }
 
-    /// <summary>Images [start, end) unrolled into their columns of the (C·KH·KW) x (N·L) matrix.</summary>
-    private readonly struct Im2ColImages<T>(T[] x, T[] cols, ConvGeometry g) : IRangeBody where T : unmanaged, INumber<T>
+    /// <summary>Rows [start, end) of the (C·KH·KW) x (N·L) column matrix, each across the whole batch.</summary>
+    private readonly struct Im2ColRows<T>(T[] x, T[] cols, ConvGeometry g) : IRangeBody where T : unmanaged, INumber<T>
     {
         public void Run(int start, int end)
         {
-            for (int b = start; b < end; b++) Im2Col(x, b, cols, g.N * g.L, b * g.L, g);
+            for (int row = start; row < end; row++)
+            {
+                for (int b = 0; b < g.N; b++) UnrollRow(x, b, row, cols.AsSpan((row * g.N + b) * g.L, g.L), g);
+            }
         }
     }
 
+    /// <summary>Unrolls image b of x into its own (C·KH·KW) x L column matrix.</summary>
+    private static void Im2Col<T>(T[] x, int b, T[] cols, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        for (int row = 0; row < ColumnRows(g); row++) UnrollRow(x, b, row, cols.AsSpan(row * g.L, g.L), g);
+    }
+
     /// <summary>
-    /// Unrolls image b of x (N, C, H, W) into cols: row (c, ki, kj) at rowStride apart, output position (oh, ow) at
-    /// column first + oh·OW + ow, zero where the window is in the padding.
+    /// Row (c, ki, kj) of image b's columns: the input element each output position (oh, ow) multiplies by weight
+    /// (c, ki, kj), zero where the window is in the padding.
     /// </summary>
-    private static void Im2Col<T>(T[] x, int b, T[] cols, int rowStride, int first, ConvGeometry g) where T : unmanaged, INumber<T>
+    private static void UnrollRow<T>(T[] x, int b, int row, Span<T> to, ConvGeometry g) where T : unmanaged, INumber<T>
     {
         int oh = g.OH, ow = g.OW;
-        for (int row = 0; row < ColumnRows(g); row++)
+        int kj = row % g.KW, ki = row / g.KW % g.KH, c = row / (g.KW * g.KH);
+        // The output columns whose input column lies inside the image: ow in [inside, outside).
+        int offsetW = kj * g.DW - g.PW;
+        int inside = Math.Clamp(CeilDiv(-offsetW, g.SW), 0, ow), outside = Math.Clamp(CeilDiv(g.W - offsetW, g.SW), inside, ow);
+        int plane = (b * g.C + c) * g.H * g.W;
+        for (int i = 0; i < oh; i++)
         {
-            int kj = row % g.KW, ki = row / g.KW % g.KH, c = row / (g.KW * g.KH);
-            var to = cols.AsSpan(row * rowStride + first, g.L);
-            // The output columns whose input column lies inside the image: ow in [inside, outside).
-            int offsetW = kj * g.DW - g.PW;
-            int inside = Math.Clamp(CeilDiv(-offsetW, g.SW), 0, ow), outside = Math.Clamp(CeilDiv(g.W - offsetW, g.SW), inside, ow);
-            int plane = (b * g.C + c) * g.H * g.W;
-            for (int i = 0; i < oh; i++)
-            {
-                var line = to.Slice(i * ow, ow);
-                int ih = i * g.SH - g.PH + ki * g.DH;
-                if (ih < 0 || ih >= g.H) { line.Clear(); continue; }
-                line[..inside].Clear();
-                line[outside..].Clear();
-                int from = plane + ih * g.W + offsetW;
-                if (g.SW == 1) x.AsSpan(from + inside, outside - inside).CopyTo(line[inside..outside]);
-                else for (int j = inside; j < outside; j++) line[j] = x[from + j * g.SW];
-            }
+            var line = to.Slice(i * ow, ow);
+            int ih = i * g.SH - g.PH + ki * g.DH;
+            if (ih < 0 || ih >= g.H) { line.Clear(); continue; }
+            if (inside > 0) line[..inside].Clear();
+            if (outside < ow) line[outside..].Clear();
+            int from = plane + ih * g.W + offsetW;
+            if (g.SW == 1) x.AsSpan(from + inside, outside - inside).CopyTo(line[inside..outside]);
+            else for (int j = inside; j < outside; j++) line[j] = x[from + j * g.SW];
         }
     }
 
