@@ -101,7 +101,7 @@ internal static class ConvKernels
     /// <summary>The rows of all groups' column matrices: C·KH·KW.</summary>
     private static int ColumnRows(ConvGeometry g) => g.C * g.KH * g.KW;
 
-    /// <summary>The multiply-adds of one image's products, in Parallelism's cheap element operations (about four per one).</summary>
+    /// <summary>One image's work in Parallelism's cheap element operations: its products (four multiply-adds to one, as the GEMM counts them) and its unrolling.</summary>
     private static long ImageWork(ConvGeometry g) => (long)g.O * g.K * g.L / 4 + (long)ColumnRows(g) * g.L;
 
     private static (Tensor, Tensor?) Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, bool keepColumns) where T : unmanaged, INumber<T>
@@ -293,27 +293,16 @@ internal static class ConvKernels
                         if (ih < 0 || ih >= g.H) continue;
                         var line = from.Slice(i * ow, ow);
                         int rowStart = ih * g.W + offsetW;
-                        if (g.SW == 1) AddInto(plane.Slice(rowStart + inside, outside - inside), line[inside..outside]);
+                        if (g.SW == 1)
+                        {
+                            var target = plane.Slice(rowStart + inside, outside - inside);
+                            System.Numerics.Tensors.TensorPrimitives.Add(target, line[inside..outside], target);
+                        }
                         else for (int j = inside; j < outside; j++) plane[rowStart + j * g.SW] += line[j];
                     }
                 }
             }
         }
-    }
-
-    /// <summary>target += source, elementwise; inline vectors, as the image rows are too short to amortise a library call.</summary>
-    private static void AddInto<T>(Span<T> target, ReadOnlySpan<T> source) where T : unmanaged, INumber<T>
-    {
-        int j = 0;
-        if (Vector<T>.IsSupported)
-        {
-            for (; j + Vector<T>.Count <= target.Length; j += Vector<T>.Count)
-            {
-                var sum = new Vector<T>(target[j..]) + new Vector<T>(source[j..]);
-                sum.CopyTo(target[j..]);
-            }
-        }
-        for (; j < target.Length; j++) target[j] += source[j];
     }
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
