@@ -11,15 +11,17 @@ internal static class ConvOps
     /// <summary>torch.convolution: input (N, C, [H,] W), weight (O, C / groups, [KH,] KW), optional bias (O).</summary>
     public static Tensor Convolution(Tensor x, Tensor w, Tensor? bias, ConvGeometry g)
     {
-        var result = ConvKernels.Forward(x, w, bias, g);
         bool biasNeedsGrad = bias is { RequiresGrad: true } && GradMode.IsEnabled;
-        if (Graph.NeedsGrad(x, w) || biasNeedsGrad)
+        bool recorded = Graph.NeedsGrad(x, w) || biasNeedsGrad;
+        // As PyTorch's slow_conv2d: the unrolled input is kept for the weight's gradient rather than unrolled again.
+        var (result, columns) = ConvKernels.Forward(x, w, bias, g, keepColumns: recorded && w.RequiresGrad);
+        if (recorded)
         {
             Tensor? savedX = w.RequiresGrad ? x : null, savedW = x.RequiresGrad ? w : null;
             Graph.Record(result, "ConvolutionBackward0", bias is null ? [x, w] : [x, w, bias], dy =>
             [
                 savedW is null ? null : InputGrad(dy, savedW, g),
-                savedX is null ? null : WeightGrad(savedX, dy, g),
+                savedX is null ? null : WeightGrad(savedX, dy, g, columns),
                 .. bias is null ? Array.Empty<Tensor?>() : [bias.RequiresGrad ? BiasGrad(dy, g) : null],
             ], saved: [savedX, savedW]);
         }
@@ -34,15 +36,15 @@ internal static class ConvOps
         {
             Tensor? savedDy = w.RequiresGrad ? dy : null, savedW = dy.RequiresGrad ? w : null;
             Graph.Record(result, "ConvolutionBackwardBackward0", [dy, w], u =>
-                [savedW is null ? null : Convolution(u, savedW, null, g), savedDy is null ? null : WeightGrad(u, savedDy, g)], saved: [savedDy, savedW]);
+                [savedW is null ? null : Convolution(u, savedW, null, g), savedDy is null ? null : WeightGrad(u, savedDy, g, columns: null)], saved: [savedDy, savedW]);
         }
         return result;
     }
 
-    /// <summary>dL/dw of a convolution of x from dL/dy.</summary>
-    private static Tensor WeightGrad(Tensor x, Tensor dy, ConvGeometry g)
+    /// <summary>dL/dw of a convolution of x from dL/dy; <paramref name="columns"/>, when given, is x as the forward unrolled it.</summary>
+    private static Tensor WeightGrad(Tensor x, Tensor dy, ConvGeometry g, Tensor? columns)
     {
-        var result = ConvKernels.WeightGrad(x, dy, g);
+        var result = ConvKernels.WeightGrad(x, dy, g, columns);
         if (Graph.NeedsGrad(x, dy))
         {
             Tensor? savedX = dy.RequiresGrad ? x : null, savedDy = x.RequiresGrad ? dy : null;

@@ -111,8 +111,9 @@ internal static class PoolKernels
     /// <summary>Adds each element of g (pooled shape) into position indices of its plane of a zero tensor of <paramref name="shape"/>.</summary>
     public static Tensor ScatterAdd(Tensor g, Tensor indices, int[] shape)
     {
-        var result = Tensor.Empty(g.DType, shape);
         int planeSize = shape[^1] * shape[^2], pooled = g.Dims[^1] * g.Dims[^2], planes = g.Count / Math.Max(pooled, 1);
+        // Each plane is zeroed just before its scatter, while it is in cache; with nothing pooled no plane is visited.
+        var result = pooled == 0 ? Tensor.Empty(g.DType, shape) : Tensor.Uninitialized(g.DType, shape);
         DTypes.DispatchFloating(g.DType, new Scattering(g, indices, result, planes, pooled, planeSize), "max_pool2d_backward");
         return result;
     }
@@ -120,7 +121,7 @@ internal static class PoolKernels
     private readonly struct Scattering(Tensor g, Tensor indices, Tensor result, int planes, int pooled, int planeSize) : IFloatingAction
     {
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            Parallelism.ForRanges(planes, pooled, new ScatterPlanes<T>(g.Data<T>(), indices.Data<long>(), result.Data<T>(), pooled, planeSize));
+            Parallelism.ForRanges(planes, pooled + planeSize, new ScatterPlanes<T>(g.Data<T>(), indices.Data<long>(), result.Data<T>(), pooled, planeSize));
     }
 
     /// <summary>The adjoint of <see cref="ScatterAdd"/>: element indices[k] of each plane of x, in the pooled shape.</summary>
@@ -316,6 +317,7 @@ internal static class PoolKernels
         {
             for (int plane = start; plane < end; plane++)
             {
+                result.AsSpan(plane * planeSize, planeSize).Clear();
                 for (int k = plane * pooled; k < (plane + 1) * pooled; k++) result[plane * planeSize + (int)indices[k]] += g[k];
             }
         }
