@@ -21,9 +21,9 @@ public static class SoftmaxOps
             ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = Normalize(self, d, log: false);
-            // dy = y * (g - sum(g * y))
+            // dx = y * (g - sum(g * y))
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "SoftmaxBackward0", [self], g => [result * (g - (g * result).Sum(d, keepDim: true))], saved: [result]);
+                Graph.Record(result, "SoftmaxBackward0", [self], g => [SoftmaxGradient(result, g, d)], saved: [result]);
             return result;
         }
 
@@ -43,6 +43,45 @@ public static class SoftmaxOps
             if (Graph.NeedsGrad(self))
                 Graph.Record(result, "LogSoftmaxBackward0", [self], g => [g - result.Exp() * g.Sum(d, keepDim: true)], saved: [result]);
             return result;
+        }
+    }
+
+    /// <summary>
+    /// y * (g - sum(g * y)) along <paramref name="dim"/>: over the last dim, one pass per row while it is in L1 (the same
+    /// roundings as the ops: the products summed as Sum sums a row, the difference, the product), else with the ops,
+    /// which also record a graph of the gradient (createGraph).
+    /// </summary>
+    private static Tensor SoftmaxGradient(Tensor y, Tensor g, int dim)
+    {
+        if (GradMode.IsEnabled || dim != y.Rank - 1 || !g.IsDense || g.DType != y.DType || !g.Dims.AsSpan().SequenceEqual(y.Dims) || y.Count == 0)
+            return y * (g - (g * y).Sum(dim, keepDim: true));
+        var result = Tensor.Uninitialized(y.DType, y.Dims);
+        int size = y.Dims[^1];
+        DTypes.DispatchFloating(y.DType, new RowGradients(y, g, result, y.Count / size, size), "softmax_backward_data");
+        return result;
+    }
+
+    private readonly struct RowGradients(Tensor y, Tensor g, Tensor result, int rows, int size) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(rows, 4L * size, new GradientRows<T>(y.Data<T>(), g.Data<T>(), result.Data<T>(), size));
+    }
+
+    private readonly struct GradientRows<T>(T[] y, T[] g, T[] dx, int size) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int start, int end)
+        {
+            for (int row = start; row < end; row++)
+            {
+                int offset = row * size;
+                ReadOnlySpan<T> ys = y.AsSpan(offset, size), gs = g.AsSpan(offset, size);
+                var dxs = dx.AsSpan(offset, size);
+                // The products go to the output row, summed there, then overwritten by the gradient.
+                TensorPrimitives.Multiply(gs, ys, dxs);
+                T dot = CascadeSum.ContiguousRow(dx, offset, size);
+                TensorPrimitives.Subtract(gs, dot, dxs);
+                TensorPrimitives.Multiply(ys, dxs, dxs);
+            }
         }
     }
 
