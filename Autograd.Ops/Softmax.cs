@@ -69,17 +69,24 @@ public static class SoftmaxOps
 
     private readonly struct GradientRows<T>(T[] y, T[] g, T[] dx, int size) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Rows go in blocks of about this many elements (in L1), so the products run one call per block, not per row.
+        private const int BlockElements = 4096;
+
         public void Run(int start, int end)
         {
-            for (int row = start; row < end; row++)
+            int blockRows = Math.Max(1, BlockElements / size);
+            for (int first = start; first < end; first += blockRows)
             {
-                int offset = row * size;
-                ReadOnlySpan<T> ys = y.AsSpan(offset, size), gs = g.AsSpan(offset, size);
-                var dxs = dx.AsSpan(offset, size);
-                // The products go to the output row, summed there, then overwritten by the gradient.
+                int rows = Math.Min(blockRows, end - first), offset = first * size, length = rows * size;
+                ReadOnlySpan<T> ys = y.AsSpan(offset, length), gs = g.AsSpan(offset, length);
+                var dxs = dx.AsSpan(offset, length);
+                // The products go to the output, are summed there row by row, then overwritten by the gradient.
                 TensorPrimitives.Multiply(gs, ys, dxs);
-                T dot = CascadeSum.ContiguousRow(dx, offset, size);
-                TensorPrimitives.Subtract(gs, dot, dxs);
+                for (int row = 0; row < rows; row++)
+                {
+                    T dot = CascadeSum.ContiguousRow(dx, offset + row * size, size);
+                    TensorPrimitives.Subtract(gs.Slice(row * size, size), dot, dxs.Slice(row * size, size));
+                }
                 TensorPrimitives.Multiply(ys, dxs, dxs);
             }
         }
