@@ -4,7 +4,7 @@ namespace Autograd.Tests;
 
 /// <summary>
 /// Kernels that fuse what ops did one by one, against those ops on the same input, bit for bit: softmax's backward
-/// (the ops run when the pass records a graph of the gradient), Bmm (per-batch matrix products), and attention's mask
+/// (the ops run when the pass records a graph of the gradient), Bmm (per-batch matrix products, a column-major left operand copied row-major), and attention's mask
 /// added in place (the broadcast op runs when the mask requires grad).
 /// </summary>
 public class FusedPathTests
@@ -32,10 +32,15 @@ public class FusedPathTests
     public void Bmm_MatchesEachBatchsMatrixProduct_WithStridedOperands(DType dtype)
     {
         Torch.ManualSeed(5);
-        var a = (Torch.Randn([5, 7, 9]) * 10).To(dtype).Transpose(0, 1).Contiguous().Transpose(0, 1);
+        // Batches interleaved in memory, then each left matrix stored column by column (copied row-major first).
+        var interleaved = (Torch.Randn([5, 7, 9]) * 10).To(dtype).Transpose(0, 1).Contiguous().Transpose(0, 1);
+        var columnMajor = (Torch.Randn([5, 9, 7]) * 10).To(dtype).Transpose(1, 2);
         var b = (Torch.Randn([5, 6, 9]) * 10).To(dtype).Transpose(1, 2);
-        var product = a.Bmm(b);
-        for (int i = 0; i < 5; i++) Bits(product.Select(0, i)).ShouldBe(Bits(a.Select(0, i).MatMul(b.Select(0, i))), $"batch {i}");
+        foreach (var a in new[] { interleaved, columnMajor })
+        {
+            var product = a.Bmm(b);
+            for (int i = 0; i < 5; i++) Bits(product.Select(0, i)).ShouldBe(Bits(a.Select(0, i).MatMul(b.Select(0, i))), $"batch {i}");
+        }
     }
 
     [TestCase(2)]
