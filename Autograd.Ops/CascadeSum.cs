@@ -391,6 +391,13 @@ internal static class CascadeSum
         }
     }
 
+    /// <summary>
+    /// The sum of x[start .. start + n), as <see cref="Sum"/> over the last dim of a contiguous tensor gives each row
+    /// (its output element starts at zero), for kernels that sum a row they have just computed.
+    /// </summary>
+    public static T ContiguousRow<T>(T[] x, int start, int n) where T : unmanaged, INumber<T> =>
+        T.Zero + (n >= Vector256<T>.Count ? VectorizedRow(x, start, n, false) : ScalarRow(x, start, 1, n));
+
     /// <summary>vectorized_inner_sum of one contiguous row of <paramref name="n"/> ≥ one vector of elements.</summary>
     private static T VectorizedRow<T>(T[] x, int start, int n, bool parallel) where T : unmanaged, INumber<T>
     {

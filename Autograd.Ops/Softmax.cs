@@ -21,9 +21,9 @@ public static class SoftmaxOps
             ArgumentNullException.ThrowIfNull(self);
             int d = Shapes.WrapDim(dim, self.Rank);
             var result = Normalize(self, d, log: false);
-            // dy = y * (g - sum(g * y))
+            // dx = y * (g - sum(g * y))
             if (Graph.NeedsGrad(self))
-                Graph.Record(result, "SoftmaxBackward0", [self], g => [result * (g - (g * result).Sum(d, keepDim: true))], saved: [result]);
+                Graph.Record(result, "SoftmaxBackward0", [self], g => [SoftmaxGradient(result, g, d)], saved: [result]);
             return result;
         }
 
@@ -43,6 +43,52 @@ public static class SoftmaxOps
             if (Graph.NeedsGrad(self))
                 Graph.Record(result, "LogSoftmaxBackward0", [self], g => [g - result.Exp() * g.Sum(d, keepDim: true)], saved: [result]);
             return result;
+        }
+    }
+
+    /// <summary>
+    /// y * (g - sum(g * y)) along <paramref name="dim"/>: over the last dim, one pass per row while it is in L1 (the same
+    /// roundings as the ops: the products summed as Sum sums a row, the difference, the product), else with the ops,
+    /// which also record a graph of the gradient (createGraph).
+    /// </summary>
+    private static Tensor SoftmaxGradient(Tensor y, Tensor g, int dim)
+    {
+        if (GradMode.IsEnabled || dim != y.Rank - 1 || !g.IsDense || g.DType != y.DType || !g.Dims.AsSpan().SequenceEqual(y.Dims) || y.Count == 0)
+            return y * (g - (g * y).Sum(dim, keepDim: true));
+        var result = Tensor.Uninitialized(y.DType, y.Dims);
+        int size = y.Dims[^1];
+        DTypes.DispatchFloating(y.DType, new RowGradients(y, g, result, y.Count / size, size), "softmax_backward_data");
+        return result;
+    }
+
+    private readonly struct RowGradients(Tensor y, Tensor g, Tensor result, int rows, int size) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Parallelism.ForRanges(rows, 4L * size, new GradientRows<T>(y.Data<T>(), g.Data<T>(), result.Data<T>(), size));
+    }
+
+    private readonly struct GradientRows<T>(T[] y, T[] g, T[] dx, int size) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Rows go in blocks of about this many elements (in L1), so the products run one call per block, not per row.
+        private const int BlockElements = 4096;
+
+        public void Run(int start, int end)
+        {
+            int blockRows = Math.Max(1, BlockElements / size);
+            for (int first = start; first < end; first += blockRows)
+            {
+                int rows = Math.Min(blockRows, end - first), offset = first * size, length = rows * size;
+                ReadOnlySpan<T> ys = y.AsSpan(offset, length), gs = g.AsSpan(offset, length);
+                var dxs = dx.AsSpan(offset, length);
+                // The products go to the output, are summed there row by row, then overwritten by the gradient.
+                TensorPrimitives.Multiply(gs, ys, dxs);
+                for (int row = 0; row < rows; row++)
+                {
+                    T dot = CascadeSum.ContiguousRow(dx, offset + row * size, size);
+                    TensorPrimitives.Subtract(gs.Slice(row * size, size), dot, dxs.Slice(row * size, size));
+                }
+                TensorPrimitives.Multiply(ys, dxs, dxs);
+            }
         }
     }
 

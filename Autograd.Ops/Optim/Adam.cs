@@ -22,7 +22,10 @@ public sealed class Adam : Optimizer
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state) =>
         AdamStep(group, parameter, grad, state, decoupled: false);
 
-    /// <summary>One Adam (or AdamW, <paramref name="decoupled"/>) update, op for op as torch.optim's _single_tensor_adam(w).</summary>
+    /// <summary>
+    /// One Adam (or AdamW, <paramref name="decoupled"/>) update, op for op as torch.optim's _single_tensor_adam(w): in one
+    /// fused pass with the ops' roundings when parameter, gradient and state are dense, else with the ops themselves.
+    /// </summary>
     internal static void AdamStep(ParamGroup group, Tensor parameter, Tensor grad, Dictionary<string, object?> state, bool decoupled)
     {
         var (beta1, beta2) = group.Pair("betas");
@@ -38,8 +41,22 @@ public sealed class Adam : Optimizer
         var stepCount = (Tensor)state["step"]!;
         var expAvg = (Tensor)state["exp_avg"]!;
         var expAvgSq = (Tensor)state["exp_avg_sq"]!;
-        grad = Direction(group, grad);
+        var maxExpAvgSq = amsgrad ? (Tensor)state["max_exp_avg_sq"]! : null;
         stepCount.Add_(1);
+        double step = stepCount.Item<float>();
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
+        if (FusedAdamStep.Applies(parameter, grad, expAvg, expAvgSq, maxExpAvgSq))
+        {
+            FusedAdamStep.Run(parameter, grad, expAvg, expAvgSq, maxExpAvgSq, new FusedAdamStep.Coefficients(
+                decoupled ? 1 - lr * weightDecay : 1, beta1, 1 - beta1, beta2, 1 - beta2, decoupled ? 0 : weightDecay,
+                biasCorrection2Sqrt, eps, -stepSize, group.Flag("maximize")));
+            return;
+        }
+
+        grad = Direction(group, grad);
         if (decoupled) parameter.Mul_(1 - lr * weightDecay);
         else if (weightDecay != 0) grad = grad.Add(parameter, weightDecay);
 
@@ -47,15 +64,9 @@ public sealed class Adam : Optimizer
         expAvg.Mul_(beta1).Add_(grad, 1 - beta1);
         expAvgSq.Mul_(beta2).Addcmul_(grad, grad, 1 - beta2);
 
-        double step = stepCount.Item<float>();
-        double biasCorrection1 = 1 - Math.Pow(beta1, step);
-        double biasCorrection2 = 1 - Math.Pow(beta2, step);
-        double stepSize = lr / biasCorrection1;
-        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
         Tensor denominator;
-        if (amsgrad)
+        if (maxExpAvgSq is not null)
         {
-            var maxExpAvgSq = (Tensor)state["max_exp_avg_sq"]!;
             MaximumInto(maxExpAvgSq, expAvgSq);
             denominator = (maxExpAvgSq.Sqrt() / biasCorrection2Sqrt).Add_(eps);
         }

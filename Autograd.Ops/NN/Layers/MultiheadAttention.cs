@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
 namespace Autograd.NN;
 
 /// <summary>
@@ -111,7 +114,7 @@ public sealed class MultiheadAttention : Module
         k = k.Contiguous().View(srcLen, bsz * heads, headDim).Transpose(0, 1);
         v = v.Contiguous().View(srcLen, bsz * heads, headDim).Transpose(0, 1);
         var scores = (q / Math.Sqrt(headDim)).Bmm(k.Transpose(-2, -1));
-        if (attnMask is not null) scores = attnMask + scores;
+        if (attnMask is not null) scores = Masked(scores, attnMask);
         var weights = scores.Softmax(-1);
         if (Training && Dropout > 0) weights = NN.Dropout.Apply(weights, Dropout, train: true);
         var output = weights.Bmm(v).Transpose(0, 1).Contiguous().View(tgtLen * bsz, embed);
@@ -123,6 +126,32 @@ public sealed class MultiheadAttention : Module
             averaged = averaged?.Squeeze(0);
         }
         return (output, averaged);
+    }
+
+    /// <summary>
+    /// mask + scores (the mask (1, L, S) or (N·heads, L, S)): added into the fresh scores, which no node saves, when the
+    /// mask needs no gradient and has their dtype, else as the broadcast op. Addition commutes, so the bits are the op's.
+    /// </summary>
+    private static Tensor Masked(Tensor scores, Tensor mask)
+    {
+        if (Graph.NeedsGrad(mask) || mask.DType != scores.DType) return mask + scores;
+        DTypes.DispatchFloating(scores.DType, new MaskAddition(scores, mask.Contiguous()), "add");
+        scores.Storage.BumpVersion();
+        return scores;
+    }
+
+    private readonly struct MaskAddition(Tensor scores, Tensor mask) : IFloatingAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[] s = scores.Data<T>(), m = mask.Data<T>();
+            int block = scores.Dims[1] * scores.Dims[2];
+            for (int b = 0; b < scores.Dims[0]; b++)
+            {
+                var target = s.AsSpan(b * block, block);
+                TensorPrimitives.Add(target, m.AsSpan(mask.Dims[0] == 1 ? 0 : b * block, block), target);
+            }
+        }
     }
 
     /// <summary>The in-projection as PyTorch packs it: one product for self-attention, two when key is value, else three.</summary>
