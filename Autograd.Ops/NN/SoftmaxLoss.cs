@@ -76,7 +76,7 @@ internal abstract class SoftmaxLoss
         return FromLogits ? value - logSumExp[position] : value;
     }
 
-    protected int Offset(int position, int c) => ((position / Inner) * Classes + c) * Inner + position % Inner;
+    protected int Offset(int position, int c) => Inner == 1 ? position * Classes + c : ((position / Inner) * Classes + c) * Inner + position % Inner;
 
     /// <summary>None keeps the per-position values; Sum adds them; Mean divides their sum by <see cref="Divisor"/>.</summary>
     protected double[] Reduce(double[] perPosition) => Reduction switch
