@@ -32,10 +32,15 @@ internal static class Parallelism
     // More parts than threads lets a thread that got a core late catch up (the machine is often shared).
     private const int PartsPerThread = 4;
 
+    // Set while this thread runs a part of a split loop: a loop inside it (a kernel called per image by a kernel that
+    // splits the images) stays on the thread, since the other cores already have parts of the outer loop. Nested splits
+    // made the thread pool add threads and switch between them.
+    [ThreadStatic] private static bool inPart;
+
     /// <summary>How many parts to cut <paramref name="count"/> items of <paramref name="workPerItem"/> each into: 1 when the loop is small.</summary>
     public static int Parts(int count, long workPerItem, int partsPerThread = PartsPerThread)
     {
-        if (MaxDegree <= 1 || count <= 1 || (long)count * workPerItem < MinWork) return 1;
+        if (inPart || MaxDegree <= 1 || count <= 1 || (long)count * workPerItem < MinWork) return 1;
         // Parts of at least half the threshold each, so a split loop never pays more in overhead than it gains.
         long byWork = (long)count * workPerItem / Math.Max(1, MinWork / 2);
         return (int)Math.Min(Math.Min(count, byWork), (long)MaxDegree * partsPerThread);
@@ -49,7 +54,21 @@ internal static class Parallelism
             body.Run(0);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = MaxDegree }, part => body.Run(part));
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = MaxDegree }, part => RunPart(body, part));
+    }
+
+    private static void RunPart<TBody>(TBody body, int part) where TBody : struct, IPartBody
+    {
+        bool outer = inPart;
+        inPart = true;
+        try
+        {
+            body.Run(part);
+        }
+        finally
+        {
+            inPart = outer;
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> over contiguous ranges covering [0, count), split when the work is large.</summary>
@@ -62,7 +81,12 @@ internal static class Parallelism
             return;
         }
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = MaxDegree },
-            part => body.Run(RangeStart(count, parts, part), RangeStart(count, parts, part + 1)));
+            part => RunPart(new RangePart<TBody>(body, count, parts), part));
+    }
+
+    private readonly struct RangePart<TBody>(TBody body, int count, int parts) : IPartBody where TBody : struct, IRangeBody
+    {
+        public void Run(int part) => body.Run(RangeStart(count, parts, part), RangeStart(count, parts, part + 1));
     }
 
     /// <summary>Where part <paramref name="part"/> of <paramref name="parts"/> equal ranges over <paramref name="count"/> items starts.</summary>

@@ -10,6 +10,34 @@ namespace Autograd.Tests;
 [Category("Slow")]
 public class ParallelKernelTests
 {
+    private readonly struct NestedParts(int[] seen) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) seen[i] = Parallelism.Parts(1000, 1 << 20);
+        }
+    }
+
+    /// <summary>A loop inside a part of a split loop stays on its thread; outside one it splits.</summary>
+    [Test]
+    public void LoopsInsideASplitLoop_RunOnTheirThread()
+    {
+        var (minWork, maxDegree) = (Parallelism.MinWork, Parallelism.MaxDegree);
+        try
+        {
+            Parallelism.MaxDegree = 4;
+            Parallelism.MinWork = 1;
+            var seen = new int[64];
+            Parallelism.ForRanges(seen.Length, 1 << 20, new NestedParts(seen));
+            seen.ShouldAllBe(parts => parts == 1);
+            Parallelism.Parts(1000, 1 << 20).ShouldBeGreaterThan(1);
+        }
+        finally
+        {
+            (Parallelism.MinWork, Parallelism.MaxDegree) = (minWork, maxDegree);
+        }
+    }
+
     /// <summary>The mean cross-entropy gradient of x, from a fresh Grad.</summary>
     private static Tensor CrossEntropyGradient(Tensor x, Tensor y)
     {
