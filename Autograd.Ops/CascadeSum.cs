@@ -141,20 +141,22 @@ internal static class CascadeSum
 
     /// <summary>
     /// vectorized_outer_sum over the columns of one 2-D slice. Every column gets the cascade PyTorch runs down it (the
-    /// same additions in the same order, so the same bits), but the rows are read in memory order, four at a time
-    /// across a strip of columns: a run of columns' level 0 is loaded into registers, the four rows are added, and it
-    /// is stored back, or, at the end of an L-row block, goes into level 1 and full levels carry up. Each element is
-    /// loaded and added once; four rows in flight keep the reads streaming even when rows are a power of two apart.
-    /// Walking down all rows a few columns at a time, as PyTorch does, misses the cache at every row once rows are long.
+    /// same additions in the same order, so the same bits), but the rows are read in memory order, one row of a strip
+    /// of columns at a time: each row is added into the strip's level 0, and a block's last row goes on into level 1,
+    /// full levels carrying up as the cascade's counters say. The leftover columns' rows-of-four cascades run a block of
+    /// groups at a time beside them. Walking down all rows a few columns at a time, as PyTorch does, misses the cache
+    /// at every row once rows are long; reading several rows at once (level 0 in registers) made rows a power of two
+    /// apart evict each other.
     /// </summary>
     [SkipLocalsInit]
     private readonly ref struct OuterColumns<T>(T[] x, int inBase, int in0, T[] output, int outBase, int outStride, int size0) where T : unmanaged, INumber<T>
     {
-        // A strip's four levels stay in the L1 cache.
+        // A strip's level 0 stays in L1 and its four levels in L2.
         private const int StripBytes = 32768;
-        // From this strip width on, TensorPrimitives' add (destination aligned, eight vectors a step) beat the inline
-        // loop below (64 x 4096: 1.25x the sequential sum against 1.9x); under it, its per-call cost lost (20000 x 40).
+        // From this strip width on, TensorPrimitives' add (destination aligned, eight vectors a step) measured faster
+        // than the inline loop below; under it, its per-call cost lost (bench/RESULTS.md, column sums).
         private const int WideRowBytes = 8192;
+
         /// <summary>
         /// Columns [0, <paramref name="blocked"/>), each one cascade over all rows; and the <paramref name="tail"/>
         /// columns after them, each PyTorch's row_sum: its rows as groups of four, a cascade per position in the group,
