@@ -233,14 +233,15 @@ internal static class CascadeSum
             int c = 0;
             if (block.Plain)
             {
-                // Most block ends: level 1 += (level 0 + row), with nothing to carry further.
+                // Most block ends: level 1 += (level 0 + row), with nothing to carry further. A full block has at least
+                // 16 rows, so its last row is never its first: level 0 holds the rows before it.
                 for (; c + 2 * n <= width; c += 2 * (int)n)
                 {
                     ref T l = ref Unsafe.Add(ref level0, c);
                     ref T p = ref Unsafe.Add(ref first, c);
                     ref T l1 = ref Unsafe.Add(ref l, stride);
-                    TV s0 = TL.Add(fresh ? default : TL.Load(ref l), TL.Load(ref p));
-                    TV s1 = TL.Add(fresh ? default : TL.Load(ref Unsafe.Add(ref l, n)), TL.Load(ref Unsafe.Add(ref p, n)));
+                    TV s0 = TL.Add(TL.Load(ref l), TL.Load(ref p));
+                    TV s1 = TL.Add(TL.Load(ref Unsafe.Add(ref l, n)), TL.Load(ref Unsafe.Add(ref p, n)));
                     TL.Store(TL.Add(TL.Load(ref l1), s0), ref l1);
                     TL.Store(TL.Add(TL.Load(ref Unsafe.Add(ref l1, n)), s1), ref Unsafe.Add(ref l1, n));
                 }
@@ -374,7 +375,7 @@ internal static class CascadeSum
             /// level 1 and full levels carry up; after the last block level 1 is replaced by the columns' totals, level
             /// 0 + 1 + 2 + 3.
             /// </summary>
-            // Inlined: a call here would make the JIT keep the caller's level-0 registers in memory across the row loop.
+            // Inlined: it runs once per vector in the kernels' loops, where its flags are the same for every vector.
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Settle<TV, TL>(TV level0, ref T level1, nint stride) where TV : struct where TL : struct, ILanes<TV, T>
             {

@@ -251,13 +251,14 @@ internal static class Blocked<T, TVector, TLanes>
         where THeight : ITileHeight
     {
         nint w = TLanes.Count;
-        ref T cRow1 = ref Unsafe.Add(ref c, ldc);
-        ref T cRow2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref T cRow3 = ref Unsafe.Add(ref c, 3 * ldc);
-        ref T cRow4 = ref Unsafe.Add(ref c, 4 * ldc);
-        ref T cRow5 = ref Unsafe.Add(ref c, 5 * ldc);
-        ref T cRow6 = ref Unsafe.Add(ref c, 6 * ldc);
-        ref T cRow7 = ref Unsafe.Add(ref c, 7 * ldc);
+        // Rows past the tile's height point at row 0: a reference past the end of C's array is one the GC cannot track.
+        ref T cRow1 = ref THeight.Rows > 1 ? ref Unsafe.Add(ref c, ldc) : ref c;
+        ref T cRow2 = ref THeight.Rows > 2 ? ref Unsafe.Add(ref c, 2 * ldc) : ref c;
+        ref T cRow3 = ref THeight.Rows > 3 ? ref Unsafe.Add(ref c, 3 * ldc) : ref c;
+        ref T cRow4 = ref THeight.Rows > 4 ? ref Unsafe.Add(ref c, 4 * ldc) : ref c;
+        ref T cRow5 = ref THeight.Rows > 5 ? ref Unsafe.Add(ref c, 5 * ldc) : ref c;
+        ref T cRow6 = ref THeight.Rows > 6 ? ref Unsafe.Add(ref c, 6 * ldc) : ref c;
+        ref T cRow7 = ref THeight.Rows > 7 ? ref Unsafe.Add(ref c, 7 * ldc) : ref c;
         TVector zero = default;
         TVector c0Lo = zero, c0Hi = zero, c1Lo = zero, c1Hi = zero, c2Lo = zero, c2Hi = zero, c3Lo = zero, c3Hi = zero;
         TVector c4Lo = zero, c4Hi = zero, c5Lo = zero, c5Hi = zero, c6Lo = zero, c6Hi = zero, c7Lo = zero, c7Hi = zero;
