@@ -52,8 +52,7 @@ public class FusedAdamTests
 
     private static void ShouldBeBitwise(Tensor actual, Tensor expected, string what)
     {
-        long[] Bits(Tensor t) => [.. t.Detach().To(DType.Float64).ToArray<double>().Select(BitConverter.DoubleToInt64Bits)];
         actual.DType.ShouldBe(expected.DType, what);
-        Bits(actual).ShouldBe(Bits(expected), what);
+        FusedPathTests.Bits(actual).ShouldBe(FusedPathTests.Bits(expected), what);
     }
 }

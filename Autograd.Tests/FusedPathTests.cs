@@ -9,7 +9,8 @@ namespace Autograd.Tests;
 /// </summary>
 public class FusedPathTests
 {
-    private static long[] Bits(Tensor t) => [.. t.Detach().To(DType.Float64).ToArray<double>().Select(BitConverter.DoubleToInt64Bits)];
+    /// <summary>The elements' exact bits (as float64, which holds every float32 and int64 value compared here).</summary>
+    internal static long[] Bits(Tensor t) => [.. t.Detach().To(DType.Float64).ToArray<double>().Select(BitConverter.DoubleToInt64Bits)];
 
     [TestCase(DType.Float32, 5)]
     [TestCase(DType.Float32, 64)]
