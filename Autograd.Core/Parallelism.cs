@@ -21,8 +21,9 @@ internal static class Parallelism
 {
     /// <summary>
     /// Work below which a loop stays on the calling thread, in cheap element operations (adding or copying one float,
-    /// about 0.05 ns on one core here); kernels weigh costlier elements more. A parallel loop costs 5-12 µs to start and
-    /// join on this 2-core machine, so only loops of more than about 13 µs on one thread are split.
+    /// about 0.05 ns on one core here); kernels weigh costlier elements more. A split loop costs under 1 µs to start and
+    /// join while the worker team spins, and 15-60 µs when its threads have gone to sleep (a loop after an idle
+    /// pause), so only loops of more than about 13 µs on one thread are split.
     /// </summary>
     public static long MinWork { get; set; } = 1 << 18;
 
@@ -54,10 +55,11 @@ internal static class Parallelism
             body.Run(0);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = MaxDegree }, part => RunPart(body, part));
+        WorkerTeam.Run(parts, MaxDegree - 1, body);
     }
 
-    private static void RunPart<TBody>(TBody body, int part) where TBody : struct, IPartBody
+    /// <summary>Runs one part with nested loops kept on this thread.</summary>
+    public static void RunPart<TBody>(TBody body, int part) where TBody : struct, IPartBody
     {
         bool outer = inPart;
         inPart = true;
@@ -80,8 +82,7 @@ internal static class Parallelism
             body.Run(0, count);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = MaxDegree },
-            part => RunPart(new RangePart<TBody>(body, count, parts), part));
+        WorkerTeam.Run(parts, MaxDegree - 1, new RangePart<TBody>(body, count, parts));
     }
 
     private readonly struct RangePart<TBody>(TBody body, int count, int parts) : IPartBody where TBody : struct, IRangeBody

@@ -14,7 +14,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 bool script = !args.Contains("--no-script");
 string[] words = [.. args.Where(a => !a.StartsWith("--", StringComparison.Ordinal))];
 
-TS.set_num_threads(2);
+TS.set_num_threads(Environment.ProcessorCount);
 TS.set_num_interop_threads(1);
 string loadBefore = Load();
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Autograd;
+
+/// <summary>
+/// The threads that run the parts of split loops beside the calling thread: one per further core, kept spinning for a
+/// short while after each loop so the next loop starts without waking them. A sleeping thread took 0.1–2 ms to wake on
+/// the shared 2-core VM (a halted virtual CPU), as long as a whole small GEMM; OpenMP, under libtorch, spins the same
+/// way. Parts are claimed one at a time from a shared counter, so a thread that starts late (or never, while the team
+/// serves another caller) leaves its parts to the others; which thread runs a part never changes its result.
+/// </summary>
+internal static class WorkerTeam
+{
+    // How long an idle worker spins before it sleeps: longer than the gaps between the split loops of a training step
+    // (small ops, the optimizer), short enough that an idle process stops using the core at once.
+    private static readonly long SpinTicks = Stopwatch.Frequency / 500;
+
+    private static readonly object Gate = new();
+    private static readonly List<Thread> Workers = [];
+    private static Job? current;
+    private static int generation, sleepers, busy;
+
+    /// <summary>
+    /// Runs parts 0 .. parts-1 of <paramref name="body"/> on the calling thread and up to
+    /// <paramref name="helpers"/> workers; returns when all have finished, rethrowing the first exception a part threw.
+    /// </summary>
+    public static void Run<TBody>(int parts, int helpers, TBody body) where TBody : struct, IPartBody
+    {
+        var job = new Job<TBody>(parts, helpers, body);
+        // One loop at a time: a caller that finds the team serving another thread's loop runs its own parts alone.
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            job.Work(-1);
+            job.ThrowIfFailed();
+            return;
+        }
+        try
+        {
+            EnsureWorkers(helpers);
+            Volatile.Write(ref current, job);
+            Interlocked.Increment(ref generation);
+            if (Volatile.Read(ref sleepers) > 0)
+            {
+                lock (Gate) Monitor.PulseAll(Gate);
+            }
+            job.Work(-1);
+            job.WaitForAll();
+        }
+        finally
+        {
+            Volatile.Write(ref current, null);
+            Volatile.Write(ref busy, 0);
+        }
+        job.ThrowIfFailed();
+    }
+
+    private static void EnsureWorkers(int count)
+    {
+        lock (Gate)
+        {
+            while (Workers.Count < count)
+            {
+                int index = Workers.Count;
+                var thread = new Thread(() => Serve(index)) { IsBackground = true, Name = $"AutogradMini worker {index + 1}" };
+                Workers.Add(thread);
+                thread.Start();
+            }
+        }
+    }
+
+    private static void Serve(int index)
+    {
+        int seen = Volatile.Read(ref generation);
+        while (true)
+        {
+            seen = AwaitLoop(seen, index);
+            Volatile.Read(ref current)?.Work(index);
+        }
+    }
+
+    /// <summary>
+    /// Spins, then sleeps, until a loop newer than <paramref name="seen"/> wants worker <paramref name="index"/>
+    /// (one published while fewer helpers were asked for passes it by); returns that loop's generation.
+    /// </summary>
+    private static int AwaitLoop(int seen, int index)
+    {
+        long until = Stopwatch.GetTimestamp() + SpinTicks;
+        for (int spins = 0; ; spins++)
+        {
+            int latest = Volatile.Read(ref generation);
+            if (latest != seen)
+            {
+                if (Volatile.Read(ref current) is { } job && job.Wants(index)) return latest;
+                seen = latest;
+            }
+            if ((spins & 63) != 63)
+            {
+                Thread.SpinWait(8);
+                continue;
+            }
+            if (Stopwatch.GetTimestamp() < until)
+            {
+                // Lets another thread that is ready on this core (the GC's, the user's) run instead of the spin.
+                Thread.Yield();
+                continue;
+            }
+            // The increment and the caller's increment of generation are both full fences, so either the caller sees
+            // this sleeper and pulses, or this thread sees the new generation under the lock and does not wait.
+            Interlocked.Increment(ref sleepers);
+            lock (Gate)
+            {
+                while (Volatile.Read(ref generation) == seen) Monitor.Wait(Gate);
+            }
+            Interlocked.Decrement(ref sleepers);
+        }
+    }
+
+    private abstract class Job(int parts, int helpers)
+    {
+        private int next, finished;
+        private Exception? failure;
+
+        /// <summary>Whether worker <paramref name="index"/> is one of the helpers this loop asked for.</summary>
+        public bool Wants(int index) => index < helpers;
+
+        /// <summary>Claims and runs parts until none is left; <paramref name="worker"/> is -1 for the calling thread.</summary>
+        public void Work(int worker)
+        {
+            if (!Wants(worker)) return;
+            for (int part = Interlocked.Increment(ref next) - 1; part < parts; part = Interlocked.Increment(ref next) - 1)
+            {
+                try
+                {
+                    RunPart(part);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+                Interlocked.Increment(ref finished);
+            }
+        }
+
+        public void WaitForAll()
+        {
+            var wait = new SpinWait();
+            while (Volatile.Read(ref finished) < parts) wait.SpinOnce(sleep1Threshold: -1);
+        }
+
+        public void ThrowIfFailed()
+        {
+            if (failure is not null) ExceptionDispatchInfo.Throw(failure);
+        }
+
+        protected abstract void RunPart(int part);
+    }
+
+    private sealed class Job<TBody>(int parts, int helpers, TBody body) : Job(parts, helpers) where TBody : struct, IPartBody
+    {
+        protected override void RunPart(int part) => Parallelism.RunPart(body, part);
+    }
+}

@@ -1,0 +1,132 @@
+namespace Autograd.Tests;
+
+/// <summary>
+/// The worker team behind split loops: every part runs exactly once whoever claims it, a part's exception reaches the
+/// caller as itself, and loops started from several threads at once (the team serves one, the others run alone) all
+/// complete.
+/// </summary>
+[NonParallelizable]
+public class WorkerTeamTests
+{
+    private readonly struct CountParts(int[] runs) : IPartBody
+    {
+        public void Run(int part) => Interlocked.Increment(ref runs[part]);
+    }
+
+    private readonly struct ThrowOnPart(int failing) : IPartBody
+    {
+        public void Run(int part)
+        {
+            if (part == failing) throw new InvalidOperationException($"part {part}");
+        }
+    }
+
+    private readonly struct SlowSquares(long[] results) : IPartBody
+    {
+        public void Run(int part)
+        {
+            long sum = 0;
+            for (int i = 0; i <= part * 1000; i++) sum += i % 7;
+            results[part] = sum + (long)part * part;
+        }
+    }
+
+    private static T WithThreads<T>(int threads, Func<T> run)
+    {
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            Parallelism.MaxDegree = threads;
+            return run();
+        }
+        finally
+        {
+            Parallelism.MaxDegree = saved;
+        }
+    }
+
+    [TestCase(2, 2)]
+    [TestCase(2, 7)]
+    [TestCase(4, 3)]
+    [TestCase(8, 64)]
+    public void EveryPart_RunsOnce(int threads, int parts)
+    {
+        for (int repeat = 0; repeat < 50; repeat++)
+        {
+            // Now and then long enough apart that the workers have stopped spinning and sleep.
+            if (repeat % 10 == 9) Thread.Sleep(5);
+            var runs = new int[parts];
+            WithThreads(threads, () =>
+            {
+                Parallelism.For(parts, new CountParts(runs));
+                return 0;
+            });
+            runs.ShouldAllBe(count => count == 1);
+        }
+    }
+
+    [Test]
+    public void APartsException_ReachesTheCallerUnwrapped_AndTheTeamGoesOn()
+    {
+        var error = Should.Throw<InvalidOperationException>(() => WithThreads(2, () =>
+        {
+            Parallelism.For(6, new ThrowOnPart(4));
+            return 0;
+        }));
+        error.Message.ShouldBe("part 4");
+        var runs = new int[6];
+        WithThreads(2, () =>
+        {
+            Parallelism.For(6, new CountParts(runs));
+            return 0;
+        });
+        runs.ShouldAllBe(count => count == 1);
+    }
+
+    [Test]
+    public void LoopsFromSeveralThreadsAtOnce_AllComplete()
+    {
+        const int Callers = 6, Parts = 40, Repeats = 30;
+        var expected = new long[Parts];
+        for (int part = 0; part < Parts; part++) new SlowSquares(expected).Run(part);
+        var failures = new List<string>();
+        var threads = Enumerable.Range(0, Callers).Select(caller => new Thread(() =>
+        {
+            for (int repeat = 0; repeat < Repeats; repeat++)
+            {
+                var results = new long[Parts];
+                Parallelism.For(Parts, new SlowSquares(results));
+                if (!results.SequenceEqual(expected))
+                {
+                    lock (failures) failures.Add($"caller {caller}, repeat {repeat}");
+                }
+            }
+        })).ToList();
+        WithThreads(2, () =>
+        {
+            threads.ForEach(thread => thread.Start());
+            threads.ForEach(thread => thread.Join());
+            return 0;
+        });
+        failures.ShouldBeEmpty();
+    }
+
+    [Test]
+    public void AfterMoreThreadsWereAskedFor_FewerStillRunEveryPart()
+    {
+        var wide = new int[32];
+        WithThreads(6, () =>
+        {
+            Parallelism.For(wide.Length, new CountParts(wide));
+            return 0;
+        });
+        var narrow = new int[32];
+        WithThreads(2, () =>
+        {
+            Parallelism.For(narrow.Length, new CountParts(narrow));
+            return 0;
+        });
+        wide.ShouldAllBe(count => count == 1);
+        narrow.ShouldAllBe(count => count == 1);
+    }
+}
