@@ -204,7 +204,14 @@ internal static class Blocked<T, TVector, TLanes>
                     {
                         ref T panel = ref packedB is null ? ref b.Data[b.Offset + block * b.RowStride + column] : ref packedB[block * paddedColumns + column * depth];
                         nint panelStride = packedB is null ? b.RowStride : Nr;
-                        for (int tile = 0; tile * Mr < rows; tile++)
+                        // The panel's whole tiles in one call, the kernel inlined in its loop; a short last tile, or a
+                        // panel cut by the matrix's right edge, tile by tile.
+                        int wholeTiles = Math.Min(Nr, n - column) == Nr ? rows / Mr : 0;
+                        if (wholeTiles > 0)
+                        {
+                            FullHeight(ref aBlock, layout, wholeTiles, ref panel, panelStride, depth, ref c[cOffset + blockRow * n + column], n, accumulate: block > 0);
+                        }
+                        for (int tile = wholeTiles; tile * Mr < rows; tile++)
                         {
                             int row = blockRow + tile * Mr;
                             MultiplyTile(ref Unsafe.Add(ref aBlock, tile * layout.Tile), layout, ref panel, panelStride, depth, Math.Min(Mr, m - row), Math.Min(Nr, n - column),
@@ -229,16 +236,34 @@ internal static class Blocked<T, TVector, TLanes>
         nint targetStride = direct ? ldc : Nr;
         switch (rows)
         {
-            case 1: Kernel<OneRow>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 2: Kernel<TwoRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 3: Kernel<ThreeRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 4: Kernel<FourRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 5: Kernel<FiveRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 6: Kernel<SixRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            case 7: Kernel<SevenRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
-            default: Kernel<EightRows>(ref a, aLayout.Row, aLayout.Depth, ref b, bStride, ref target, targetStride, depth, accumulate); break;
+            case 1: Tiles<OneRow>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 2: Tiles<TwoRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 3: Tiles<ThreeRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 4: Tiles<FourRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 5: Tiles<FiveRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 6: Tiles<SixRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            case 7: Tiles<SevenRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
+            default: Tiles<EightRows>(ref a, aLayout, 1, ref b, bStride, depth, ref target, targetStride, accumulate); break;
         }
         for (int r = 0; !direct && r < rows; r++) edgeTile.Slice(r * Nr, columns).CopyTo(c.Slice(r * ldc));
+    }
+
+    /// <summary>Whole Mr-row tiles [0, tiles) of a block times one panel, into C rows Mr apart.</summary>
+    private static void FullHeight(ref T a, TileLayout aLayout, int tiles, ref T b, nint bStride, int depth, ref T c, nint ldc, bool accumulate)
+    {
+        if (Mr == 8) Tiles<EightRows>(ref a, aLayout, tiles, ref b, bStride, depth, ref c, ldc, accumulate);
+        else Tiles<SixRows>(ref a, aLayout, tiles, ref b, bStride, depth, ref c, ldc, accumulate);
+    }
+
+    /// <summary>THeight-row tiles [0, tiles) of a block times one panel: the kernel inlined in a loop, so a tile costs no call.</summary>
+    private static void Tiles<THeight>(ref T a, TileLayout aLayout, int tiles, ref T b, nint bStride, int depth, ref T c, nint ldc, bool accumulate)
+        where THeight : ITileHeight
+    {
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            Kernel<THeight>(ref Unsafe.Add(ref a, tile * aLayout.Tile), aLayout.Row, aLayout.Depth, ref b, bStride,
+                ref Unsafe.Add(ref c, tile * THeight.Rows * ldc), ldc, depth, accumulate);
+        }
     }
 
     /// <summary>
@@ -247,6 +272,7 @@ internal static class Blocked<T, TVector, TLanes>
     /// <paramref name="bStride"/> apart), held in registers throughout. Each row exists only up to the height, so every
     /// height compiles to straight-line code with no branch inside the depth loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel<THeight>(ref T a, nint aRowStride, nint aDepthStride, ref T b, nint bStride, ref T c, nint ldc, int depth, bool accumulate)
         where THeight : ITileHeight
     {
