@@ -201,26 +201,21 @@ internal static class ConvKernels
         else cols = columns.Data<T>();
         var result = Tensor.Uninitialized(x.DType, g.WeightShape);
         var dw = result.Data<T>();
-        // The GEMM pads its output's columns to a wide panel and its rows only to a short tile, so when a group has
-        // fewer weights per filter than filters (a first layer's few input channels), it computes dw transposed.
-        bool transposed = g.K < g.Og;
-        var product = transposed ? ArrayPool<T>.Shared.Rent(g.K * g.Og) : dw;
+        // Computed transposed, cols · dyᵀ (K x Og), then transposed into place: the GEMM packs its second operand
+        // transposed, and dyᵀ has Og columns against the K = C·KH·KW of colsᵀ (64 against 288 in a second layer of
+        // 32 x 3 x 3), while a first layer's few weights per filter (K = 9) would fill only part of the GEMM's panels.
+        var product = ArrayPool<T>.Shared.Rent(g.K * g.Og);
         for (int group = 0; group < g.Groups; group++)
         {
             var dyRows = Matrix<T>.RowMajor(channelMajor, g.Og, nl, group * g.Og * nl);
             var colRows = Matrix<T>.RowMajor(cols, g.K, nl, group * g.K * nl);
-            if (!transposed)
-            {
-                Gemm.Multiply(dyRows, colRows.Transposed, dw, group * g.Og * g.K);
-                continue;
-            }
             Gemm.Multiply(colRows, dyRows.Transposed, product);
             for (int o = 0; o < g.Og; o++)
             {
                 for (int k = 0; k < g.K; k++) dw[(group * g.Og + o) * g.K + k] = product[k * g.Og + o];
             }
         }
-        if (transposed) ArrayPool<T>.Shared.Return(product);
+        ArrayPool<T>.Shared.Return(product);
         if (columns is null) ArrayPool<T>.Shared.Return(cols);
         ArrayPool<T>.Shared.Return(channelMajor);
         return result;
