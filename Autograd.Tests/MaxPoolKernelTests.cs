@@ -94,6 +94,31 @@ public class MaxPoolKernelTests
         general.ShouldBeGreaterThan(50);
     }
 
+    /// <summary>
+    /// The 2 x 2, stride 2 window (its own float path): every width from 2 to 41, so rows hold no, one and several
+    /// eight-output vectors and every length of tail, on planes dense with NaNs, infinities, signed zeros and ties.
+    /// </summary>
+    [Test]
+    public void MaxPool_TwoByTwoStrideTwo_EveryWidth_MatchesWindowScan()
+    {
+        var random = new Random(20261202);
+        double[] specials = [double.NaN, double.NegativeInfinity, double.PositiveInfinity, -0.0, 0.0, 1, 1, 2];
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            for (int w = 2; w <= 41; w++)
+            {
+                int h = random.Next(2, 9), planes = random.Next(1, 4);
+                var data = new double[planes * h * w];
+                for (int k = 0; k < data.Length; k++) data[k] = random.Next(3) == 0 ? specials[random.Next(specials.Length)] : random.Next(-2, 3) * 0.5;
+                var x = Torch.Tensor(data).View(planes, h, w).To(dtype);
+                var (values, indices) = PoolKernels.Max(x, PoolWindows.Sliding(h, w, 2, 2, 2, 2, 0, 0));
+                var (expectedValues, expectedIndices) = WindowScan(x.ToArray<double>(), planes, h, w, 2, 2, 0);
+                Bits(values.ToArray<double>()).ShouldBe(Bits(expectedValues), $"{dtype} {planes}x{h}x{w}");
+                indices.ToArray<long>().ShouldBe(expectedIndices, $"{dtype} {planes}x{h}x{w}");
+            }
+        }
+    }
+
     /// <summary>Each window scanned row by row: the first strictly greater value, or any NaN, becomes the maximum.</summary>
     private static (double[] Values, long[] Indices) WindowScan(double[] x, int planes, int h, int w, int kernel, int stride, int padding)
     {

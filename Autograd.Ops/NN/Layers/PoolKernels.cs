@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -101,7 +102,10 @@ internal static class PoolKernels
     {
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (p.IsUniform(out int kh, out int kw, out int sh, out int sw))
+            bool uniform = p.IsUniform(out int kh, out int kw, out int sh, out int sw);
+            if (uniform && kh == 2 && kw == 2 && sh == 2 && sw == 2 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPairsPlanes(x.Data<float>(), values.Data<float>(), indices.Data<long>(), p));
+            else if (uniform)
                 Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxUniformPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p, kh, kw, sh, sw));
             else
                 Parallelism.ForRanges(planes, (long)p.H * p.W, new MaxPlanes<T>(x.Data<T>(), values.Data<T>(), indices.Data<long>(), p));
@@ -275,20 +279,7 @@ internal static class PoolKernels
             ref T evenStart = ref MemoryMarshal.GetReference(even), oddStart = ref MemoryMarshal.GetReference(odd);
             for (; 2 * (m + lanes) <= line.Length && m + lanes <= even.Length; m += lanes)
             {
-                Vector256<T> a = Vector256.LoadUnsafe(ref from, (nuint)(2 * m)), b = Vector256.LoadUnsafe(ref from, (nuint)(2 * m + lanes));
-                Vector256<T> evens, odds;
-                if (typeof(T) == typeof(float))
-                {
-                    // Within 128-bit halves: [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit reorder 0, 2, 1, 3 puts a's pairs before b's.
-                    evens = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).AsDouble(), 0b11_01_10_00).As<double, T>();
-                    odds = Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).AsDouble(), 0b11_01_10_00).As<double, T>();
-                }
-                else
-                {
-                    // [a0 b0 | a2 b2] and [a1 b1 | a3 b3], reordered 0, 2, 1, 3.
-                    evens = Avx2.Permute4x64(Avx.UnpackLow(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
-                    odds = Avx2.Permute4x64(Avx.UnpackHigh(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>();
-                }
+                var (evens, odds) = Deinterleave(Vector256.LoadUnsafe(ref from, (nuint)(2 * m)), Vector256.LoadUnsafe(ref from, (nuint)(2 * m + lanes)));
                 evens.StoreUnsafe(ref evenStart, (nuint)m);
                 odds.StoreUnsafe(ref oddStart, (nuint)m);
             }
@@ -308,6 +299,87 @@ internal static class PoolKernels
                 Vector.ConditionalSelect(take, candidate, current).StoreUnsafe(ref bestStart, at);
                 Vector.ConditionalSelect(take, positionVector, Vector.LoadUnsafe(ref fromStart, at)).StoreUnsafe(ref fromStart, at);
             }
+        }
+    }
+
+    /// <summary>The even and the odd elements of the pair a, b (AVX2, float or double), each in order.</summary>
+    private static (Vector256<T> Evens, Vector256<T> Odds) Deinterleave<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // Within 128-bit halves: [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit reorder 0, 2, 1, 3 puts a's pairs before b's.
+            return (Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).AsDouble(), 0b11_01_10_00).As<double, T>(),
+                Avx2.Permute4x64(Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).AsDouble(), 0b11_01_10_00).As<double, T>());
+        }
+        // [a0 b0 | a2 b2] and [a1 b1 | a3 b3], reordered 0, 2, 1, 3.
+        return (Avx2.Permute4x64(Avx.UnpackLow(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>(),
+            Avx2.Permute4x64(Avx.UnpackHigh(a.AsDouble(), b.AsDouble()), 0b11_01_10_00).As<double, T>());
+    }
+
+    /// <summary>
+    /// max_pool2d's commonest window, 2 x 2 with stride 2, on float planes with AVX2: eight outputs of a row at a time,
+    /// each row pair deinterleaved into its four window positions, taken in scan order by the rule of
+    /// <see cref="MaxUniformPlanes{T}"/> (greater, or NaN), so values and indices are the same; a row's last outputs one
+    /// by one. The general kernel's per-row setup cost more than the comparisons on the narrow rows of small images.
+    /// </summary>
+    private readonly struct MaxPairsPlanes(float[] x, float[] values, long[] indices, PoolWindows p) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int width = p.W, planeSize = p.H * width, oh = p.OH, ow = p.OW, pooled = oh * ow, top = p.RowStart[0], left = p.ColumnStart[0];
+            var laneColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+            Vector256<int> one = Vector256<int>.One, down = Vector256.Create(width);
+            for (int plane = start; plane < end; plane++)
+            {
+                for (int i = 0; i < oh; i++)
+                {
+                    int corner = (top + 2 * i) * width + left, upper = plane * planeSize + corner, outputAt = plane * pooled + i * ow;
+                    ref float row0 = ref x[upper];
+                    ref float row1 = ref x[upper + width];
+                    int j = 0;
+                    for (; j + 8 <= ow; j += 8)
+                    {
+                        var (e0, o0) = Deinterleave(Vector256.LoadUnsafe(ref row0, (nuint)(2 * j)), Vector256.LoadUnsafe(ref row0, (nuint)(2 * j + 8)));
+                        var (e1, o1) = Deinterleave(Vector256.LoadUnsafe(ref row1, (nuint)(2 * j)), Vector256.LoadUnsafe(ref row1, (nuint)(2 * j + 8)));
+                        Vector256<float> best = e0;
+                        Vector256<int> column = Vector256<int>.Zero, row = Vector256<int>.Zero;
+                        Vector256<int> take = Takes(o0, best);
+                        best = Vector256.ConditionalSelect(take.AsSingle(), o0, best);
+                        column = Vector256.ConditionalSelect(take, one, column);
+                        take = Takes(e1, best);
+                        best = Vector256.ConditionalSelect(take.AsSingle(), e1, best);
+                        column = Vector256.ConditionalSelect(take, Vector256<int>.Zero, column);
+                        row = Vector256.ConditionalSelect(take, down, row);
+                        take = Takes(o1, best);
+                        best = Vector256.ConditionalSelect(take.AsSingle(), o1, best);
+                        column = Vector256.ConditionalSelect(take, one, column);
+                        row = Vector256.ConditionalSelect(take, down, row);
+                        best.StoreUnsafe(ref values[outputAt + j]);
+                        var index = Vector256.Create(corner + 2 * j) + laneColumns + column + row;
+                        Avx2.ConvertToVector256Int64(index.GetLower()).StoreUnsafe(ref indices[outputAt + j]);
+                        Avx2.ConvertToVector256Int64(index.GetUpper()).StoreUnsafe(ref indices[outputAt + j + 4]);
+                    }
+                    for (; j < ow; j++)
+                    {
+                        int at = 2 * j, best = at;
+                        float bestValue = Unsafe.Add(ref row0, at);
+                        Consider(Unsafe.Add(ref row0, at + 1), at + 1, ref bestValue, ref best);
+                        Consider(Unsafe.Add(ref row1, at), at + width, ref bestValue, ref best);
+                        Consider(Unsafe.Add(ref row1, at + 1), at + width + 1, ref bestValue, ref best);
+                        values[outputAt + j] = bestValue;
+                        indices[outputAt + j] = corner + best;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Lanes where the candidate replaces the best so far: greater, or NaN.</summary>
+        private static Vector256<int> Takes(Vector256<float> candidate, Vector256<float> best) =>
+            (Vector256.GreaterThan(candidate, best) | ~Vector256.Equals(candidate, candidate)).AsInt32();
+
+        private static void Consider(float value, int offset, ref float bestValue, ref int best)
+        {
+            if (value > bestValue || float.IsNaN(value)) (bestValue, best) = (value, offset);
         }
     }
 
