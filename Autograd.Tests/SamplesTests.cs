@@ -209,7 +209,7 @@ public class SamplesTests
                                              "System.Runtime.TieredCompilation.QuickJitForLoops", "System.Runtime.TieredPGO" })
                     Console.WriteLine($"{name}={AppContext.GetData(name)}");
                 """);
-            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=33554432\n" +
+            Run(script).ShouldBe("System.GC.RegionSize=33554432\nSystem.GC.LOHThreshold=16777216\nSystem.GC.Gen0MaxBudget=134217728\n" +
                                  "System.Runtime.TieredCompilation.QuickJitForLoops=false\nSystem.Runtime.TieredPGO=false\n");
         }
         finally
