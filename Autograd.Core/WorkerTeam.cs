@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Autograd;
@@ -19,7 +20,9 @@ internal static class WorkerTeam
     private static readonly object Gate = new();
     private static readonly List<Thread> Workers = [];
     private static Job? current;
-    private static int generation, sleepers, busy;
+    // How many workers the current loop wants, beside the job itself, so a waiting worker never holds a job: a
+    // reference left in a waiting thread's frame would keep the last loop's arrays (a dead tensor's storage) alive.
+    private static int generation, sleepers, busy, wanted;
 
     /// <summary>
     /// Runs parts 0 .. parts-1 of <paramref name="body"/> on the calling thread and up to
@@ -39,6 +42,7 @@ internal static class WorkerTeam
         {
             EnsureWorkers(helpers);
             Volatile.Write(ref current, job);
+            Volatile.Write(ref wanted, helpers);
             Interlocked.Increment(ref generation);
             if (Volatile.Read(ref sleepers) > 0)
             {
@@ -75,9 +79,13 @@ internal static class WorkerTeam
         while (true)
         {
             seen = AwaitLoop(seen, index);
-            Volatile.Read(ref current)?.Work(index);
+            WorkOnCurrent(index);
         }
     }
+
+    /// <summary>Helps with the current loop, in a frame of its own that is gone (with its reference to the job) when it returns.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WorkOnCurrent(int index) => Volatile.Read(ref current)?.Work(index);
 
     /// <summary>
     /// Spins, then sleeps, until a loop newer than <paramref name="seen"/> wants worker <paramref name="index"/>
@@ -91,7 +99,7 @@ internal static class WorkerTeam
             int latest = Volatile.Read(ref generation);
             if (latest != seen)
             {
-                if (Volatile.Read(ref current) is { } job && job.Wants(index)) return latest;
+                if (index < Volatile.Read(ref wanted)) return latest;
                 seen = latest;
             }
             if ((spins & 63) != 63)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Autograd.Tests;
 
 /// <summary>
@@ -109,6 +111,30 @@ public class WorkerTeamTests
             return 0;
         });
         failures.ShouldBeEmpty();
+    }
+
+    /// <summary>
+    /// Whether the workers are still spinning or asleep, none of them keeps the last loop's body (and so its arrays, a
+    /// dead tensor's storage) reachable.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(10)]
+    public void AfterALoop_NoWorkerKeepsItsArraysAlive(int pauseMs)
+    {
+        var array = WithThreads(2, RunOnce);
+        Thread.Sleep(pauseMs);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        array.IsAlive.ShouldBeFalse();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference RunOnce()
+    {
+        var results = new long[8];
+        Parallelism.For(results.Length, new SlowSquares(results));
+        return new WeakReference(results);
     }
 
     [Test]
