@@ -23,6 +23,7 @@ internal static class WorkerTeam
     // How many workers the current loop wants, beside the job itself, so a waiting worker never holds a job: a
     // reference left in a waiting thread's frame would keep the last loop's arrays (a dead tensor's storage) alive.
     private static int generation, sleepers, busy, wanted;
+    private static bool cannotStart;
 
     /// <summary>
     /// Runs parts 0 .. parts-1 of <paramref name="body"/> on the calling thread and up to
@@ -63,12 +64,21 @@ internal static class WorkerTeam
     {
         lock (Gate)
         {
-            while (Workers.Count < count)
+            while (Workers.Count < count && !cannotStart)
             {
                 int index = Workers.Count;
                 var thread = new Thread(() => Serve(index)) { IsBackground = true, Name = $"AutogradMini worker {index + 1}" };
-                Workers.Add(thread);
-                thread.Start();
+                try
+                {
+                    thread.Start();
+                    Workers.Add(thread);
+                }
+                catch (Exception e) when (e is OutOfMemoryException or PlatformNotSupportedException or ThreadStartException)
+                {
+                    // A runtime without threads, or a process at its thread limit: loops run on the threads there are
+                    // (the calling one at least), since parts are claimed, not assigned.
+                    cannotStart = true;
+                }
             }
         }
     }
