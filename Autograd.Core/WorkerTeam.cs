@@ -20,8 +20,9 @@ internal static class WorkerTeam
     private static readonly object Gate = new();
     private static readonly List<Thread> Workers = [];
     private static Job? current;
-    // How many workers the current loop wants, beside the job itself, so a waiting worker never holds a job: a
-    // reference left in a waiting thread's frame would keep the last loop's arrays (a dead tensor's storage) alive.
+    // How many workers the current loop wants, published next to the job so that a waiting worker can ask without
+    // holding the job: a reference left in a waiting thread's frame kept the last loop's arrays (a dead tensor's
+    // storage) alive. cannotStart: the platform refused a thread; loops run on the threads there are.
     private static int generation, sleepers, busy, wanted;
     private static bool cannotStart;
 
@@ -75,8 +76,8 @@ internal static class WorkerTeam
                 }
                 catch (Exception e) when (e is OutOfMemoryException or PlatformNotSupportedException or ThreadStartException)
                 {
-                    // A runtime without threads, or a process at its thread limit: loops run on the threads there are
-                    // (the calling one at least), since parts are claimed, not assigned.
+                    // A runtime without threads, or a process at its thread limit: parts are claimed, not assigned, so
+                    // the calling thread runs the ones no worker takes.
                     cannotStart = true;
                 }
             }
