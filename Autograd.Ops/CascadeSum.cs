@@ -215,8 +215,45 @@ internal static class CascadeSum
         private void BlockRows<TV, TL>(int row, int end, int column, ref T level0, int stride, int width, Block block)
             where TV : struct where TL : struct, ILanes<TV, T>
         {
+            if (width <= 4 * TL.Count && width % TL.Count == 0)
+            {
+                NarrowBlock<TV, TL>(row, end, column, ref level0, stride, width / TL.Count, block);
+                return;
+            }
             for (int r = row; r < end; r++)
                 BlockColumns<TV, TL>(ref Element(r, column), ref level0, stride, width, r == row, r == end - 1 ? block : default);
+        }
+
+        /// <summary>
+        /// <see cref="BlockRows"/> for a strip of one to four vectors (a narrow matrix's block columns): level 0 stays in
+        /// registers through the block's rows instead of being stored and reloaded on every row (each row is too short
+        /// for that to hide); the same additions in the same order, so the same bits.
+        /// </summary>
+        private void NarrowBlock<TV, TL>(int row, int end, int column, ref T level0, int stride, int vectors, Block block)
+            where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            nint n = TL.Count;
+            TV s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int r = row; r < end; r++)
+            {
+                ref T p = ref Element(r, column);
+                s0 = TL.Add(s0, TL.Load(ref p));
+                if (vectors > 1) s1 = TL.Add(s1, TL.Load(ref Unsafe.Add(ref p, n)));
+                if (vectors > 2) s2 = TL.Add(s2, TL.Load(ref Unsafe.Add(ref p, 2 * n)));
+                if (vectors > 3) s3 = TL.Add(s3, TL.Load(ref Unsafe.Add(ref p, 3 * n)));
+            }
+            Take<TV, TL>(s0, ref level0, stride, block);
+            if (vectors > 1) Take<TV, TL>(s1, ref Unsafe.Add(ref level0, n), stride, block);
+            if (vectors > 2) Take<TV, TL>(s2, ref Unsafe.Add(ref level0, 2 * n), stride, block);
+            if (vectors > 3) Take<TV, TL>(s3, ref Unsafe.Add(ref level0, 3 * n), stride, block);
+        }
+
+        /// <summary>A block's level 0 for one vector of columns: settled into the levels at a block's end, else stored.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take<TV, TL>(TV sum, ref T level0, int stride, Block block) where TV : struct where TL : struct, ILanes<TV, T>
+        {
+            if (block.Full || block.Last) block.Settle<TV, TL>(sum, ref Unsafe.Add(ref level0, stride), stride);
+            else TL.Store(sum, ref level0);
         }
 
         /// <summary>
