@@ -163,9 +163,9 @@ public sealed class MultiheadAttention : Module
     private (Tensor Q, Tensor K, Tensor V) Project(Tensor query, Tensor key, Tensor value)
     {
         int e = EmbedDim;
-        return (Linear3(query, Rows(InProjWeight, 0, e), InProjBias is null ? null : Rows(InProjBias, 0, e)),
-            Linear3(key, Rows(InProjWeight, e, e), InProjBias is null ? null : Rows(InProjBias, e, e)),
-            Linear3(value, Rows(InProjWeight, 2 * e, e), InProjBias is null ? null : Rows(InProjBias, 2 * e, e)));
+        Tensor Projection(Tensor x, int index) =>
+            Linear3(x, Rows(InProjWeight, index * e, e), InProjBias is null ? null : Rows(InProjBias, index * e, e));
+        return (Projection(query, 0), Projection(key, 1), Projection(value, 2));
     }
 
     /// <summary>F.linear of a (L, N, E) input: addmm over its rows.</summary>

@@ -343,17 +343,9 @@ internal static class PoolKernels
                         var (e1, o1) = Deinterleave(Vector256.LoadUnsafe(ref row1, (nuint)(2 * j)), Vector256.LoadUnsafe(ref row1, (nuint)(2 * j + 8)));
                         Vector256<float> best = e0;
                         Vector256<int> column = Vector256<int>.Zero, row = Vector256<int>.Zero;
-                        Vector256<int> take = Takes(o0, best);
-                        best = Vector256.ConditionalSelect(take.AsSingle(), o0, best);
-                        column = Vector256.ConditionalSelect(take, one, column);
-                        take = Takes(e1, best);
-                        best = Vector256.ConditionalSelect(take.AsSingle(), e1, best);
-                        column = Vector256.ConditionalSelect(take, Vector256<int>.Zero, column);
-                        row = Vector256.ConditionalSelect(take, down, row);
-                        take = Takes(o1, best);
-                        best = Vector256.ConditionalSelect(take.AsSingle(), o1, best);
-                        column = Vector256.ConditionalSelect(take, one, column);
-                        row = Vector256.ConditionalSelect(take, down, row);
+                        Consider(o0, one, Vector256<int>.Zero, ref best, ref column, ref row);
+                        Consider(e1, Vector256<int>.Zero, down, ref best, ref column, ref row);
+                        Consider(o1, one, down, ref best, ref column, ref row);
                         best.StoreUnsafe(ref values[outputAt + j]);
                         var index = Vector256.Create(corner + 2 * j) + laneColumns + column + row;
                         Avx2.ConvertToVector256Int64(index.GetLower()).StoreUnsafe(ref indices[outputAt + j]);
@@ -373,9 +365,19 @@ internal static class PoolKernels
             }
         }
 
-        /// <summary>Lanes where the candidate replaces the best so far: greater, or NaN.</summary>
-        private static Vector256<int> Takes(Vector256<float> candidate, Vector256<float> best) =>
-            (Vector256.GreaterThan(candidate, best) | ~Vector256.Equals(candidate, candidate)).AsInt32();
+        /// <summary>
+        /// One window position for eight outputs: where the candidate is greater than the best so far, or NaN, it
+        /// becomes the best, at that position's column and row offsets.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Consider(Vector256<float> candidate, Vector256<int> columnOffset, Vector256<int> rowOffset,
+            ref Vector256<float> best, ref Vector256<int> column, ref Vector256<int> row)
+        {
+            var take = Vector256.GreaterThan(candidate, best) | ~Vector256.Equals(candidate, candidate);
+            best = Vector256.ConditionalSelect(take, candidate, best);
+            column = Vector256.ConditionalSelect(take.AsInt32(), columnOffset, column);
+            row = Vector256.ConditionalSelect(take.AsInt32(), rowOffset, row);
+        }
 
         private static void Consider(float value, int offset, ref float bestValue, ref int best)
         {
