@@ -33,13 +33,13 @@ public class WorkerTeamTests
         }
     }
 
-    private static T WithThreads<T>(int threads, Func<T> run)
+    private static void WithThreads(int threads, Action run)
     {
         int saved = Parallelism.MaxDegree;
         try
         {
             Parallelism.MaxDegree = threads;
-            return run();
+            run();
         }
         finally
         {
@@ -58,11 +58,7 @@ public class WorkerTeamTests
             // Now and then long enough apart that the workers have stopped spinning and sleep.
             if (repeat % 10 == 9) Thread.Sleep(5);
             var runs = new int[parts];
-            WithThreads(threads, () =>
-            {
-                Parallelism.For(parts, new CountParts(runs));
-                return 0;
-            });
+            WithThreads(threads, () => Parallelism.For(parts, new CountParts(runs)));
             runs.ShouldAllBe(count => count == 1);
         }
     }
@@ -70,18 +66,10 @@ public class WorkerTeamTests
     [Test]
     public void APartsException_ReachesTheCallerUnwrapped_AndTheTeamGoesOn()
     {
-        var error = Should.Throw<InvalidOperationException>(() => WithThreads(2, () =>
-        {
-            Parallelism.For(6, new ThrowOnPart(4));
-            return 0;
-        }));
+        var error = Should.Throw<InvalidOperationException>(() => WithThreads(2, () => Parallelism.For(6, new ThrowOnPart(4))));
         error.Message.ShouldBe("part 4");
         var runs = new int[6];
-        WithThreads(2, () =>
-        {
-            Parallelism.For(6, new CountParts(runs));
-            return 0;
-        });
+        WithThreads(2, () => Parallelism.For(6, new CountParts(runs)));
         runs.ShouldAllBe(count => count == 1);
     }
 
@@ -108,7 +96,6 @@ public class WorkerTeamTests
         {
             threads.ForEach(thread => thread.Start());
             threads.ForEach(thread => thread.Join());
-            return 0;
         });
         failures.ShouldBeEmpty();
     }
@@ -121,7 +108,8 @@ public class WorkerTeamTests
     [TestCase(10)]
     public void AfterALoop_NoWorkerKeepsItsArraysAlive(int pauseMs)
     {
-        var array = WithThreads(2, RunOnce);
+        WeakReference array = null!;
+        WithThreads(2, () => array = RunOnce());
         Thread.Sleep(pauseMs);
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -129,11 +117,23 @@ public class WorkerTeamTests
         array.IsAlive.ShouldBeFalse();
     }
 
+    /// <summary>Two parts that each wait (up to a second) until both have started, so a worker surely ran one.</summary>
+    private readonly struct MeetingParts(long[] results, int[] started) : IPartBody
+    {
+        public void Run(int part)
+        {
+            var count = started;
+            Interlocked.Increment(ref count[0]);
+            SpinWait.SpinUntil(() => Volatile.Read(ref count[0]) == 2, TimeSpan.FromSeconds(1));
+            results[part] = part;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference RunOnce()
     {
-        var results = new long[8];
-        Parallelism.For(results.Length, new SlowSquares(results));
+        var results = new long[2];
+        Parallelism.For(results.Length, new MeetingParts(results, new int[1]));
         return new WeakReference(results);
     }
 
@@ -141,17 +141,9 @@ public class WorkerTeamTests
     public void AfterMoreThreadsWereAskedFor_FewerStillRunEveryPart()
     {
         var wide = new int[32];
-        WithThreads(6, () =>
-        {
-            Parallelism.For(wide.Length, new CountParts(wide));
-            return 0;
-        });
+        WithThreads(6, () => Parallelism.For(wide.Length, new CountParts(wide)));
         var narrow = new int[32];
-        WithThreads(2, () =>
-        {
-            Parallelism.For(narrow.Length, new CountParts(narrow));
-            return 0;
-        });
+        WithThreads(2, () => Parallelism.For(narrow.Length, new CountParts(narrow)));
         wide.ShouldAllBe(count => count == 1);
         narrow.ShouldAllBe(count => count == 1);
     }
