@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -45,34 +44,38 @@ internal static class CascadeSum
     private static void Run<T>(T[] x, int[] shape, bool[] reduce, T[] output) where T : unmanaged, INumber<T>
     {
         if (x.Length == 0) return;
-        // Row-major strides of the input and of the keep-dim output (0 for reduced dims).
-        var dims = new List<Dim>();
-        int inStride = 1, outStride = 1;
-        var reduced = new List<Dim>();
-        var kept = new List<Dim>();
-        for (int d = shape.Length - 1; d >= 0; d--)
+        // The reduced dims (innermost first), then the kept ones; size-1 dims dropped, neighbours of the same kind that
+        // are contiguous with each other merged. Strides are the input's and the keep-dim output's (0 for reduced dims).
+        Span<Dim> dims = stackalloc Dim[shape.Length];
+        int count = 0;
+        for (int pass = 0; pass < 2; pass++)
         {
-            if (shape[d] != 1) (reduce[d] ? reduced : kept).Add(new Dim(shape[d], inStride, reduce[d] ? 0 : outStride, reduce[d]));
-            inStride *= shape[d];
-            if (!reduce[d]) outStride *= shape[d];
+            bool reducedPass = pass == 0;
+            int inStride = 1, outStride = 1;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                if (shape[d] != 1 && reduce[d] == reducedPass)
+                {
+                    var dim = new Dim(shape[d], inStride, reducedPass ? 0 : outStride, reducedPass);
+                    if (count > 0 && dims[count - 1] is var last && last.Reduced == reducedPass
+                        && dim.InStride == last.InStride * last.Size && dim.OutStride == last.OutStride * last.Size)
+                        dims[count - 1] = last with { Size = last.Size * dim.Size };
+                    else dims[count++] = dim;
+                }
+                inStride *= shape[d];
+                if (!reduce[d]) outStride *= shape[d];
+            }
         }
-        foreach (var d in reduced.Concat(kept))
-        {
-            if (dims.Count > 0 && dims[^1] is var last && last.Reduced == d.Reduced
-                && d.InStride == last.InStride * last.Size && d.OutStride == last.OutStride * last.Size)
-                dims[^1] = last with { Size = last.Size * d.Size };
-            else dims.Add(d);
-        }
-        if (dims.Count == 0 || !dims[0].Reduced)
+        if (count == 0 || !dims[0].Reduced)
         {
             // Not a reduction (only size-1 dims reduced): PyTorch adds each element to a zero.
             for (int i = 0; i < x.Length; i++) output[i] = T.Zero + x[i];
             return;
         }
         var d0 = dims[0];
-        var d1 = dims.Count > 1 ? dims[1] : new Dim(1, 0, 0, true);
-        var outer = dims.Skip(2).ToArray();
-        var index = new int[outer.Length];
+        var d1 = count > 1 ? dims[1] : new Dim(1, 0, 0, true);
+        var outer = dims[Math.Min(2, count)..count];
+        Span<int> index = stackalloc int[outer.Length];
         int inBase = 0, outBase = 0, iterations = 1;
         foreach (var d in outer) iterations *= d.Size;
         bool parallel = iterations == 1;
@@ -141,9 +144,9 @@ internal static class CascadeSum
 
     /// <summary>
     /// vectorized_outer_sum over the columns of one 2-D slice. Every column gets the cascade PyTorch runs down it (the
-    /// same additions in the same order, so the same bits), but the rows are read in memory order, one row of a strip
-    /// of columns at a time: each row is added into the strip's level 0, and a block's last row goes on into level 1,
-    /// full levels carrying up as the cascade's counters say. The leftover columns' rows-of-four cascades run a block of
+    /// same additions in the same order, so the same bits; less its additions of zero, see Block.SettleStrip), but the
+    /// rows are read in memory order, one row of a strip of columns at a time: each row is added into the strip's level
+    /// 0, and a block's last row goes on into level 1, full levels carrying up as the cascade's counters say. The leftover columns' rows-of-four cascades run a block of
     /// groups at a time beside them. Walking down all rows a few columns at a time, as PyTorch does, misses the cache
     /// at every row once rows are long; reading several rows at once (level 0 in registers) made rows a power of two
     /// apart evict each other.
@@ -175,14 +178,13 @@ internal static class CascadeSum
             // Levels one cache line more than a strip apart: at exactly 4 KiB, carrying a level into the next reads and
             // writes addresses the CPU takes for the same (4K aliasing).
             int stride = strip + 64 / Unsafe.SizeOf<T>();
-            // Level 0 is stored on every row: its vectors start on cache lines (a split store costs two), so the buffer
-            // is pinned while in use and the levels start at its first 64-byte boundary.
+            // Level 0 is stored on every row: its vectors start on cache lines (a split store costs two), so the
+            // levels start at the pinned buffer's first 64-byte boundary.
             int lineElements = 64 / Unsafe.SizeOf<T>();
-            var rented = ArrayPool<T>.Shared.Rent(Levels * stride + lineElements);
-            using var pin = rented.AsMemory().Pin();
+            var buffer = LevelBuffer.For(Levels * stride + lineElements);
             int misalignment;
-            unsafe { misalignment = (int)((nint)pin.Pointer & 63) / Unsafe.SizeOf<T>(); }
-            Span<T> levels = rented.AsSpan(misalignment == 0 ? 0 : lineElements - misalignment, Levels * stride);
+            unsafe { misalignment = (int)((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) & 63) / Unsafe.SizeOf<T>(); }
+            Span<T> levels = buffer.AsSpan(misalignment == 0 ? 0 : lineElements - misalignment, Levels * stride);
             Span<T> tailLevels = stackalloc T[4 * Levels * tail];
             int power = LevelPower(size0), step = 1 << power, groups = size0 / 4, tailPower = LevelPower(groups);
             int column = 0;
@@ -203,7 +205,21 @@ internal static class CascadeSum
                 column += width;
             }
             while (column < blocked);
-            ArrayPool<T>.Shared.Return(rented);
+        }
+
+        /// <summary>
+        /// Each thread's buffer for a strip's levels, pinned so its cache-line alignment holds, and kept between calls
+        /// (renting and pinning one per call showed in small sums' profiles); at most four strips and a line.
+        /// </summary>
+        private static class LevelBuffer
+        {
+            [ThreadStatic] private static T[]? buffer;
+
+            public static T[] For(int length)
+            {
+                if (buffer is null || buffer.Length < length) buffer = GC.AllocateArray<T>(length, pinned: true);
+                return buffer;
+            }
         }
 
         private ref T Element(int row, int column) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), inBase + row * in0 + column);
@@ -220,8 +236,20 @@ internal static class CascadeSum
                 NarrowBlock<TV, TL>(row, end, column, ref level0, stride, width / TL.Count, block);
                 return;
             }
-            for (int r = row; r < end; r++)
-                BlockColumns<TV, TL>(ref Element(r, column), ref level0, stride, width, r == row, r == end - 1 ? block : default);
+            // Level 0 starts as the block's first row, or the sum of its first two: PyTorch's zero + row only turns a
+            // -0 into +0, which the output's own zero + total does at the end (see SettleStrip).
+            int r = row;
+            if (end - row == 1)
+                MemoryMarshal.CreateReadOnlySpan(ref Element(r++, column), width).CopyTo(MemoryMarshal.CreateSpan(ref level0, width));
+            else
+            {
+                AddRows<TV, TL>(ref Element(r, column), ref Element(r + 1, column), ref level0, width);
+                r += 2;
+            }
+            int plainEnd = block.Plain ? end - 1 : end;
+            for (; r < plainEnd; r++) AddRows<TV, TL>(ref level0, ref Element(r, column), ref level0, width);
+            if (block.Plain) PlainEnd(ref Element(r, column), ref level0, stride, width);
+            else block.SettleStrip(ref level0, stride, width);
         }
 
         /// <summary>
@@ -257,66 +285,44 @@ internal static class CascadeSum
         }
 
         /// <summary>
-        /// One row from <paramref name="first"/> added into level 0 (at <paramref name="level0"/>, the other levels
-        /// <paramref name="stride"/> apart) of <paramref name="width"/> columns; <paramref name="fresh"/> when it starts
-        /// a block (level 0 is zero). The row's last in a block goes straight on into level 1.
+        /// The last row of a block whose level 0 goes into level 1 with nothing to carry further (most block ends):
+        /// level 1 += level 0 + row. A full block has at least 16 rows, so level 0 holds the rows before it.
+        /// </summary>
+        private static void PlainEnd(ref T row, ref T level0, int stride, int width)
+        {
+            var sum = MemoryMarshal.CreateSpan(ref level0, width);
+            var level1 = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref level0, stride), width);
+            TensorPrimitives.Add(sum, MemoryMarshal.CreateReadOnlySpan(ref row, width), sum);
+            TensorPrimitives.Add(level1, sum, level1);
+        }
+
+        /// <summary>
+        /// <paramref name="sum"/> = <paramref name="a"/> + <paramref name="b"/> over <paramref name="width"/> columns, a
+        /// multiple of four vectors: level 0 += a row, or a block's first two rows into level 0.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void BlockColumns<TV, TL>(ref T first, ref T level0, int stride, int width, bool fresh, Block block)
-            where TV : struct where TL : struct, ILanes<TV, T>
+        private static void AddRows<TV, TL>(ref T a, ref T b, ref T sum, int width) where TV : struct where TL : struct, ILanes<TV, T>
         {
-            nint n = TL.Count;
-            bool settle = block.Full || block.Last;
-            int c = 0;
-            if (block.Plain)
+            if (width * Unsafe.SizeOf<T>() >= WideRowBytes)
             {
-                // Most block ends: level 1 += (level 0 + row), with nothing to carry further. A full block has at least
-                // 16 rows, so its last row is never its first: level 0 holds the rows before it.
-                for (; c + 2 * n <= width; c += 2 * (int)n)
-                {
-                    ref T l = ref Unsafe.Add(ref level0, c);
-                    ref T p = ref Unsafe.Add(ref first, c);
-                    ref T l1 = ref Unsafe.Add(ref l, stride);
-                    TV s0 = TL.Add(TL.Load(ref l), TL.Load(ref p));
-                    TV s1 = TL.Add(TL.Load(ref Unsafe.Add(ref l, n)), TL.Load(ref Unsafe.Add(ref p, n)));
-                    TL.Store(TL.Add(TL.Load(ref l1), s0), ref l1);
-                    TL.Store(TL.Add(TL.Load(ref Unsafe.Add(ref l1, n)), s1), ref Unsafe.Add(ref l1, n));
-                }
-            }
-            else if (!settle && width * Unsafe.SizeOf<T>() >= WideRowBytes)
-            {
-                // Most rows of a wide strip: level 0 += row (a block's first: level 0 = row + 0), the sequential sum's loop.
-                var sum = MemoryMarshal.CreateSpan(ref level0, width);
-                var row = MemoryMarshal.CreateReadOnlySpan(ref first, width);
-                if (fresh) TensorPrimitives.Add(row, T.Zero, sum);
-                else TensorPrimitives.Add(sum, row, sum);
+                TensorPrimitives.Add(MemoryMarshal.CreateReadOnlySpan(ref a, width), MemoryMarshal.CreateReadOnlySpan(ref b, width),
+                    MemoryMarshal.CreateSpan(ref sum, width));
                 return;
             }
-            else if (!settle)
+            nint n = TL.Count;
+            for (nint c = 0; c < width; c += 4 * n)
             {
-                // Most rows: level 0 += row, four vectors a step (fresh: level 0 = 0 + row).
-                for (; c + 4 * n <= width; c += 4 * (int)n)
-                {
-                    ref T l = ref Unsafe.Add(ref level0, c);
-                    ref T p = ref Unsafe.Add(ref first, c);
-                    TV s0 = default, s1 = default, s2 = default, s3 = default;
-                    if (!fresh)
-                    {
-                        s0 = TL.Load(ref l); s1 = TL.Load(ref Unsafe.Add(ref l, n));
-                        s2 = TL.Load(ref Unsafe.Add(ref l, 2 * n)); s3 = TL.Load(ref Unsafe.Add(ref l, 3 * n));
-                    }
-                    TL.Store(TL.Add(s0, TL.Load(ref p)), ref l);
-                    TL.Store(TL.Add(s1, TL.Load(ref Unsafe.Add(ref p, n))), ref Unsafe.Add(ref l, n));
-                    TL.Store(TL.Add(s2, TL.Load(ref Unsafe.Add(ref p, 2 * n))), ref Unsafe.Add(ref l, 2 * n));
-                    TL.Store(TL.Add(s3, TL.Load(ref Unsafe.Add(ref p, 3 * n))), ref Unsafe.Add(ref l, 3 * n));
-                }
-            }
-            for (; c < width; c += (int)n)
-            {
-                ref T l = ref Unsafe.Add(ref level0, c);
-                TV s = TL.Add(fresh ? default : TL.Load(ref l), TL.Load(ref Unsafe.Add(ref first, c)));
-                if (settle) block.Settle<TV, TL>(s, ref Unsafe.Add(ref l, stride), stride);
-                else TL.Store(s, ref l);
+                ref T x = ref Unsafe.Add(ref a, c);
+                ref T y = ref Unsafe.Add(ref b, c);
+                ref T s = ref Unsafe.Add(ref sum, c);
+                TV s0 = TL.Add(TL.Load(ref x), TL.Load(ref y));
+                TV s1 = TL.Add(TL.Load(ref Unsafe.Add(ref x, n)), TL.Load(ref Unsafe.Add(ref y, n)));
+                TV s2 = TL.Add(TL.Load(ref Unsafe.Add(ref x, 2 * n)), TL.Load(ref Unsafe.Add(ref y, 2 * n)));
+                TV s3 = TL.Add(TL.Load(ref Unsafe.Add(ref x, 3 * n)), TL.Load(ref Unsafe.Add(ref y, 3 * n)));
+                TL.Store(s0, ref s);
+                TL.Store(s1, ref Unsafe.Add(ref s, n));
+                TL.Store(s2, ref Unsafe.Add(ref s, 2 * n));
+                TL.Store(s3, ref Unsafe.Add(ref s, 3 * n));
             }
         }
 
@@ -339,28 +345,38 @@ internal static class CascadeSum
             where TV : struct where TL : struct, ILanes<TV, T>
         {
             int width = (tail - c) / TL.Count * TL.Count, mask = (1 << tailPower) - 1;
-            if (width == 0) return c;
-            for (int g = group; g < end; g++)
+            nint position = Levels * tail;
+            for (int k = c; k < c + width; k += TL.Count)
             {
-                var block = new Block(g + 1, tailPower, ((g + 1) & mask) == 0, false);
-                for (int k = c; k < c + width; k += TL.Count)
-                    TailColumns<TV, TL>(ref tailLevels[k], tail, ref Element(4 * g, column + k), (g & mask) == 0, block);
+                // The four positions' level 0 stay in registers through the groups; stored for the next block of rows.
+                ref T level0 = ref tailLevels[k];
+                ref T level0At1 = ref Unsafe.Add(ref level0, position);
+                ref T level0At2 = ref Unsafe.Add(ref level0, 2 * position);
+                ref T level0At3 = ref Unsafe.Add(ref level0, 3 * position);
+                TV s0 = default, s1 = default, s2 = default, s3 = default;
+                if ((group & mask) != 0)
+                    (s0, s1, s2, s3) = (TL.Load(ref level0), TL.Load(ref level0At1), TL.Load(ref level0At2), TL.Load(ref level0At3));
+                for (int g = group; g < end; g++)
+                {
+                    ref T first = ref Element(4 * g, column + k);
+                    s0 = TL.Add(s0, TL.Load(ref first));
+                    s1 = TL.Add(s1, TL.Load(ref Unsafe.Add(ref first, (nint)in0)));
+                    s2 = TL.Add(s2, TL.Load(ref Unsafe.Add(ref first, 2 * (nint)in0)));
+                    s3 = TL.Add(s3, TL.Load(ref Unsafe.Add(ref first, 3 * (nint)in0)));
+                    if (((g + 1) & mask) != 0) continue;
+                    var block = new Block(g + 1, tailPower, true, false);
+                    block.Settle<TV, TL>(s0, ref Unsafe.Add(ref level0, tail), tail);
+                    block.Settle<TV, TL>(s1, ref Unsafe.Add(ref level0At1, tail), tail);
+                    block.Settle<TV, TL>(s2, ref Unsafe.Add(ref level0At2, tail), tail);
+                    block.Settle<TV, TL>(s3, ref Unsafe.Add(ref level0At3, tail), tail);
+                    (s0, s1, s2, s3) = (default, default, default, default);
+                }
+                TL.Store(s0, ref level0);
+                TL.Store(s1, ref level0At1);
+                TL.Store(s2, ref level0At2);
+                TL.Store(s3, ref level0At3);
             }
             return c + width;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void TailColumns<TV, TL>(ref T levels, int tail, ref T first, bool fresh, Block block)
-            where TV : struct where TL : struct, ILanes<TV, T>
-        {
-            nint position = Levels * tail;
-            for (int k = 0; k < 4; k++)
-            {
-                ref T level0 = ref Unsafe.Add(ref levels, k * position);
-                TV s = TL.Add(fresh ? default : TL.Load(ref level0), TL.Load(ref Unsafe.Add(ref first, k * (nint)in0)));
-                if (block.Full) block.Settle<TV, TL>(s, ref Unsafe.Add(ref level0, tail), tail);
-                else TL.Store(s, ref level0);
-            }
         }
 
         /// <summary>
@@ -404,6 +420,42 @@ internal static class CascadeSum
                 carry3 = carry2 && (count & (l3 - 1)) == 0;
                 (totals1, totals2, totals3) = (count >= l1, count >= l2, count >= l3);
                 Plain = full && !last && holds1 && !carry2;
+            }
+
+            /// <summary>
+            /// <see cref="Settle"/> for a strip of <paramref name="width"/> columns whose level 0 is at
+            /// <paramref name="level0"/>, one level at a time, each a loop with nothing to decide per vector. The
+            /// additions of an empty level's zero are left out: adding zero only turns a -0 into +0, and that cannot
+            /// change any later sum but a zero one, whose sign the output's own zero + total settles (to +0) at the end.
+            /// </summary>
+            public void SettleStrip(ref T level0, nint stride, int width)
+            {
+                var l0 = MemoryMarshal.CreateSpan(ref level0, width);
+                var l1 = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref level0, stride), width);
+                var l2 = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref level0, 2 * stride), width);
+                var l3 = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref level0, 3 * stride), width);
+                if (Full)
+                {
+                    AddInto(l1, holds1, l0);
+                    if (carry2) { AddInto(l2, holds2, l1); l1.Clear(); }
+                    if (carry3) { AddInto(l3, holds3, l2); l2.Clear(); }
+                }
+                if (Last)
+                {
+                    // Total = level 0 (zero after a full block) + level 1 + level 2 + level 3, into level 1.
+                    if (!Full && totals1) TensorPrimitives.Add(l0, l1, l1);
+                    else if (!Full) l0.CopyTo(l1);
+                    else if (!totals1) l1.Clear();
+                    if (totals2) TensorPrimitives.Add(l1, l2, l1);
+                    if (totals3) TensorPrimitives.Add(l1, l3, l1);
+                }
+            }
+
+            /// <summary>level += x where the level holds a sum, else level = x.</summary>
+            private static void AddInto(Span<T> level, bool holds, Span<T> x)
+            {
+                if (holds) TensorPrimitives.Add(level, x, level);
+                else x.CopyTo(level);
             }
 
             /// <summary>

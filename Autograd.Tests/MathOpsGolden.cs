@@ -13,7 +13,10 @@ public sealed record MathError(string Name, string Op, CaseArgs Args, TensorSpec
     public override string ToString() => Name;
 }
 
-/// <summary>A cascade-sum case: the input is rebuilt from its seed (Torch.Randn is PyTorch's stream) or as ones * 0.1.</summary>
+/// <summary>
+/// A cascade-sum case: the input is rebuilt from its seed (Torch.Randn is PyTorch's stream), with every third column
+/// -0.0 for randn_negzero, or as ones * 0.1.
+/// </summary>
 public sealed record CascadeCase(string Name, string Op, string Input, DType DType, int Seed, int[] Shape, int[]? Dims, bool KeepDim, int[]? Target, TensorSpec Result)
 {
     public override string ToString() => Name;
@@ -22,7 +25,10 @@ public sealed record CascadeCase(string Name, string Op, string Input, DType DTy
     {
         if (Input == "ones01") return Torch.Ones(Shape, DType) * 0.1;
         Torch.ManualSeed(Seed);
-        return Torch.Randn(Shape, DType);
+        var x = Torch.Randn(Shape, DType);
+        if (Input != "randn_negzero") return x;
+        var everyThird = Enumerable.Range(0, Shape[^1]).Select(i => i % 3 == 0).ToArray();
+        return Torch.Where(Torch.Tensor(everyThird), Torch.Full(Shape, -0.0, DType), x);
     }
 }
 

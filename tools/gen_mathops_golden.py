@@ -9,7 +9,7 @@ Layout (read by Autograd.Tests/MathOpsGolden.cs):
   cases[]:   {name, op, args, inputs[], outputs[] (tensor + grad_fn), grads[] (null where no gradient)}
              backward ran with a gradient of ones on output 0 when it is floating and requires grad.
   errors[]:  {name, op, args, inputs[], message}
-  cascade[]: {name, op (sum|mean|sumto), input (randn|ones01), dtype, seed, shape, dims, keepdim, target, result}
+  cascade[]: {name, op (sum|mean|sumto), input (randn|randn_negzero|ones01), dtype, seed, shape, dims, keepdim, target, result}
              the input is torch.randn(shape, dtype) after torch.manual_seed(seed), or torch.ones(shape) * 0.1;
              sumto is the gradient of x (shape target) in ((x + zeros(shape)) * randn(shape)).sum().
 Tensors are {dtype, shape, values, requires_grad}; non-finite values are the strings "nan", "inf", "-inf".
@@ -212,9 +212,12 @@ cascade = []
 
 
 def cascade_case(op, kind, dtype, seed, shape, dims=None, keepdim=False, target=None):
-    if kind == "randn":
+    if kind in ("randn", "randn_negzero"):
         torch.manual_seed(seed)
         x = torch.randn(shape, dtype=dtype)
+        if kind == "randn_negzero":
+            # every third column all -0.0: PyTorch's sums give +0.0 there
+            x = torch.where(torch.arange(shape[-1]) % 3 == 0, torch.full(shape, -0.0, dtype=dtype), x)
     else:
         x = torch.ones(shape, dtype=dtype) * 0.1
     if op == "sum":
@@ -255,6 +258,14 @@ for shape, target in [((5, 300), [5, 1]), ((5, 300), [300]), ((4, 30, 20), [30, 
 # Column sums long enough for 32-row cascade steps (level power 5) while the leftover columns' groups of four use 16.
 cascade_case("sum", "randn", F32, 530_000, (530_000, 40), [0])
 cascade_case("sum", "randn", F64, 530_001, (530_000, 21), [0])
+# Wide column sums: carries into level 3 (4096 rows of 16-row blocks), last blocks of one and two rows, two strips,
+# and columns of -0.0 beside the others.
+for shape in [(4100, 100), (4113, 72), (17, 9000), (18, 300), (257, 64), (33, 1000)]:
+    cascade_case("sum", "randn", F32, sum(shape), shape, [0])
+    cascade_case("sum", "randn_negzero", F32, sum(shape) + 3, shape, [0])
+    cascade_case("sum", "randn_negzero", F64, sum(shape) + 4, shape, [0])
+cascade_case("sum", "randn_negzero", F32, 7, (40, 7), [1])
+cascade_case("sum", "randn_negzero", F32, 8, (3, 5000), None)
 
 # tanh and sigmoid where a formula loses small arguments or the sign of zero (last: no random draws after them).
 EDGES = [0.0, -0.0, 1e-30, -1e-30, 1e-8, -3e-5, 2.0 ** -15, 0.1, -0.3, 0.49, 0.5, -0.5, 0.51, 1.0, 3.0, -7.0, 20.0, -20.0,
