@@ -137,7 +137,15 @@ internal static class DTypes
 
     private readonly struct Allocation(int length, bool uninitialized) : IElementFunc<Array>
     {
-        public Array Invoke<T>() where T : unmanaged => uninitialized ? GC.AllocateUninitializedArray<T>(length) : new T[length];
+        public Array Invoke<T>() where T : unmanaged
+        {
+            if (BufferPool.Take<T>(length) is { } reused)
+            {
+                if (!uninitialized) Array.Clear(reused);
+                return reused;
+            }
+            return uninitialized ? GC.AllocateUninitializedArray<T>(length) : new T[length];
+        }
     }
 
     public static DType Of<T>() where T : unmanaged => OfElement(typeof(T));

@@ -53,6 +53,7 @@ internal static class Engine
         public readonly Dictionary<Tensor, Tensor> LeafGrads = new(ReferenceEqualityComparer.Instance);
         public readonly Dictionary<GradFn, NodeState> States = new(ReferenceEqualityComparer.Instance);
         public readonly Stack<GradFn> Ready = new();
+        public readonly Buffers Buffers = new();
 
         /// <summary>Empties the scratch; false when it grew too large to keep.</summary>
         public bool Clear()
@@ -61,7 +62,58 @@ internal static class Engine
             LeafGrads.Clear();
             States.Clear();
             Ready.Clear();
+            Buffers.Clear();
             return keep;
+        }
+    }
+
+    /// <summary>
+    /// Which gradient buffers the pass holds, and how many times: a buffer sits in nodes' pending gradients (a node's
+    /// gradients may share one: add hands its gradient to both inputs), or with a leaf or the caller for good. One the
+    /// pass made (<see cref="Storage.Exclusive"/>) and no longer holds anywhere, once the node that received it has
+    /// run, is dead: PyTorch frees it then by reference count; here it goes to <see cref="BufferPool"/>.
+    /// </summary>
+    private sealed class Buffers
+    {
+        private readonly Dictionary<Array, int> held = new(ReferenceEqualityComparer.Instance);
+        private readonly HashSet<Array> kept = new(ReferenceEqualityComparer.Instance);
+        private readonly List<Tensor> candidates = [];
+
+        public void Hold(Tensor g) => held[g.Storage.Data] = held.GetValueOrDefault(g.Storage.Data) + 1;
+
+        /// <summary>A buffer a leaf's gradient or the caller may keep: never given back.</summary>
+        public void Keep(Tensor g) => kept.Add(g.Storage.Data);
+
+        /// <summary>One holding of <paramref name="g"/>'s buffer ends; it is given back at <see cref="Settle"/> if no other remains.</summary>
+        public void Drop(Tensor g)
+        {
+            var data = g.Storage.Data;
+            if (held[data] == 1) held.Remove(data);
+            else held[data]--;
+            candidates.Add(g);
+        }
+
+        /// <summary>A gradient a node returned that may have gone nowhere (added into a pending gradient).</summary>
+        public void Consider(Tensor g) => candidates.Add(g);
+
+        /// <summary>After a node: every buffer it received or returned that the pass made and no longer holds goes to the pool, once.</summary>
+        public void Settle()
+        {
+            foreach (var g in candidates)
+            {
+                var data = g.Storage.Data;
+                if (!g.Exclusive || held.ContainsKey(data) || !kept.Add(data)) continue;
+                // Kept from here on: a buffer given back is not given back twice (a node's gradient and its input's view).
+                BufferPool.Return(data);
+            }
+            candidates.Clear();
+        }
+
+        public void Clear()
+        {
+            held.Clear();
+            kept.Clear();
+            candidates.Clear();
         }
     }
 
@@ -83,10 +135,11 @@ internal static class Engine
         {
             if (roots[i].GradFn is { } fn) CountDependencies(fn, states, needed, ready);
         }
+        var buffers = scratch.Buffers;
         for (int i = 0; i < roots.Length; i++)
         {
-            if (roots[i].GradFn is { } fn) states[fn].PendingGrad = Sum(states[fn].PendingGrad, seeds[i]);
-            else Accumulate(leafGrads, roots[i], seeds[i]);
+            if (roots[i].GradFn is { } fn) states[fn].PendingGrad = Pend(states[fn].PendingGrad, seeds[i], buffers);
+            else Accumulate(leafGrads, roots[i], seeds[i], buffers);
         }
         for (int i = 0; i < roots.Length; i++)
         {
@@ -103,7 +156,7 @@ internal static class Engine
             Tensor?[]? gradInputs = null;
             if (gradOutput is not null)
             {
-                if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!);
+                if (inputs is not null) CaptureNonLeaf(node, gradOutput, inputs, captured!, buffers);
                 if (WillRun(node, needed))
                 {
                     Storage.MakingGradients = !createGraph;
@@ -122,17 +175,20 @@ internal static class Engine
             {
                 var edge = node.Next[i];
                 var g = gradInputs?[i];
+                if (g is not null) buffers.Consider(g);
                 if (edge.Function is { } next)
                 {
                     var nextState = states[next];
-                    if (g is not null) nextState.PendingGrad = Sum(nextState.PendingGrad, g);
+                    if (g is not null) nextState.PendingGrad = Pend(nextState.PendingGrad, g, buffers);
                     if (--nextState.Dependencies == 0) ready.Push(next);
                 }
                 else if (edge.Leaf is { } leaf && g is not null)
                 {
-                    Accumulate(leafGrads, leaf, g);
+                    Accumulate(leafGrads, leaf, g, buffers);
                 }
             }
+            if (gradOutput is not null) buffers.Drop(gradOutput);
+            buffers.Settle();
         }
 
         if (inputs is null)
@@ -149,7 +205,21 @@ internal static class Engine
         return captured;
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g) => grads[key] = Sum(grads.GetValueOrDefault(key), g);
+    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor key, Tensor g, Buffers buffers)
+    {
+        var sum = Sum(grads.GetValueOrDefault(key), g);
+        buffers.Keep(sum);
+        grads[key] = sum;
+    }
+
+    /// <summary>A node's pending gradient after <paramref name="g"/> arrives: g itself, or the sum, which replaces what was pending.</summary>
+    private static Tensor Pend(Tensor? pending, Tensor g, Buffers buffers)
+    {
+        var sum = Sum(pending, g);
+        buffers.Hold(sum);
+        if (pending is not null) buffers.Drop(pending);
+        return sum;
+    }
 
     /// <summary>
     /// A leaf's first gradient as a tensor of its own: the same tensor may be another leaf's gradient too, or the
@@ -249,11 +319,13 @@ internal static class Engine
             : e.Leaf is { } leaf && Array.Exists(inputs, t => ReferenceEquals(t, leaf));
     }
 
-    private static void CaptureNonLeaf(GradFn node, Tensor gradOutput, Tensor[] inputs, Tensor?[] captured)
+    private static void CaptureNonLeaf(GradFn node, Tensor gradOutput, Tensor[] inputs, Tensor?[] captured, Buffers buffers)
     {
         for (int i = 0; i < inputs.Length; i++)
         {
-            if (ReferenceEquals(inputs[i].GradFn, node)) captured[i] = gradOutput;
+            if (!ReferenceEquals(inputs[i].GradFn, node)) continue;
+            captured[i] = gradOutput;
+            buffers.Keep(gradOutput);
         }
     }
 

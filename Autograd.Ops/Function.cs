@@ -78,7 +78,13 @@ public abstract class Function
     private Tensor?[] InputGradients(FunctionContext ctx, Tensor gradOutput, string name, int[][] inputDims, DType[] inputTypes)
     {
         int expected = inputDims.Length;
+        // The user's Backward may keep the gradient it receives or those it returns: Backward must not reuse their buffers.
+        gradOutput.Exclusive = false;
         var returned = Backward(ctx, gradOutput) ?? [null];
+        foreach (var g in returned)
+        {
+            if (g is not null) g.Exclusive = false;
+        }
         int got = returned.Length;
         if (got > expected && Array.TrueForAll(returned[expected..], g => g is null)) got = expected;
         if (got != expected)
