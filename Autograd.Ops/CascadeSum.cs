@@ -246,9 +246,11 @@ internal static class CascadeSum
                 AddRows<TV, TL>(ref Element(r, column), ref Element(r + 1, column), ref level0, width);
                 r += 2;
             }
-            int plainEnd = block.Plain ? end - 1 : end;
-            for (; r < plainEnd; r++) AddRows<TV, TL>(ref level0, ref Element(r, column), ref level0, width);
-            if (block.Plain) PlainEnd(ref Element(r, column), ref level0, stride, width);
+            // The common block ends take the last row straight into level 1; the others settle level 0 afterwards.
+            bool direct = block.Plain || block.Opens1;
+            for (int last = direct ? end - 1 : end; r < last; r++) AddRows<TV, TL>(ref level0, ref Element(r, column), ref level0, width);
+            if (block.Plain) PlainEnd<TV, TL>(ref Element(r, column), ref level0, stride, width);
+            else if (block.Opens1) AddRows<TV, TL>(ref level0, ref Element(r, column), ref Unsafe.Add(ref level0, stride), width);
             else block.SettleStrip(ref level0, stride, width);
         }
 
@@ -288,12 +290,20 @@ internal static class CascadeSum
         /// The last row of a block whose level 0 goes into level 1 with nothing to carry further (most block ends):
         /// level 1 += level 0 + row. A full block has at least 16 rows, so level 0 holds the rows before it.
         /// </summary>
-        private static void PlainEnd(ref T row, ref T level0, int stride, int width)
+        private static void PlainEnd<TV, TL>(ref T row, ref T level0, int stride, int width) where TV : struct where TL : struct, ILanes<TV, T>
         {
-            var sum = MemoryMarshal.CreateSpan(ref level0, width);
-            var level1 = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref level0, stride), width);
-            TensorPrimitives.Add(sum, MemoryMarshal.CreateReadOnlySpan(ref row, width), sum);
-            TensorPrimitives.Add(level1, sum, level1);
+            nint n = TL.Count;
+            for (nint c = 0; c < width; c += 4 * n)
+            {
+                ref T l = ref Unsafe.Add(ref level0, c);
+                ref T p = ref Unsafe.Add(ref row, c);
+                ref T l1 = ref Unsafe.Add(ref l, stride);
+                for (nint k = 0; k < 4 * n; k += n)
+                {
+                    TV sum = TL.Add(TL.Load(ref Unsafe.Add(ref l, k)), TL.Load(ref Unsafe.Add(ref p, k)));
+                    TL.Store(TL.Add(TL.Load(ref Unsafe.Add(ref l1, k)), sum), ref Unsafe.Add(ref l1, k));
+                }
+            }
         }
 
         /// <summary>
@@ -409,6 +419,8 @@ internal static class CascadeSum
             public readonly bool Full, Last;
             /// <summary>Full, not last, level 1 already holding a sum, nothing to carry: most block ends.</summary>
             public readonly bool Plain;
+            /// <summary>The first full block's end, not the last: level 1 = level 0 (PyTorch's zero + level 0).</summary>
+            public readonly bool Opens1;
             private readonly bool holds1, holds2, holds3, carry2, carry3, totals1, totals2, totals3;
 
             public Block(int count, int power, bool full, bool last)
@@ -420,6 +432,7 @@ internal static class CascadeSum
                 carry3 = carry2 && (count & (l3 - 1)) == 0;
                 (totals1, totals2, totals3) = (count >= l1, count >= l2, count >= l3);
                 Plain = full && !last && holds1 && !carry2;
+                Opens1 = full && !last && !holds1;
             }
 
             /// <summary>
