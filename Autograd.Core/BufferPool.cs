@@ -10,8 +10,11 @@ namespace Autograd;
 /// </summary>
 internal static class BufferPool
 {
-    /// <summary>Below this a buffer is cheap to allocate: gen0 space the GC keeps committed anyway.</summary>
-    public const int MinBytes = 64 * 1024;
+    /// <summary>
+    /// Below this many elements (64 KiB of float32) a buffer is cheap to allocate, gen0 space the GC keeps committed
+    /// anyway; counted in elements so the check on every allocation and gradient is one comparison.
+    /// </summary>
+    public const int MinElements = 16 * 1024;
     /// <summary>Buffers kept per element type and length; more of one shape than a step frees are not needed.</summary>
     private const int PerShape = 32;
 
@@ -21,8 +24,8 @@ internal static class BufferPool
     /// <summary>Takes a dead buffer of <typeparamref name="T"/> and <paramref name="length"/>, or null; its contents are garbage.</summary>
     public static T[]? Take<T>(int length) where T : unmanaged
     {
-        if (buffers is null || (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < MinBytes
-            || !buffers.TryGetValue((typeof(T), length), out var stack)) return null;
+        // The size first: most tensors are small, and the thread-static lookup costs more than the comparison.
+        if (length < MinElements || buffers is not { } pool || !pool.TryGetValue((typeof(T), length), out var stack)) return null;
         while (stack.TryPop(out var reference))
         {
             bool alive = reference.TryGetTarget(out var array);
@@ -33,13 +36,14 @@ internal static class BufferPool
         return null;
     }
 
-    /// <summary>Gives back a buffer no tensor will read or write again.</summary>
+    /// <summary>Whether a buffer is large enough to keep (the others are not worth tracking either).</summary>
+    public static bool Worth(Array array) => array.Length >= MinElements;
+
+    /// <summary>Gives back a buffer no tensor will read or write again; see <see cref="Worth"/>.</summary>
     public static void Return(Array array)
     {
-        var element = array.GetType().GetElementType()!;
-        if ((long)array.Length * DTypes.OfStorage(array).ElementSize() < MinBytes) return;
         buffers ??= new();
-        var key = (element, array.Length);
+        var key = (array.GetType().GetElementType()!, array.Length);
         if (!buffers.TryGetValue(key, out var stack)) buffers[key] = stack = new();
         if (stack.Count >= PerShape) return;
         if (spareReferences is { Count: > 0 } spares)

@@ -79,26 +79,39 @@ internal static class Engine
         private readonly HashSet<Array> kept = new(ReferenceEqualityComparer.Instance);
         private readonly List<Tensor> candidates = [];
 
-        public void Hold(Tensor g) => held[g.Storage.Data] = held.GetValueOrDefault(g.Storage.Data) + 1;
+        // Buffers too small for the pool are not tracked at all: a small graph's pass pays one size check a gradient.
+        public void Hold(Tensor g)
+        {
+            var data = g.Storage.Data;
+            if (BufferPool.Worth(data)) held[data] = held.GetValueOrDefault(data) + 1;
+        }
 
         /// <summary>A buffer a leaf's gradient or the caller may keep: never given back.</summary>
-        public void Keep(Tensor g) => kept.Add(g.Storage.Data);
+        public void Keep(Tensor g)
+        {
+            if (BufferPool.Worth(g.Storage.Data)) kept.Add(g.Storage.Data);
+        }
 
         /// <summary>One holding of <paramref name="g"/>'s buffer ends; it is given back at <see cref="Settle"/> if no other remains.</summary>
         public void Drop(Tensor g)
         {
             var data = g.Storage.Data;
+            if (!BufferPool.Worth(data)) return;
             if (held[data] == 1) held.Remove(data);
             else held[data]--;
             candidates.Add(g);
         }
 
         /// <summary>A gradient a node returned that may have gone nowhere (added into a pending gradient).</summary>
-        public void Consider(Tensor g) => candidates.Add(g);
+        public void Consider(Tensor g)
+        {
+            if (BufferPool.Worth(g.Storage.Data)) candidates.Add(g);
+        }
 
         /// <summary>After a node: every buffer it received or returned that the pass made and no longer holds goes to the pool, once.</summary>
         public void Settle()
         {
+            if (candidates.Count == 0) return;
             foreach (var g in candidates)
             {
                 var data = g.Storage.Data;
@@ -111,8 +124,8 @@ internal static class Engine
 
         public void Clear()
         {
-            held.Clear();
-            kept.Clear();
+            if (held.Count > 0) held.Clear();
+            if (kept.Count > 0) kept.Clear();
             candidates.Clear();
         }
     }
