@@ -115,6 +115,12 @@ internal sealed class ClassLoss : SoftmaxLoss
     protected override double MeanDivisor()
     {
         double keptWeight = 0;
+        if (classWeights.Length == 0)
+        {
+            // Weight 1 each: the count of kept positions (the same sum, without a call per position).
+            for (int p = 0; p < Positions; p++) keptWeight += targets[p] == ignoreIndex ? 0 : 1;
+            return keptWeight;
+        }
         for (int p = 0; p < Positions; p++)
         {
             if (!Ignored(p)) keptWeight += WeightOf(targets[p]);
@@ -142,6 +148,12 @@ internal sealed class ClassLoss : SoftmaxLoss
             for (int i = 0; i < loss.Length; i++) loss[i] = (1 - smoothing) * loss[i] + spread[i] * (smoothing / Classes);
         }
         return Result(loss, Input.DType);
+    }
+
+    protected override long[]? UnweightedTargets(out long ignored)
+    {
+        ignored = ignoreIndex;
+        return smoothing > 0 || classWeights.Length > 0 ? null : targets;
     }
 
     protected override (int Class, double Weight)? SingleTarget(int position) =>

@@ -57,6 +57,16 @@ internal abstract class SoftmaxLoss
     protected virtual bool Ignored(int position) => false;
 
     /// <summary>
+    /// The class targets and the ignored index when every position's a is one class at weight 1 (no class weights, no
+    /// smoothing), else null: then <see cref="SingleTarget"/> and <see cref="Scale"/> need no call per row.
+    /// </summary>
+    protected virtual long[]? UnweightedTargets(out long ignoreIndex)
+    {
+        ignoreIndex = 0;
+        return null;
+    }
+
+    /// <summary>
     /// Runs the forward and registers the one closure that computes the input's gradient. It saves the input, which
     /// its backward reads (PyTorch saves the log-softmax instead), and the target and weight, as PyTorch does.
     /// </summary>
@@ -139,6 +149,10 @@ internal abstract class SoftmaxLoss
             var scratch = rented.AsSpan();
             Span<T> weights = scratch[..classes], maxima = scratch.Slice(classes, chunkRows), sums = scratch.Slice(classes + chunkRows, chunkRows);
             var rentedLogs = ArrayPool<double>.Shared.Rent(chunkRows);
+            long ignoreIndex = 0;
+            var unweighted = gradient is null ? null : loss.UnweightedTargets(out ignoreIndex);
+            // A kept position's scale for an upstream gradient of 1 (see Scale), times its weight, 1.
+            T unitScale = T.CreateTruncating(loss.KeptScale(1));
             for (int chunk = start; chunk < end; chunk++)
             {
                 int first = chunk * chunkRows, rows = Math.Min(chunkRows, loss.Positions - first);
@@ -155,10 +169,26 @@ internal abstract class SoftmaxLoss
                 TensorPrimitives.Log<double>(logs, logs);
                 for (int r = 0; r < rows; r++) loss.logSumExp[first + r] = double.CreateTruncating(maxima[r]) + logs[r];
                 if (gradient is null) continue;
-                for (int r = 0; r < rows; r++) WriteGradient(first + r, exps.Slice(r * classes, classes), sums[r], weights);
+                for (int r = 0; r < rows; r++)
+                {
+                    if (unweighted is null) WriteGradient(first + r, exps.Slice(r * classes, classes), sums[r], weights);
+                    else WriteOneClassGradient(unweighted[first + r] == ignoreIndex ? -1 : (int)unweighted[first + r], unitScale,
+                        exps.Slice(r * classes, classes), sums[r]);
+                }
             }
             ArrayPool<T>.Shared.Return(rented);
             ArrayPool<double>.Shared.Return(rentedLogs);
+        }
+
+        /// <summary>
+        /// <see cref="WriteGradient"/> for a row whose target is one class at weight 1, or none (-1: ignored, weight and
+        /// scale 0, class 0), with the same operations: scale x weight, divided by the sum, times each exp; the target's less it.
+        /// </summary>
+        private static void WriteOneClassGradient(int target, T unitScale, Span<T> exps, T sum)
+        {
+            T scaledWeight = target < 0 ? T.Zero : unitScale;
+            TensorPrimitives.Multiply(exps, scaledWeight / sum, exps);
+            exps[Math.Max(target, 0)] -= scaledWeight;
         }
 
         /// <summary>Turns a row's exps (summing to <paramref name="sum"/>) into its gradient; <paramref name="weights"/> is scratch.</summary>
@@ -194,7 +224,10 @@ internal abstract class SoftmaxLoss
     }
 
     /// <summary>A position's scale from its upstream gradient g: 0 if ignored, g / Divisor under Mean, else g.</summary>
-    private double Scale(int position, double g) => Ignored(position) ? 0 : Reduction == Reduction.Mean ? g / Divisor : g;
+    private double Scale(int position, double g) => Ignored(position) ? 0 : KeptScale(g);
+
+    /// <summary>The scale of a position that is not ignored: g / Divisor under Mean, else g.</summary>
+    private double KeptScale(double g) => Reduction == Reduction.Mean ? g / Divisor : g;
 
     private double[] Scales(double[] upstream)
     {
