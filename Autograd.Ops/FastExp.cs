@@ -32,17 +32,30 @@ internal static class FastExp
     /// <summary>y = exp(x - shift), in one pass, returning the sum of y; <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public static T ExpSum<T>(ReadOnlySpan<T> x, T shift, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (y.Length != x.Length) throw new ArgumentException("x and y differ in length");
+        return ExpSumOfRow(x, shift, y, x.Length);
+    }
+
+    /// <summary>
+    /// <see cref="ExpSum{T}"/> of the first <paramref name="length"/> elements of a row that more rows follow in both
+    /// <paramref name="x"/> and <paramref name="y"/>, computed afterwards: a short last vector is then read and written
+    /// whole instead of through masked loads and stores (slow on AVX2 machines), its lanes past the row left as garbage
+    /// for the next row to overwrite. The row's elements and sum are the same bits either way.
+    /// </summary>
+    public static T ExpSumOfRow<T>(ReadOnlySpan<T> x, T shift, Span<T> y, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (typeof(T) == typeof(float))
         {
             ReadOnlySpan<float> xs = MemoryMarshal.Cast<T, float>(x);
             Span<float> ys = MemoryMarshal.Cast<T, float>(y);
             float s = float.CreateTruncating(shift);
-            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported) return T.CreateTruncating(ExpSum<Exp512, Vector512<float>>(xs, s, ys));
-            if (Vector256.IsHardwareAccelerated && Fma.IsSupported) return T.CreateTruncating(ExpSum<Exp256, Vector256<float>>(xs, s, ys));
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported) return T.CreateTruncating(ExpSum<Exp512, Vector512<float>>(xs, s, ys, length));
+            if (Vector256.IsHardwareAccelerated && Fma.IsSupported) return T.CreateTruncating(ExpSum<Exp256, Vector256<float>>(xs, s, ys, length));
         }
-        TensorPrimitives.Subtract(x, shift, y);
-        TensorPrimitives.Exp<T>(y, y);
-        return TensorPrimitives.Sum<T>(y);
+        var row = y[..length];
+        TensorPrimitives.Subtract(x[..length], shift, row);
+        TensorPrimitives.Exp<T>(row, row);
+        return TensorPrimitives.Sum<T>(row);
     }
 
     /// <summary>
@@ -90,22 +103,38 @@ internal static class FastExp
         where TLanes : IExpLanes<TVector> where TVector : struct
     {
         if (y.Length != x.Length) throw new ArgumentException("x and y differ in length");
+        return ExpSum<TLanes, TVector>(x, shift, y, x.Length);
+    }
+
+    /// <summary>The first <paramref name="length"/> elements, a short last vector whole where both spans hold one (see <see cref="ExpSumOfRow{T}"/>).</summary>
+    private static float ExpSum<TLanes, TVector>(ReadOnlySpan<float> x, float shift, Span<float> y, int length)
+        where TLanes : IExpLanes<TVector> where TVector : struct
+    {
         ref float source = ref MemoryMarshal.GetReference(x), destination = ref MemoryMarshal.GetReference(y);
         var shifts = TLanes.Broadcast(shift);
         var sums = TLanes.Broadcast(0);
         int i = 0;
-        for (; i <= x.Length - TLanes.Count; i += TLanes.Count)
+        for (; i <= length - TLanes.Count; i += TLanes.Count)
         {
             var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref source, i)), shifts));
             TLanes.Store(e, ref Unsafe.Add(ref destination, i));
             sums = TLanes.Add(sums, e);
         }
-        if (i < x.Length)
+        if (i < length)
         {
-            var mask = TLanes.FirstLanes(x.Length - i);
-            var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.LoadFirst(ref Unsafe.Add(ref source, i), mask), shifts));
-            TLanes.StoreFirst(e, mask, ref Unsafe.Add(ref destination, i));
-            sums = TLanes.Add(sums, TLanes.And(e, mask));
+            var mask = TLanes.FirstLanes(length - i);
+            if (Math.Min(x.Length, y.Length) - i >= TLanes.Count)
+            {
+                var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref source, i)), shifts));
+                TLanes.Store(e, ref Unsafe.Add(ref destination, i));
+                sums = TLanes.Add(sums, TLanes.And(e, mask));
+            }
+            else
+            {
+                var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.LoadFirst(ref Unsafe.Add(ref source, i), mask), shifts));
+                TLanes.StoreFirst(e, mask, ref Unsafe.Add(ref destination, i));
+                sums = TLanes.Add(sums, TLanes.And(e, mask));
+            }
         }
         return TLanes.Sum(sums);
     }

@@ -176,6 +176,26 @@ public class FastExpTests
         }
     }
 
+    /// <summary>
+    /// A row followed by more rows (a short last vector read and written whole) gives the bits a row on its own gives
+    /// (masked), the sum included, whatever the following values (here large enough to overflow exp) and the row's length.
+    /// </summary>
+    [Test]
+    public void ExpSumOfRow_FollowedByMoreRows_GivesTheRowsOwnBits()
+    {
+        var random = new Random(44);
+        for (int length = 1; length <= 40; length++)
+        {
+            var x = Enumerable.Range(0, 3 * length + 16).Select(i => i < length ? (float)(random.NextDouble() * 10 - 5) : 1e4f).ToArray();
+            var alone = new float[length];
+            float expected = FastExp.ExpSum<float>(x.AsSpan(0, length), 2.5f, alone);
+            var followed = new float[x.Length];
+            float sum = FastExp.ExpSumOfRow<float>(x, 2.5f, followed, length);
+            BitConverter.SingleToInt32Bits(sum).ShouldBe(BitConverter.SingleToInt32Bits(expected), $"length {length}");
+            followed[..length].ShouldBe(alone, $"length {length}");
+        }
+    }
+
     /// <summary>Rows of 1 to 1000 elements, some spread wide enough for subnormal and zero exps, and one with -inf entries.</summary>
     private static (double[] Values, int Rows, int Columns)[] Inputs()
     {

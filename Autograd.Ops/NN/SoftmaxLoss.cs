@@ -161,9 +161,10 @@ internal abstract class SoftmaxLoss
                 // A nan, or an infinite max, gives nan below, as PyTorch's log_softmax does (see FastExp.Max).
                 for (int r = 0; r < rows; r++)
                 {
-                    var row = x.AsSpan((first + r) * classes, classes);
-                    maxima[r] = FastExp.Max<T>(row);
-                    sums[r] = FastExp.ExpSum<T>(row, maxima[r], exps.Slice(r * classes, classes));
+                    // The row and the rest of the chunk's rows, which are computed after it (see ExpSumOfRow).
+                    var rest = x.AsSpan((first + r) * classes, (rows - r) * classes);
+                    maxima[r] = FastExp.Max<T>(rest[..classes]);
+                    sums[r] = FastExp.ExpSumOfRow<T>(rest, maxima[r], exps[(r * classes)..], classes);
                     logs[r] = double.CreateTruncating(sums[r]);
                 }
                 TensorPrimitives.Log<double>(logs, logs);
