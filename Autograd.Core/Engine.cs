@@ -124,8 +124,8 @@ internal static class Engine
 
         public void Clear()
         {
-            if (held.Count > 0) held.Clear();
-            if (kept.Count > 0) kept.Clear();
+            held.Clear();
+            kept.Clear();
             candidates.Clear();
         }
     }

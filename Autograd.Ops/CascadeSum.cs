@@ -272,18 +272,12 @@ internal static class CascadeSum
                 if (vectors > 2) s2 = TL.Add(s2, TL.Load(ref Unsafe.Add(ref p, 2 * n)));
                 if (vectors > 3) s3 = TL.Add(s3, TL.Load(ref Unsafe.Add(ref p, 3 * n)));
             }
-            Take<TV, TL>(s0, ref level0, stride, block);
-            if (vectors > 1) Take<TV, TL>(s1, ref Unsafe.Add(ref level0, n), stride, block);
-            if (vectors > 2) Take<TV, TL>(s2, ref Unsafe.Add(ref level0, 2 * n), stride, block);
-            if (vectors > 3) Take<TV, TL>(s3, ref Unsafe.Add(ref level0, 3 * n), stride, block);
-        }
-
-        /// <summary>A block's level 0 for one vector of columns: settled into the levels at a block's end, else stored.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Take<TV, TL>(TV sum, ref T level0, int stride, Block block) where TV : struct where TL : struct, ILanes<TV, T>
-        {
-            if (block.Full || block.Last) block.Settle<TV, TL>(sum, ref Unsafe.Add(ref level0, stride), stride);
-            else TL.Store(sum, ref level0);
+            // Every block is full or the last, so its level 0 always settles (level 1 is a stride past level 0).
+            ref T level1 = ref Unsafe.Add(ref level0, stride);
+            block.Settle<TV, TL>(s0, ref level1, stride);
+            if (vectors > 1) block.Settle<TV, TL>(s1, ref Unsafe.Add(ref level1, n), stride);
+            if (vectors > 2) block.Settle<TV, TL>(s2, ref Unsafe.Add(ref level1, 2 * n), stride);
+            if (vectors > 3) block.Settle<TV, TL>(s3, ref Unsafe.Add(ref level1, 3 * n), stride);
         }
 
         /// <summary>

@@ -123,18 +123,12 @@ internal static class FastExp
         if (i < length)
         {
             var mask = TLanes.FirstLanes(length - i);
-            if (Math.Min(x.Length, y.Length) - i >= TLanes.Count)
-            {
-                var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref source, i)), shifts));
-                TLanes.Store(e, ref Unsafe.Add(ref destination, i));
-                sums = TLanes.Add(sums, TLanes.And(e, mask));
-            }
-            else
-            {
-                var e = Exp<TLanes, TVector>(TLanes.Subtract(TLanes.LoadFirst(ref Unsafe.Add(ref source, i), mask), shifts));
-                TLanes.StoreFirst(e, mask, ref Unsafe.Add(ref destination, i));
-                sums = TLanes.Add(sums, TLanes.And(e, mask));
-            }
+            bool whole = Math.Min(x.Length, y.Length) - i >= TLanes.Count;
+            ref float from = ref Unsafe.Add(ref source, i);
+            var e = Exp<TLanes, TVector>(TLanes.Subtract(whole ? TLanes.Load(ref from) : TLanes.LoadFirst(ref from, mask), shifts));
+            if (whole) TLanes.Store(e, ref Unsafe.Add(ref destination, i));
+            else TLanes.StoreFirst(e, mask, ref Unsafe.Add(ref destination, i));
+            sums = TLanes.Add(sums, TLanes.And(e, mask));
         }
         return TLanes.Sum(sums);
     }

@@ -115,12 +115,6 @@ internal sealed class ClassLoss : SoftmaxLoss
     protected override double MeanDivisor()
     {
         double keptWeight = 0;
-        if (classWeights.Length == 0)
-        {
-            // Weight 1 each: the count of kept positions (the same sum, without a call per position).
-            for (int p = 0; p < Positions; p++) keptWeight += targets[p] == ignoreIndex ? 0 : 1;
-            return keptWeight;
-        }
         for (int p = 0; p < Positions; p++)
         {
             if (!Ignored(p)) keptWeight += WeightOf(targets[p]);
