@@ -142,6 +142,8 @@ internal static class Strided
         for (int row = 0; row < outer; row++)
         {
             if (innerA == 1 && innerB == 1) source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
+            // A broadcast row (expand's stride 0): one vectorized fill.
+            else if (innerA == 0 && innerB == 1) destination.AsSpan(to, inner).Fill(source[from]);
             else
             {
                 ref T s = ref source[0];

@@ -25,17 +25,22 @@ internal readonly record struct Matrix<T>(T[] Data, int Offset, int Rows, int Co
 /// <summary>General matrix product C = A · B on packed, cache-blocked panels with a SIMD FMA micro-kernel.</summary>
 internal static class Gemm
 {
-    /// <summary>Writes A · B (a.Rows x b.Columns) row-major into <paramref name="c"/> at <paramref name="cOffset"/>.</summary>
-    public static void Multiply<T>(Matrix<T> a, Matrix<T> b, T[] c, int cOffset = 0) where T : unmanaged
+    /// <summary>
+    /// Writes A · B (a.Rows x b.Columns) row-major into <paramref name="c"/> at <paramref name="cOffset"/>, plus
+    /// <paramref name="rowBias"/> (b.Columns elements from <paramref name="rowBiasOffset"/>) added to every row after
+    /// its product is complete: each element is the product rounded, then the sum rounded, as a separate addition gives.
+    /// </summary>
+    public static void Multiply<T>(Matrix<T> a, Matrix<T> b, T[] c, int cOffset = 0, T[]? rowBias = null, int rowBiasOffset = 0) where T : unmanaged
     {
         if (a.Columns != b.Rows) throw new ArgumentException("inner dimensions differ");
         // The micro-kernel loads and stores through unchecked references: every extent it touches must be inside its array.
         Debug.Assert(a.InBounds, $"Gemm: A ({a.Rows} x {a.Columns}, strides {a.RowStride}, {a.ColumnStride}, offset {a.Offset}) reaches outside its {a.Data.Length} elements");
         Debug.Assert(b.InBounds, $"Gemm: B ({b.Rows} x {b.Columns}, strides {b.RowStride}, {b.ColumnStride}, offset {b.Offset}) reaches outside its {b.Data.Length} elements");
         Debug.Assert(cOffset >= 0 && cOffset + (long)a.Rows * b.Columns <= c.Length, $"Gemm: C ({a.Rows} x {b.Columns} at {cOffset}) reaches outside its {c.Length} elements");
-        if (Vector512.IsHardwareAccelerated) Blocked<T, Vector512<T>, Lanes512<T>>.Multiply(a, b, c, cOffset);
-        else if (Vector256.IsHardwareAccelerated) Blocked<T, Vector256<T>, Lanes256<T>>.Multiply(a, b, c, cOffset);
-        else Blocked<T, Vector128<T>, Lanes128<T>>.Multiply(a, b, c, cOffset);
+        Debug.Assert(rowBias is null || rowBiasOffset >= 0 && rowBiasOffset + (long)b.Columns <= rowBias.Length, "Gemm: the row bias reaches outside its array");
+        if (Vector512.IsHardwareAccelerated) Blocked<T, Vector512<T>, Lanes512<T>>.Multiply(a, b, c, cOffset, rowBias, rowBiasOffset);
+        else if (Vector256.IsHardwareAccelerated) Blocked<T, Vector256<T>, Lanes256<T>>.Multiply(a, b, c, cOffset, rowBias, rowBiasOffset);
+        else Blocked<T, Vector128<T>, Lanes128<T>>.Multiply(a, b, c, cOffset, rowBias, rowBiasOffset);
     }
 }
 
@@ -73,13 +78,15 @@ internal static class Blocked<T, TVector, TLanes>
     private static int Kc => PanelBytes / (Nr * Unsafe.SizeOf<T>());
     private static int Mc => BlockBytes / (Kc * Unsafe.SizeOf<T>()) / Mr * Mr;
 
-    public static void Multiply(Matrix<T> a, Matrix<T> b, T[] c, int cOffset)
+    public static void Multiply(Matrix<T> a, Matrix<T> b, T[] c, int cOffset, T[]? rowBias, int rowBiasOffset)
     {
         int m = a.Rows, k = a.Columns, n = b.Columns;
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
+            // An empty product is zero; with a bias, every row is the bias (0 + bias, which turns -0 into 0).
             c.AsSpan(cOffset, m * n).Clear();
+            if (rowBias is not null) AddBias(ref c[cOffset], n, m, n, ref rowBias[rowBiasOffset]);
             return;
         }
         int panels = (n + Nr - 1) / Nr;
@@ -94,7 +101,7 @@ internal static class Blocked<T, TVector, TLanes>
         }
         int rowTiles = (m + Mr - 1) / Mr;
         int parts = Parallelism.Parts(rowTiles, (long)Mr * n * k / MultiplyAddsPerElement, partsPerThread: 1);
-        Parallelism.For(parts, new RowBlocks(a, aInPlace, b, packedB, c, cOffset, rowTiles, parts));
+        Parallelism.For(parts, new RowBlocks(a, aInPlace, b, packedB, c, cOffset, rowBias, rowBiasOffset, rowTiles, parts));
         if (packedB is not null) ArrayPool<T>.Shared.Return(packedB);
     }
 
@@ -183,7 +190,7 @@ internal static class Blocked<T, TVector, TLanes>
     }
 
     /// <summary>One part's rows of C: its row blocks of A (packed, or in place) multiplied by every panel of B (packed, or in place).</summary>
-    private readonly struct RowBlocks(Matrix<T> a, bool aInPlace, Matrix<T> b, T[]? packedB, T[] c, int cOffset, int rowTiles, int parts) : IPartBody
+    private readonly struct RowBlocks(Matrix<T> a, bool aInPlace, Matrix<T> b, T[]? packedB, T[] c, int cOffset, T[]? rowBias, int rowBiasOffset, int rowTiles, int parts) : IPartBody
     {
         public void Run(int part)
         {
@@ -217,10 +224,46 @@ internal static class Blocked<T, TVector, TLanes>
                             MultiplyTile(ref Unsafe.Add(ref aBlock, tile * layout.Tile), layout, ref panel, panelStride, depth, Math.Min(Mr, m - row), Math.Min(Nr, n - column),
                                 c.AsSpan(cOffset + row * n + column), n, accumulate: block > 0, edgeTile);
                         }
+                        // The bias once the panel's products are complete, while its rows are still in L1.
+                        if (rowBias is not null && block + depth == k)
+                            AddBias(ref c[cOffset + blockRow * n + column], n, rows, Math.Min(Nr, n - column), ref rowBias[rowBiasOffset + column]);
                     }
                 }
             }
             if (packedA is not null) ArrayPool<T>.Shared.Return(packedA);
+        }
+    }
+
+    /// <summary>Adds <paramref name="columns"/> bias elements to each of <paramref name="rows"/> rows of C, <paramref name="ldc"/> apart.</summary>
+    private static void AddBias(ref T c, nint ldc, int rows, int columns, ref T bias)
+    {
+        nint w = TLanes.Count;
+        if (columns == Nr)
+        {
+            TVector low = TLanes.Load(ref bias), high = TLanes.Load(ref Unsafe.Add(ref bias, w));
+            for (int r = 0; r < rows; r++)
+            {
+                ref T row = ref Unsafe.Add(ref c, r * ldc);
+                TLanes.Store(TLanes.Add(TLanes.Load(ref row), low), ref row);
+                TLanes.Store(TLanes.Add(TLanes.Load(ref Unsafe.Add(ref row, w)), high), ref Unsafe.Add(ref row, w));
+            }
+            return;
+        }
+        // A panel cut by the right edge (or a row narrower than a panel): through a vector-wide scratch row, so that
+        // no load or store passes the row's end.
+        Span<T> values = stackalloc T[(int)w];
+        Span<T> addend = stackalloc T[(int)w];
+        for (int start = 0; start < columns; start += (int)w)
+        {
+            int count = Math.Min((int)w, columns - start);
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref bias, start), count).CopyTo(addend);
+            for (int r = 0; r < rows; r++)
+            {
+                var row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref c, r * ldc + start), count);
+                row.CopyTo(values);
+                TLanes.Store(TLanes.Add(TLanes.Load(ref values[0]), TLanes.Load(ref addend[0])), ref values[0]);
+                values[..count].CopyTo(row);
+            }
         }
     }
 

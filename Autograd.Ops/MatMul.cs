@@ -15,13 +15,19 @@ public static class MatMulOps
             ArgumentNullException.ThrowIfNull(self);
             ArgumentNullException.ThrowIfNull(other);
             if (self.Rank != 2 || other.Rank != 2) return MatMulForms.Product(self, other);
-            if (self.Dims[1] != other.Dims[0])
-                throw new ArgumentException(
-                    $"mat1 and mat2 shapes cannot be multiplied ({self.Dims[0]}x{self.Dims[1]} and {other.Dims[0]}x{other.Dims[1]})");
-            if (self.DType != other.DType)
-                throw new ArgumentException($"expected scalar type {ScalarName(self.DType)} but found {ScalarName(other.DType)}");
+            CheckMatrices(self, other);
             return Product(self, false, other, false);
         }
+    }
+
+    /// <summary>torch.mm's checks of two matrices: the inner sizes agree and the dtypes are one.</summary>
+    internal static void CheckMatrices(Tensor a, Tensor b)
+    {
+        if (a.Dims[1] != b.Dims[0])
+            throw new ArgumentException(
+                $"mat1 and mat2 shapes cannot be multiplied ({a.Dims[0]}x{a.Dims[1]} and {b.Dims[0]}x{b.Dims[1]})");
+        if (a.DType != b.DType)
+            throw new ArgumentException($"expected scalar type {ScalarName(a.DType)} but found {ScalarName(b.DType)}");
     }
 
     private static string ScalarName(DType dtype) => dtype.ScalarName();
@@ -49,6 +55,18 @@ public static class MatMulOps
     }
 
     /// <summary>
+    /// a · b with <paramref name="rowBias"/> (a vector of b's column count, unit stride) added to every row inside the
+    /// matrix kernel, recording nothing: Addmm's forward for a Linear's bias. The bits are those of the product plus the
+    /// bias as two ops; the fused addition saves a pass over the result.
+    /// </summary>
+    internal static Tensor ProductPlusRow(Tensor a, Tensor b, Tensor rowBias)
+    {
+        var result = Tensor.Uninitialized(a.DType, [a.Dims[0], b.Dims[1]]);
+        DTypes.DispatchNumeric(a.DType, new MatrixProduct(a, false, b, false, result, rowBias), "addmm_impl_cpu_");
+        return result;
+    }
+
+    /// <summary>
     /// op(a) · op(b) as the gradient of an operand: for a transposed view, computed as op(b)^T · op(a)^T and returned
     /// transposed, in the operand's own layout, so the gradient flows back through T() without a copy (PyTorch's
     /// mm_mat2_backward does the same).
@@ -59,9 +77,10 @@ public static class MatMulOps
     /// <summary>A matrix stored column by column (a transposed view): its gradient is computed in that layout.</summary>
     internal static bool IsColumnMajor(Tensor t) => t.Rank == 2 && t.Dims[0] > 1 && t.Dims[1] > 1 && t.StrideArray[0] == 1;
 
-    private readonly struct MatrixProduct(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor result) : INumericAction
+    private readonly struct MatrixProduct(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor result, Tensor? rowBias = null) : INumericAction
     {
-        public void Invoke<T>() where T : unmanaged, INumber<T> => Gemm.Multiply(Operand<T>(a, transposeA), Operand<T>(b, transposeB), result.Data<T>());
+        public void Invoke<T>() where T : unmanaged, INumber<T> =>
+            Gemm.Multiply(Operand<T>(a, transposeA), Operand<T>(b, transposeB), result.Data<T>(), 0, (T[]?)rowBias?.Storage.Data, rowBias?.Offset ?? 0);
     }
 
     /// <summary>The matrix of <paramref name="t"/>, transposed if asked, read in place through its strides whatever its layout.</summary>

@@ -26,12 +26,22 @@ public static class MatMulForms
             if (mat1.DType != mat2.DType) throw new ArgumentException("mat1 and mat2 must have the same dtype");
             RequireRank(mat1, 2, "mat1 must be a matrix");
             RequireRank(mat2, 2, "mat2 must be a matrix");
-            Tensor product;
-            using (GradMode.Disable()) product = mat1.MatMul(mat2);
-            if (!Shapes.Broadcast(self.Dims, product.Dims).AsSpan().SequenceEqual(product.Dims))
-                throw new ArgumentException(
-                    $"The expanded size of the tensor must match the existing size. Target sizes: {Shapes.Format(product.Dims)}.  Tensor sizes: {Shapes.Format(self.Dims)}");
-            var result = Kernels.Binary(product, self, BinaryOp.Add);
+            Tensor result;
+            if (IsRowBias(self, mat2))
+            {
+                // A Linear's bias: added inside the matrix kernel, the same bits without a pass over the product.
+                MatMulOps.CheckMatrices(mat1, mat2);
+                result = MatMulOps.ProductPlusRow(mat1, mat2, self);
+            }
+            else
+            {
+                Tensor product;
+                using (GradMode.Disable()) product = mat1.MatMul(mat2);
+                if (!Shapes.Broadcast(self.Dims, product.Dims).AsSpan().SequenceEqual(product.Dims))
+                    throw new ArgumentException(
+                        $"The expanded size of the tensor must match the existing size. Target sizes: {Shapes.Format(product.Dims)}.  Tensor sizes: {Shapes.Format(self.Dims)}");
+                result = Kernels.Binary(product, self, BinaryOp.Add);
+            }
             if (Graph.NeedsGrad(self) || Graph.NeedsGrad(mat1, mat2))
             {
                 Tensor? saved1 = mat2.RequiresGrad ? mat1 : null, saved2 = mat1.RequiresGrad ? mat2 : null;
@@ -72,6 +82,10 @@ public static class MatMulForms
             return result;
         }
     }
+
+    /// <summary>A floating vector of mat2's column count with unit stride: added to each row of the product by the kernel.</summary>
+    private static bool IsRowBias(Tensor self, Tensor mat2) =>
+        self.Rank == 1 && self.DType.IsFloating() && mat2.Rank == 2 && self.Dims[0] == mat2.Dims[1] && (self.Dims[0] <= 1 || self.StrideArray[0] == 1);
 
     /// <summary>
     /// Each batch's product written straight into its slice of the result, the batches split across cores (a small

@@ -4,8 +4,8 @@ namespace Autograd.Tests;
 
 /// <summary>
 /// Kernels that fuse what ops did one by one, against those ops on the same input, bit for bit: softmax's backward
-/// (the ops run when the pass records a graph of the gradient), Bmm (per-batch matrix products, a column-major left operand copied row-major), and attention's mask
-/// added in place (the broadcast op runs when the mask requires grad).
+/// (the ops run when the pass records a graph of the gradient), Bmm (per-batch matrix products, a column-major left operand copied row-major), attention's mask
+/// added in place (the broadcast op runs when the mask requires grad), and Addmm's row bias added inside the matrix kernel.
 /// </summary>
 public class FusedPathTests
 {
@@ -25,6 +25,25 @@ public class FusedPathTests
         var fused = Gradients.Grad((x.Softmax(-1) * weights).Sum(), x);
         var ops = Gradients.Grad((x.Softmax(-1) * weights).Sum(), x, createGraph: true);
         Bits(fused).ShouldBe(Bits(ops));
+    }
+
+    [TestCase(DType.Float32, 1, 1, 1)]
+    [TestCase(DType.Float32, 37, 20, 19)]
+    [TestCase(DType.Float32, 64, 700, 48)]
+    [TestCase(DType.Float64, 9, 33, 17)]
+    [TestCase(DType.Float32, 4, 0, 5)]
+    public void Addmm_RowBiasInTheKernel_MatchesTheProductPlusTheBias(DType dtype, int rows, int depth, int columns)
+    {
+        Torch.ManualSeed(5);
+        var x = Torch.Randn([rows, depth], dtype);
+        var weight = Torch.Randn([columns, depth], dtype);
+        // Every kind of bias: contiguous (fused), a strided view and a broadcast (1, n) row (both the broadcast op).
+        var bias = Torch.Randn([columns], dtype);
+        var strided = Torch.Randn([columns, 2], dtype).Select(1, 1);
+        var product = x.MatMul(weight.T());
+        Bits(bias.Addmm(x, weight.T())).ShouldBe(Bits(product + bias));
+        Bits(strided.Addmm(x, weight.T())).ShouldBe(Bits(product + strided));
+        Bits(bias.View(1, columns).Addmm(x, weight.T())).ShouldBe(Bits(product + bias));
     }
 
     [TestCase(DType.Float32)]

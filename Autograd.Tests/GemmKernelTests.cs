@@ -15,7 +15,7 @@ public class GemmKernelTests
     /// <summary>How an operand sits in its buffer.</summary>
     public enum Layout { RowMajor, Padded, Transposed, Strided }
 
-    private delegate void Product<T>(Matrix<T> a, Matrix<T> b, T[] c, int cOffset);
+    private delegate void Product<T>(Matrix<T> a, Matrix<T> b, T[] c, int cOffset, T[]? rowBias, int rowBiasOffset);
 
     private static IEnumerable<(string Width, Product<T> Multiply)> Widths<T>() where T : unmanaged
     {
@@ -56,18 +56,21 @@ public class GemmKernelTests
         return c;
     }
 
-    private static void Check<T>(int m, int k, int n, Layout aLayout, Layout bLayout, Func<T, T, T, T> multiplyAdd) where T : unmanaged, INumber<T>
+    private static void Check<T>(int m, int k, int n, Layout aLayout, Layout bLayout, Func<T, T, T, T> multiplyAdd, bool withBias = false) where T : unmanaged, INumber<T>
     {
         var random = new Random(m * 1_000_003 + k * 1009 + n);
         // Full-precision values make every float sum round, so a different order or a split chain would show.
         var a = Operand<T>(random, m, k, aLayout);
         var b = Operand<T>(random, k, n, bLayout);
         var expected = Reference(a, b, multiplyAdd);
+        // A row bias at an offset in its buffer: each element is the finished product plus the bias, one rounding each.
+        T[]? bias = withBias ? [.. Enumerable.Range(0, n + 2).Select(_ => T.CreateTruncating(random.NextDouble() * 8 - 4))] : null;
+        for (int i = 0; bias is not null && i < expected.Length; i++) expected[i] += bias[2 + i % n];
         foreach (var (width, multiply) in Widths<T>())
         {
             // C at an offset inside a larger buffer, whose margins must stay untouched.
             var c = Enumerable.Repeat(T.CreateTruncating(7), m * n + 10).ToArray();
-            multiply(a, b, c, 4);
+            multiply(a, b, c, 4, bias, 2);
             c[4..(4 + m * n)].ShouldBe(expected, $"{width}-bit vectors");
             var margins = c[..4].Concat(c[(4 + m * n)..]).ToArray();
             margins.ShouldBe(Enumerable.Repeat(T.CreateTruncating(7), 10).ToArray(), $"{width}-bit vectors wrote outside C");
@@ -94,6 +97,21 @@ public class GemmKernelTests
     [TestCaseSource(nameof(Cases))]
     public void Double_IsOneFusedChainPerElement(int m, int k, int n, Layout aLayout, Layout bLayout) =>
         Check<double>(m, k, n, aLayout, bLayout, Math.FusedMultiplyAdd);
+
+    [TestCase(1, 1, 1)]
+    [TestCase(7, 5, 3)]
+    [TestCase(13, 17, 96)]
+    [TestCase(17, 321, 65)]
+    [TestCase(130, 700, 33)]
+    [TestCase(300, 40, 70)]
+    [TestCase(5, 0, 19)]
+    public void Float_WithRowBias_IsTheProductThenTheAddition(int m, int k, int n) =>
+        Check<float>(m, k, n, Layout.Padded, Layout.Transposed, MathF.FusedMultiplyAdd, withBias: true);
+
+    [TestCase(7, 33, 64)]
+    [TestCase(45, 300, 40)]
+    public void Double_WithRowBias_IsTheProductThenTheAddition(int m, int k, int n) =>
+        Check<double>(m, k, n, Layout.RowMajor, Layout.Strided, Math.FusedMultiplyAdd, withBias: true);
 
     [TestCase(9, 40, 33)]
     [TestCase(64, 321, 20)]
