@@ -83,7 +83,7 @@ static double RunScript(string path)
 internal static class Measure
 {
     private const int Rounds = 11;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1), SampleTime = TimeSpan.FromMilliseconds(40), Settle = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1), SampleTime = TimeSpan.FromMilliseconds(40), Settle = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Both warmed up for 1 s each, then <see cref="Rounds"/> rounds that alternate which goes first.</summary>
     public static (double Ours, double Theirs) Alternating(Action ours, Action theirs)
@@ -119,9 +119,12 @@ internal static class Measure
 
     private static double Sample(Action run, int batch)
     {
-        // Both libraries keep their worker threads spinning after a parallel region (OpenMP under libtorch for some
-        // milliseconds, without yielding; AutogradMini's team for 2 ms): a pause lets the other side's spinners stop,
-        // so each sample runs on cores that only its own library uses, as in an app that uses one of them.
+        // Both libraries keep their worker threads spinning after a parallel region (libtorch's OpenMP workers for
+        // about 11 ms, without yielding; AutogradMini's team for 2 ms; thread CPU time from /proc/self/task/*/schedstat
+        // during sleeps after a product): a pause lets the other side's spinners stop, so each sample runs on cores
+        // that only its own library uses, as in an app that uses one of them. No longer than that: an app's training
+        // loop does not idle, and after a long pause the GC hands memory back that the next steps fault in again
+        // (up to 160 KB per ms of pause).
         Thread.Sleep(Settle);
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < batch; i++) run();
