@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autograd;
 
@@ -137,29 +139,75 @@ internal static class Strided
             return;
         }
         int outer = Shapes.NumElements(shape.AsSpan(0, rank - 1));
-        var index = new int[rank - 1];
-        int from = sourceOffset, to = destinationOffset;
-        for (int row = 0; row < outer; row++)
+        var rows = new Rows<T>(source, sourceOffset, destination, destinationOffset, shape, a, b);
+        // Within one array the rows go in order, one thread, as they always have.
+        if (ReferenceEquals(source, destination)) rows.Run(0, outer);
+        else Parallelism.ForRanges(outer, inner, rows);
+    }
+
+    /// <summary>Rows [start, end) of the outer dims, each a run along the last dim.</summary>
+    private readonly struct Rows<T>(T[] source, int sourceOffset, T[] destination, int destinationOffset, int[] shape, int[] a, int[] b) : IRangeBody
+        where T : unmanaged
+    {
+        public void Run(int start, int end)
         {
-            if (innerA == 1 && innerB == 1) source.AsSpan(from, inner).CopyTo(destination.AsSpan(to, inner));
-            // A broadcast row (expand's stride 0): one vectorized fill.
-            else if (innerA == 0 && innerB == 1) destination.AsSpan(to, inner).Fill(source[from]);
-            else
+            int rank = shape.Length, inner = shape[rank - 1], innerA = a[rank - 1], innerB = b[rank - 1];
+            Span<int> index = stackalloc int[rank - 1];
+            int from = sourceOffset, to = destinationOffset;
+            // The multi-index of the first row, and where it starts in each layout.
+            for (int d = rank - 2, rest = start; d >= 0; d--)
             {
-                ref T s = ref source[0];
-                ref T dst = ref destination[0];
-                for (int i = 0, p = from, q = to; i < inner; i++, p += innerA, q += innerB) Unsafe.Add(ref dst, q) = Unsafe.Add(ref s, p);
+                index[d] = rest % shape[d];
+                rest /= shape[d];
+                from += index[d] * a[d];
+                to += index[d] * b[d];
             }
-            // Odometer over the outer dims.
-            for (int d = rank - 2; d >= 0; d--)
+            ref T s = ref MemoryMarshal.GetArrayDataReference(source);
+            ref T t = ref MemoryMarshal.GetArrayDataReference(destination);
+            for (int row = start; row < end; row++)
             {
-                from += a[d];
-                to += b[d];
-                if (++index[d] < shape[d]) break;
-                from -= a[d] * shape[d];
-                to -= b[d] * shape[d];
-                index[d] = 0;
+                CopyRow(ref Unsafe.Add(ref s, from), innerA, ref Unsafe.Add(ref t, to), innerB, inner);
+                // Odometer over the outer dims.
+                for (int d = rank - 2; d >= 0; d--)
+                {
+                    from += a[d];
+                    to += b[d];
+                    if (++index[d] < shape[d]) break;
+                    from -= a[d] * shape[d];
+                    to -= b[d] * shape[d];
+                    index[d] = 0;
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// One row of <paramref name="count"/> elements: a contiguous run as a block copy (short ones in 32-byte vectors,
+    /// where a call to memmove costs more than the copy: the 32-float rows of an attention head), a broadcast element
+    /// (expand's stride 0) as a fill, anything else element by element.
+    /// </summary>
+    private static void CopyRow<T>(ref T source, int sourceStride, ref T destination, int destinationStride, int count) where T : unmanaged
+    {
+        if (sourceStride == 1 && destinationStride == 1)
+        {
+            nuint bytes = (nuint)count * (nuint)Unsafe.SizeOf<T>();
+            ref byte from = ref Unsafe.As<T, byte>(ref source), to = ref Unsafe.As<T, byte>(ref destination);
+            if (bytes < (nuint)Vector256<byte>.Count || bytes > 512 || !Vector256.IsHardwareAccelerated)
+            {
+                Unsafe.CopyBlockUnaligned(ref to, ref from, (uint)bytes);
+                return;
+            }
+            // Whole vectors, then one more ending at the row's end (it may overlap the last: the same bytes again).
+            nuint last = bytes - (nuint)Vector256<byte>.Count;
+            for (nuint i = 0; i < last; i += (nuint)Vector256<byte>.Count) Vector256.LoadUnsafe(ref from, i).StoreUnsafe(ref to, i);
+            Vector256.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
+            return;
+        }
+        if (sourceStride == 0 && destinationStride == 1)
+        {
+            MemoryMarshal.CreateSpan(ref destination, count).Fill(source);
+            return;
+        }
+        for (int i = 0, p = 0, q = 0; i < count; i++, p += sourceStride, q += destinationStride) Unsafe.Add(ref destination, q) = Unsafe.Add(ref source, p);
     }
 }

@@ -193,10 +193,31 @@ internal static class Kernels
             Parallelism.ForRanges(d.Length, 1, new FlatChunks<T>(x, y, d, op));
             return;
         }
-        var shape = result.Dims;
+        var (shape, xs, ys) = Merged(result.Dims, Shapes.BroadcastStrides(a.Dims, result.Dims), Shapes.BroadcastStrides(b.Dims, result.Dims));
         int row = shape[^1];
-        Parallelism.ForRanges(d.Length / row, row,
-            new BroadcastRows<T>(x, Shapes.BroadcastStrides(a.Dims, shape), y, Shapes.BroadcastStrides(b.Dims, shape), d, shape, op));
+        Parallelism.ForRanges(d.Length / row, row, new BroadcastRows<T>(x, xs, y, ys, d, shape, op));
+    }
+
+    /// <summary>
+    /// The output's dims with each dim merged into the next where both operands step through the pair as one dim, so
+    /// rows are as long as the layouts allow (a (L, L) mask added to (B, L, L) scores: B rows of L·L, not B·L rows of L).
+    /// </summary>
+    private static (int[] Shape, int[] X, int[] Y) Merged(int[] shape, int[] xs, int[] ys)
+    {
+        var sizes = new List<int>(shape.Length) { shape[^1] };
+        var x = new List<int>(shape.Length) { xs[^1] };
+        var y = new List<int>(shape.Length) { ys[^1] };
+        for (int d = shape.Length - 2; d >= 0; d--)
+        {
+            if ((long)xs[d] == (long)x[0] * sizes[0] && (long)ys[d] == (long)y[0] * sizes[0]) sizes[0] *= shape[d];
+            else
+            {
+                sizes.Insert(0, shape[d]);
+                x.Insert(0, xs[d]);
+                y.Insert(0, ys[d]);
+            }
+        }
+        return ([.. sizes], [.. x], [.. y]);
     }
 
     private readonly struct FlatChunks<T>(T[] x, T[] y, T[] d, BinaryOp op) : IRangeBody where T : unmanaged, INumber<T>
