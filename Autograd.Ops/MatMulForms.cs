@@ -126,6 +126,12 @@ public static class MatMulForms
             ref T source = ref m.Data[m.Offset];
             ref T target = ref scratch[0];
             int rows = m.Rows, columns = m.Columns, rowStride = m.RowStride, columnStride = m.ColumnStride;
+            // Stored column-major (a transposed view): the register-blocked transpose of the stored columns x rows block.
+            if (rowStride == 1)
+            {
+                TransposeBlock.Run(ref source, columnStride, ref target, columns, columns, rows);
+                return Matrix<T>.RowMajor(scratch, rows, columns);
+            }
             // Down each stored column (contiguous for a transposed view), across the copy's rows.
             for (int j = 0; j < columns; j++)
             {

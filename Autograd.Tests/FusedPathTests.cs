@@ -61,6 +61,11 @@ public class FusedPathTests
             var product = a.Bmm(b);
             for (int i = 0; i < 5; i++) Bits(product.Select(0, i)).ShouldBe(Bits(a.Select(0, i).MatMul(b.Select(0, i))), $"batch {i}");
         }
+        // Large enough for the register-blocked transpose's 8 x 8 squares and their ragged edges.
+        var tall = (Torch.Randn([3, 40, 17]) * 10).To(dtype).Transpose(1, 2);
+        var right = (Torch.Randn([3, 40, 8]) * 10).To(dtype);
+        var products = tall.Bmm(right);
+        for (int i = 0; i < 3; i++) Bits(products.Select(0, i)).ShouldBe(Bits(tall.Select(0, i).MatMul(right.Select(0, i))), $"batch {i} of the tall operand");
     }
 
     [TestCase(2)]
