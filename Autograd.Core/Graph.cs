@@ -22,6 +22,8 @@ public sealed class GradFn
 
     private Func<Tensor, Tensor?[]>? backward;
     private SavedTensor[] saved;
+    /// <summary>A buffer only this node's closure holds (an op's scratch kept for its backward), pooled when the node is released.</summary>
+    private Array? scratch;
     internal readonly Edge[] Next;
 
     /// <summary>Where the forward call that made this node ran (the op and its callers); kept in anomaly mode only, as in PyTorch.</summary>
@@ -35,13 +37,14 @@ public sealed class GradFn
         return string.Concat(frames.Select(f => new StackTrace(f).ToString()));
     }
 
-    internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved)
+    internal GradFn(string name, int[] shape, Edge[] next, Func<Tensor, Tensor?[]> backward, SavedTensor[] saved, Array? scratch = null)
     {
         Name = name;
         Dims = shape;
         Next = next;
         this.backward = backward;
         this.saved = saved;
+        this.scratch = scratch;
     }
 
     /// <summary>PyTorch's class name for this node, e.g. "SoftmaxBackward0".</summary>
@@ -113,6 +116,9 @@ public sealed class GradFn
         if (saved.Length == 0) return;
         backward = null;
         saved = [];
+        // The closure that held the scratch buffer is gone, so no one reads it again: the next step's op can take it.
+        if (scratch is { } buffer && BufferPool.Worth(buffer)) BufferPool.Return(buffer);
+        scratch = null;
     }
 
     /// <summary>The node's PyTorch name, e.g. <c>MulBackward0</c>: <c>type(t.grad_fn).__name__</c> in PyTorch.</summary>
@@ -131,14 +137,19 @@ internal static class Graph
     /// lists the tensors the closure reads (null entries are skipped): PyTorch's saved variables, whose versions
     /// Backward checks. A node that saves none can run again after Backward, as in PyTorch.
     /// </summary>
-    public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved)
+    /// <remarks>
+    /// <paramref name="scratch"/>, if given, is a tensor the op made for its backward and handed to no one but the
+    /// closure (a convolution's unrolled input), and that no node recorded inside the closure keeps: its buffer goes
+    /// back to the pool once Backward has run the node and released it.
+    /// </remarks>
+    public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved, Tensor? scratch = null)
     {
-        result.SetGradFn(Node(name, result.Dims, inputs, backward, saved, result));
+        result.SetGradFn(Node(name, result.Dims, inputs, backward, saved, result, scratch));
         return result;
     }
 
     /// <summary>A node for an output of <paramref name="shape"/>; <paramref name="output"/>, if given, marks the saved tensor that is the output itself.</summary>
-    public static GradFn Node(string name, int[] shape, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved, Tensor? output = null)
+    public static GradFn Node(string name, int[] shape, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved, Tensor? output = null, Tensor? scratch = null)
     {
         var next = new Edge[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -152,6 +163,6 @@ internal static class Graph
         {
             if (t is not null) versions.Add(new SavedTensor(t, t.Version, IsOutput: ReferenceEquals(t, output)));
         }
-        return new GradFn(name, shape, next, backward, [.. versions]);
+        return new GradFn(name, shape, next, backward, [.. versions], scratch?.Storage.Data);
     }
 }

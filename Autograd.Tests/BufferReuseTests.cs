@@ -72,6 +72,41 @@ public class BufferReuseTests
     }
 
     [Test]
+    public void ConvolutionsUnrolledInput_IsReusedByTheNextStep_WithTheSameGradients()
+    {
+        Torch.ManualSeed(6);
+        var conv = new NN.Conv2d(8, 16, 3);
+        var x = Torch.Randn(4, 8, 20, 20);
+        // The unrolled input: 8 x 3 x 3 rows of 4 x 18 x 18 columns, kept by the node for the weight's gradient.
+        const long columnBytes = 8 * 9 * 4 * 18 * 18 * sizeof(float);
+        float[] Step()
+        {
+            conv.ZeroGrad();
+            conv.Forward(x).Square().Sum().Backward();
+            return conv.Weight.Grad!.ToArray<float>();
+        }
+        var first = Step();
+        // No collection in between: the pool holds its buffers weakly, and a collection empties it.
+        GC.TryStartNoGCRegion(100L << 20).ShouldBeTrue();
+        try
+        {
+            Step().ShouldBe(first);
+            conv.ZeroGrad();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var output = conv.Forward(x);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            // The forward allocates its output (16 x 18 x 18 x 4 floats) but takes the unrolled input from the pool.
+            allocated.ShouldBeLessThan(columnBytes);
+            output.Square().Sum().Backward();
+        }
+        finally
+        {
+            GC.EndNoGCRegion();
+        }
+        conv.Weight.Grad!.ToArray<float>().ShouldBe(first);
+    }
+
+    [Test]
     public void GradientKeptByAUserFunction_StaysIntact()
     {
         Torch.ManualSeed(5);

@@ -23,7 +23,7 @@ internal static class ConvOps
                 savedW is null ? null : InputGrad(dy, savedW, g),
                 savedX is null ? null : WeightGrad(savedX, dy, g, columns),
                 .. bias is null ? Array.Empty<Tensor?>() : [bias.RequiresGrad ? BiasGrad(dy, g) : null],
-            ], saved: [savedX, savedW]);
+            ], saved: [savedX, savedW], scratch: columns);
         }
         return result;
     }
