@@ -346,7 +346,7 @@ internal static class Engine
     private static Tensor Sum(Tensor? accumulated, Tensor g)
     {
         if (accumulated is null) return g;
-        var result = Tensor.Empty(g.DType, g.Dims);
+        var result = Tensor.Uninitialized(g.DType, g.Dims);
         DTypes.DispatchFloating(result.DType, new Addition(accumulated, g, result), "add");
         if (Graph.NeedsGrad(accumulated, g)) Graph.Record(result, "AddBackward0", [accumulated, g], grad => [grad, grad], saved: []);
         return result;

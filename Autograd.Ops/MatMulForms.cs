@@ -71,7 +71,7 @@ public static class MatMulForms
                     $"Expected size for first two dimensions of batch2 tensor to be: [{batches}, {m}] but got: [{mat2.Dims[0]}, {mat2.Dims[1]}].");
             if (self.DType != mat2.DType)
                 throw new ArgumentException($"expected scalar type {self.DType.ScalarName()} but found {mat2.DType.ScalarName()}");
-            var result = Tensor.Empty(self.DType, [batches, n, p]);
+            var result = Tensor.Uninitialized(self.DType, [batches, n, p]);
             DTypes.DispatchNumeric(self.DType, new BatchedProduct(self, mat2, result), "bmm");
             if (Graph.NeedsGrad(self, mat2))
             {
