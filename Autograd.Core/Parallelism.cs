@@ -24,7 +24,7 @@ internal static class Parallelism
     /// about 0.05 ns on one core here with the data in cache); kernels weigh costlier elements more. A split loop costs
     /// under 1 µs to start and join while the worker team spins, and 15-60 µs when its threads have gone to sleep (a
     /// loop after an idle pause). An op's output is a new tensor whose memory is rarely in cache, which makes its
-    /// elements 3-4 times dearer (copying 131,072 floats into a new array: 18 µs), so loops from 65,536 elements split.
+    /// elements several times dearer than that, so loops from 65,536 elements split.
     /// </summary>
     public static long MinWork { get; set; } = 1 << 16;
 

@@ -78,7 +78,7 @@ internal static class Blocked<T, TVector, TLanes>
     /// Whether B is small and its elements close together: the whole extent it spans (not only its elements) fits in
     /// <see cref="InPlaceBytes"/>. Each tile reads every row of a panel of B; the rows of a head of a (L, N·heads, d)
     /// attention view are 8 KiB apart and all fall in the same L1 set, so read in place they evicted each other on every
-    /// tile (weights · v: 177 -> 152 us packed). A's tiles read only their own six rows at a time, which that set holds.
+    /// tile. A's tiles read only their own six rows at a time, which that set holds.
     /// </summary>
     private static bool Compact(Matrix<T> matrix)
     {
