@@ -60,6 +60,8 @@ public sealed class GradFn
 
     internal Tensor?[] Apply(Tensor gradOutput)
     {
+        // A closure run while recording (createGraph) may hand its scratch to the nodes it records: never pooled then.
+        if (GradMode.IsEnabled) scratch = null;
         var gradInputs = (backward ?? throw FreedError())(gradOutput);
         for (int i = 0; i < gradInputs.Length; i++)
         {
@@ -139,8 +141,8 @@ internal static class Graph
     /// </summary>
     /// <remarks>
     /// <paramref name="scratch"/>, if given, is a tensor the op made for its backward and handed to no one but the
-    /// closure (a convolution's unrolled input), and that no node recorded inside the closure keeps: its buffer goes
-    /// back to the pool once Backward has run the node and released it.
+    /// closure (a convolution's unrolled input, max pooling's indices): its buffer goes back to the pool once Backward
+    /// has run the node and released it, unless the closure ever ran while recording a graph of the gradient.
     /// </remarks>
     public static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor?[] saved, Tensor? scratch = null)
     {

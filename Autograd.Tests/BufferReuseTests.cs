@@ -107,6 +107,30 @@ public class BufferReuseTests
     }
 
     [Test]
+    public void MaxPoolIndices_UsedByAGraphOfTheGradient_AreNotReused()
+    {
+        Torch.ManualSeed(7);
+        // 4 x 8 x 32 x 32 windows: 32,768 indices, a buffer the pool keeps.
+        var x = Torch.Randn([4, 8, 64, 64], requiresGrad: true);
+        var w = Torch.Randn([4, 8, 32, 32], requiresGrad: true);
+        float[] SecondOrder(bool releaseInBetween)
+        {
+            var loss = (NN.Functional.MaxPool2d(x, 2) * w).Sum();
+            // dloss/dx scatters w through the pooling's indices; its graph (w's gradient) gathers through them again.
+            var g = Gradients.Grad([loss], [x], createGraph: true)[0]!;
+            if (releaseInBetween)
+            {
+                // A second pass releases the pooling node; other poolings then take whatever buffers went to the pool.
+                loss.Backward();
+                for (int i = 0; i < 3; i++) NN.Functional.MaxPool2d(Torch.Randn(4, 8, 64, 64), 2);
+            }
+            return Gradients.Grad([(g * g).Sum()], [w])[0]!.ToArray<float>();
+        }
+        var expected = SecondOrder(releaseInBetween: false);
+        SecondOrder(releaseInBetween: true).ShouldBe(expected);
+    }
+
+    [Test]
     public void GradientKeptByAUserFunction_StaysIntact()
     {
         Torch.ManualSeed(5);

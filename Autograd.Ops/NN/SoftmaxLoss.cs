@@ -107,7 +107,7 @@ internal abstract class SoftmaxLoss
     {
         if (Inner == 1)
         {
-            var gradient = withGradient ? GC.AllocateUninitializedArray<T>(Input.Count) : null;
+            var gradient = withGradient ? (T[])DTypes.AllocateUninitialized(Input.DType, Input.Count) : null;
             if (Classes > 0 && Positions > 0)
             {
                 int chunkRows = Math.Max(1, Rows<T>.ChunkElements / Classes), chunks = (Positions + chunkRows - 1) / chunkRows;

@@ -9,7 +9,7 @@ internal static class PoolOps
         var p = Windows(input, kernelSize, stride ?? kernelSize, padding);
         var (values, indices) = PoolKernels.Max(input, p);
         if (Graph.NeedsGrad(input))
-            Graph.Record(values, "MaxPool2DWithIndicesBackward0", [input], g => [ScatterAdd(g, indices, input.Dims)], saved: [input]);
+            Graph.Record(values, "MaxPool2DWithIndicesBackward0", [input], g => [ScatterAdd(g, indices, input.Dims)], saved: [input], scratch: indices);
         return values;
     }
 
