@@ -6,7 +6,11 @@ namespace Autograd;
 /// <summary>The element buffer of one or more tensors; views (View, Reshape, Unsqueeze, Detach) share it.</summary>
 internal sealed class Storage(Array data)
 {
-    public readonly Array Data = data;
+    /// <summary>The elements; set once after construction only by <see cref="Tensor.Fresh"/>.</summary>
+    public Array Data { get; private set; } = data;
+
+    /// <summary>Gives a storage made without its buffer (<see cref="Tensor.Fresh"/>) the buffer.</summary>
+    public void Attach(Array data) => Data = data;
     private int version;
 
     /// <summary>PyTorch's version counter: how many in-place writes the buffer has had, shared by all its views.</summary>
@@ -54,7 +58,9 @@ public sealed partial class Tensor
     internal Tensor(Array data, int[] shape) : this(new Storage(data), shape, Strided.ContiguousStrides(shape), 0) { }
 
     /// <summary>A tensor over <paramref name="storage"/> with the given geometry; the caller has checked that it fits.</summary>
-    internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
+    internal Tensor(Storage storage, int[] shape, int[] strides, int offset) : this(storage, shape, strides, offset, DTypes.OfStorage(storage.Data)) { }
+
+    private Tensor(Storage storage, int[] shape, int[] strides, int offset, DType dtype)
     {
         if (shape.Length > MaxDims)
             throw new ArgumentException($"too many dimensions ({shape.Length}): a tensor has at most {MaxDims}, as a NumPy array");
@@ -63,17 +69,33 @@ public sealed partial class Tensor
         StrideArray = strides;
         Offset = offset;
         count = Shapes.NumElements(shape);
-        DType = DTypes.OfStorage(storage.Data);
+        DType = dtype;
     }
 
     /// <summary>The most dims a tensor may have (NumPy's limit), which bounds every walk over dims, printing included.</summary>
     internal const int MaxDims = 64;
 
     /// <summary>A zero-filled tensor.</summary>
-    internal static Tensor Empty(DType dtype, int[] shape) => new(DTypes.Allocate(dtype, Shapes.NumElements(shape)), shape);
+    internal static Tensor Empty(DType dtype, int[] shape) => Fresh(dtype, shape, zeroed: true);
 
     /// <summary>A tensor whose elements are garbage until written: for kernels that write every element, saving a pass over memory.</summary>
-    internal static Tensor Uninitialized(DType dtype, int[] shape) => new(DTypes.AllocateUninitialized(dtype, Shapes.NumElements(shape)), shape);
+    internal static Tensor Uninitialized(DType dtype, int[] shape) => Fresh(dtype, shape, zeroed: false);
+
+    /// <summary>
+    /// A new contiguous tensor. A large one gets its buffer last: a buffer that uses up the GC's gen0 budget makes the
+    /// next small allocation start a collection, and one made before the tensor's own objects was still referenced
+    /// then, so every collection copied it into gen1 (16 MB each time in a loop of 4096 x 1000 softmaxes).
+    /// </summary>
+    private static Tensor Fresh(DType dtype, int[] shape, bool zeroed)
+    {
+        int length = Shapes.NumElements(shape);
+        if (length < BufferPool.MinElements)
+            return new(zeroed ? DTypes.Allocate(dtype, length) : DTypes.AllocateUninitialized(dtype, length), shape);
+        var storage = new Storage(Array.Empty<byte>());
+        var tensor = new Tensor(storage, shape, Strided.ContiguousStrides(shape), 0, dtype);
+        storage.Attach(zeroed ? DTypes.Allocate(dtype, length) : DTypes.AllocateUninitialized(dtype, length));
+        return tensor;
+    }
 
     internal static Tensor Scalar<T>(T value) where T : unmanaged => new(new[] { value }, []);
 

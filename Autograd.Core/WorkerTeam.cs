@@ -32,33 +32,41 @@ internal static class WorkerTeam
     /// </summary>
     public static void Run<TBody>(int parts, int helpers, TBody body) where TBody : struct, IPartBody
     {
-        var job = new Job<TBody>(parts, helpers, body);
-        // One loop at a time: a caller that finds the team serving another thread's loop runs its own parts alone.
-        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
-        {
-            job.Work(-1);
-            job.ThrowIfFailed();
-            return;
-        }
+        var job = Job<TBody>.Rent(parts, helpers, body);
         try
         {
-            EnsureWorkers(helpers);
-            Volatile.Write(ref current, job);
-            Volatile.Write(ref wanted, helpers);
-            Interlocked.Increment(ref generation);
-            if (Volatile.Read(ref sleepers) > 0)
+            // One loop at a time: a caller that finds the team serving another thread's loop runs its own parts alone.
+            if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
             {
-                lock (Gate) Monitor.PulseAll(Gate);
+                job.Work(-1);
             }
-            job.Work(-1);
-            job.WaitForAll();
+            else
+            {
+                try
+                {
+                    EnsureWorkers(helpers);
+                    Volatile.Write(ref current, job);
+                    Volatile.Write(ref wanted, helpers);
+                    Interlocked.Increment(ref generation);
+                    if (Volatile.Read(ref sleepers) > 0)
+                    {
+                        lock (Gate) Monitor.PulseAll(Gate);
+                    }
+                    job.Work(-1);
+                    job.WaitForAll();
+                }
+                finally
+                {
+                    Volatile.Write(ref current, null);
+                    Volatile.Write(ref busy, 0);
+                }
+            }
+            job.ThrowIfFailed();
         }
         finally
         {
-            Volatile.Write(ref current, null);
-            Volatile.Write(ref busy, 0);
+            job.Return();
         }
-        job.ThrowIfFailed();
     }
 
     private static void EnsureWorkers(int count)
@@ -94,9 +102,25 @@ internal static class WorkerTeam
         }
     }
 
-    /// <summary>Helps with the current loop, in a frame of its own that is gone (with its reference to the job) when it returns.</summary>
+    /// <summary>
+    /// Helps with the current loop, in a frame of its own that is gone (with its reference to the job) when it returns.
+    /// Jobs are reused, so a worker that read the job announces itself and checks that it is still the published loop
+    /// before touching it; the caller reuses a job only when no worker is inside it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WorkOnCurrent(int index) => Volatile.Read(ref current)?.Work(index);
+    private static void WorkOnCurrent(int index)
+    {
+        if (Volatile.Read(ref current) is not { } job) return;
+        job.Enter();
+        try
+        {
+            if (ReferenceEquals(Volatile.Read(ref current), job)) job.Work(index);
+        }
+        finally
+        {
+            job.Leave();
+        }
+    }
 
     /// <summary>
     /// Spins, then sleeps, until a loop newer than <paramref name="seen"/> wants worker <paramref name="index"/>
@@ -135,10 +159,31 @@ internal static class WorkerTeam
         }
     }
 
-    private abstract class Job(int parts, int helpers)
+    /// <summary>
+    /// One split loop's parts and their progress. A thread keeps one job per body type and reuses it (an allocation after
+    /// a large tensor's buffer is what starts a collection while the buffer is still referenced, and every loop made one).
+    /// </summary>
+    private abstract class Job
     {
-        private int next, finished;
+        private int parts, helpers, next, finished, inside;
         private Exception? failure;
+
+        /// <summary>Sets up a new loop; called only while no worker is inside (see <see cref="Enter"/>).</summary>
+        protected void Reset(int partCount, int helperCount)
+        {
+            var wait = new SpinWait();
+            while (Volatile.Read(ref inside) != 0) wait.SpinOnce(sleep1Threshold: -1);
+            parts = partCount;
+            helpers = helperCount;
+            next = 0;
+            finished = 0;
+            failure = null;
+        }
+
+        /// <summary>A worker is about to look at this job; the caller will not reuse it until <see cref="Leave"/>.</summary>
+        public void Enter() => Interlocked.Increment(ref inside);
+
+        public void Leave() => Interlocked.Decrement(ref inside);
 
         /// <summary>Whether worker <paramref name="index"/> is one of the helpers this loop asked for.</summary>
         public bool Wants(int index) => index < helpers;
@@ -169,14 +214,38 @@ internal static class WorkerTeam
 
         public void ThrowIfFailed()
         {
-            if (failure is not null) ExceptionDispatchInfo.Throw(failure);
+            if (failure is { } e)
+            {
+                failure = null;
+                ExceptionDispatchInfo.Throw(e);
+            }
         }
 
         protected abstract void RunPart(int part);
     }
 
-    private sealed class Job<TBody>(int parts, int helpers, TBody body) : Job(parts, helpers) where TBody : struct, IPartBody
+    private sealed class Job<TBody> : Job where TBody : struct, IPartBody
     {
+        [ThreadStatic] private static Job<TBody>? spare;
+        private TBody body;
+
+        /// <summary>This thread's spare job of this body type, or a new one, set up for the loop.</summary>
+        public static Job<TBody> Rent(int parts, int helpers, TBody body)
+        {
+            var job = spare ?? new Job<TBody>();
+            spare = null;
+            job.Reset(parts, helpers);
+            job.body = body;
+            return job;
+        }
+
+        /// <summary>Drops the body (its arrays are a tensor's buffers, which a kept job must not keep alive) and keeps the job.</summary>
+        public void Return()
+        {
+            body = default;
+            spare = this;
+        }
+
         protected override void RunPart(int part) => Parallelism.RunPart(body, part);
     }
 }

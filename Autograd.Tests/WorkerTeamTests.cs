@@ -63,6 +63,27 @@ public class WorkerTeamTests
         }
     }
 
+    /// <summary>
+    /// A thread reuses its job object from loop to loop: thousands of loops back to back, each with its own arrays, run
+    /// every part once and with its own loop's body (a worker late for one loop must not run a part of the next with
+    /// the old body, or twice).
+    /// </summary>
+    [TestCase(2)]
+    [TestCase(4)]
+    public void BackToBackLoops_EachRunEveryPartOnce_WithTheirOwnBody(int threads)
+    {
+        WithThreads(threads, () =>
+        {
+            for (int loop = 0; loop < 5000; loop++)
+            {
+                int parts = 2 + loop % 9;
+                var runs = new int[parts];
+                Parallelism.For(parts, new CountParts(runs));
+                for (int part = 0; part < parts; part++) runs[part].ShouldBe(1, $"loop {loop}, part {part}");
+            }
+        });
+    }
+
     [Test]
     public void APartsException_ReachesTheCallerUnwrapped_AndTheTeamGoesOn()
     {
