@@ -89,11 +89,11 @@ public sealed partial class Tensor
     private static Tensor Fresh(DType dtype, int[] shape, bool zeroed)
     {
         int length = Shapes.NumElements(shape);
-        if (length < BufferPool.MinElements)
-            return new(zeroed ? DTypes.Allocate(dtype, length) : DTypes.AllocateUninitialized(dtype, length), shape);
+        Array Buffer() => zeroed ? DTypes.Allocate(dtype, length) : DTypes.AllocateUninitialized(dtype, length);
+        if (length < BufferPool.MinElements) return new(Buffer(), shape);
         var storage = new Storage(Array.Empty<byte>());
         var tensor = new Tensor(storage, shape, Strided.ContiguousStrides(shape), 0, dtype);
-        storage.Attach(zeroed ? DTypes.Allocate(dtype, length) : DTypes.AllocateUninitialized(dtype, length));
+        storage.Attach(Buffer());
         return tensor;
     }
 

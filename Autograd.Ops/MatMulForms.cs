@@ -85,7 +85,7 @@ public static class MatMulForms
 
     /// <summary>A floating vector of mat2's column count with unit stride: added to each row of the product by the kernel.</summary>
     private static bool IsRowBias(Tensor self, Tensor mat2) =>
-        self.Rank == 1 && self.DType.IsFloating() && mat2.Rank == 2 && self.Dims[0] == mat2.Dims[1] && (self.Dims[0] <= 1 || self.StrideArray[0] == 1);
+        self.Rank == 1 && self.DType.IsFloating() && self.Dims[0] == mat2.Dims[1] && (self.Dims[0] <= 1 || self.StrideArray[0] == 1);
 
     /// <summary>
     /// Each batch's product written straight into its slice of the result, the batches split across cores (a small
